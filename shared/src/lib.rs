@@ -1,0 +1,37 @@
+//! The HostPulse wire schema, shared by the server and the dashboard so the two
+//! cannot drift apart.
+//!
+//! Layout:
+//! - [`sample`]: one measurement of a host ([`Sample`]) and its parts.
+//! - [`host`]: facts about a host that do not change between samples ([`HostInfo`]).
+//! - [`message`]: the tagged messages that travel over the WebSocket.
+//! - [`codec`]: turning messages into frames and back.
+//!
+//! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
+//! data with serde derives, so third-party readers can depend on it cheaply.
+//!
+//! Units are in the field names: `_bytes`, `_bytes_per_sec`, `_percent` (0–100 per
+//! core), `_celsius`, `_secs`, `_ms` (Unix milliseconds for timestamps).
+
+pub mod codec;
+pub mod host;
+pub mod message;
+pub mod sample;
+
+pub use codec::CodecError;
+pub use host::HostInfo;
+pub use message::{Hello, ServerMessage, ServerMessageRef};
+pub use sample::{
+    CpuSample, DiskSample, LoadAverage, MemorySample, NetworkSample, ProcessSample, Sample,
+    TemperatureSample,
+};
+
+/// Version of the wire protocol. Additive changes keep it; a breaking change bumps
+/// it, and the server's hello says which one it speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The TCP port a HostPulse server listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 9470;
+
+/// The HTTP path of the WebSocket stream.
+pub const WS_PATH: &str = "/ws";
