@@ -1,0 +1,157 @@
+//! HostPulse server: samples this host once per interval and pushes every sample
+//! to every connected viewer over WebSocket.
+//!
+//! Layout:
+//! - [`config`]: command-line flags, validated into a [`Config`].
+//! - [`sampler`]: owns sysinfo; one call, one [`hostpulse_shared::Sample`].
+//! - [`rate`]: counters to bytes per second over the measured elapsed time.
+//! - [`schedule`]: drift-free tick deadlines aligned to the interval.
+//! - [`ticker`]: the sampler's own thread, one sample per tick.
+//! - [`hub`]: latest sample, encode once, bounded broadcast to sessions.
+//! - [`ws`]: one WebSocket session per viewer.
+//! - [`http`]: landing text and health check.
+//! - [`background`]: the whole server on a thread of its own, for embedding.
+//!
+//! [`run`] is the entry point: the caller binds the listener and supplies the
+//! shutdown future, so tests bind `127.0.0.1:0` and the binary passes Ctrl-C.
+
+pub mod background;
+pub mod config;
+pub mod http;
+pub mod hub;
+pub mod rate;
+pub mod sampler;
+pub mod schedule;
+pub mod ticker;
+pub mod ws;
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer, web};
+use hostpulse_shared::Hello;
+
+pub use config::Config;
+
+use crate::hub::Hub;
+use crate::sampler::Sampler;
+use crate::ticker::Ticker;
+
+/// How long open sessions get to close when the server stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// Why the server could not start or keep running.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}; {hint}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the OS said.
+        source: std::io::Error,
+        /// What to do about it.
+        hint: &'static str,
+    },
+    /// sysinfo could not be initialised.
+    #[error(transparent)]
+    Sampler(#[from] sampler::SamplerError),
+    /// The hello could not be encoded (a bug).
+    #[error(transparent)]
+    Encode(#[from] hub::EncodeError),
+    /// The HTTP server or the sampler thread failed.
+    #[error("server I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the listening socket, with an error that says what to do when it fails.
+pub fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr).map_err(|source| {
+        let hint = match source.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "another program (perhaps another HostPulse server) uses that port: stop it or pass --bind with another port"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "ports below 1024 need privileges: pass --bind with a port of 1024 or above"
+            }
+            std::io::ErrorKind::AddrNotAvailable => {
+                "that address is not on this machine: pass --bind with one of its addresses, or 0.0.0.0"
+            }
+            _ => "pass --bind with another address",
+        };
+        ServerError::Bind { addr, source, hint }
+    })
+}
+
+/// Serves `listener` until `shutdown` resolves, then closes every session with
+/// "going away" and returns.
+///
+/// Must be called inside an actix system (`actix_web::rt::System`).
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServerError> {
+    let sampler = Sampler::new()?;
+    let epoch = new_epoch();
+    let interval_ms = u64::try_from(config.interval.as_millis()).unwrap_or(u64::MAX);
+    let hello = Hello {
+        protocol_version: hostpulse_shared::PROTOCOL_VERSION,
+        server_version: env!("CARGO_PKG_VERSION").to_owned(),
+        epoch,
+        interval_ms,
+        host: sampler.host_info(),
+    };
+    let hub = Arc::new(Hub::new(&hello)?);
+    let ticker = Ticker::spawn(sampler, Arc::clone(&hub), epoch, config.interval)?;
+
+    let data = web::Data::from(Arc::clone(&hub));
+    let local_addr = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(http::configure)
+            .route(hostpulse_shared::WS_PATH, web::get().to(ws::route))
+    })
+    .workers(config.workers)
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    tracing::info!(
+        addr = %local_addr,
+        interval_ms,
+        epoch,
+        "HostPulse server listening on http://{local_addr} (WebSocket at ws://{local_addr}{})",
+        hostpulse_shared::WS_PATH
+    );
+
+    let mut server = std::pin::pin!(server);
+    tokio::select! {
+        result = &mut server => result?,
+        () = shutdown => {
+            tracing::info!(clients = hub.client_count(), "shutting down");
+            hub.shut_down();
+            // The server future handles the stop command, so it must keep being
+            // polled while the stop is awaited.
+            let stop = async {
+                // Give sessions a moment to send their close frames first.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                handle.stop(true).await;
+            };
+            let ((), result) = tokio::join!(stop, &mut server);
+            result?;
+        }
+    }
+    drop(ticker);
+    Ok(())
+}
+
+/// A random epoch below 2^53, so it survives JSON readers that parse numbers as
+/// doubles (JavaScript), and is never 0.
+fn new_epoch() -> u64 {
+    fastrand::u64(1..(1 << 53))
+}

@@ -1,0 +1,291 @@
+//! Owns the sysinfo handles and turns one refresh of them into a [`Sample`].
+//!
+//! sysinfo reads `/proc` and `/sys` with blocking calls, so a [`Sampler`] lives on
+//! its own thread (see [`crate::ticker`]) and never on an async executor.
+
+use std::time::Instant;
+
+use hostpulse_shared::{
+    CpuSample, DiskSample, HostInfo, LoadAverage, MemorySample, NetworkSample, ProcessSample,
+    Sample, TemperatureSample,
+};
+use sysinfo::{
+    Components, DiskRefreshKind, Disks, Networks, Process, ProcessRefreshKind, ProcessesToUpdate,
+    System, ThreadKind,
+};
+
+use crate::rate::CounterRates;
+
+/// How many processes each top list keeps (by CPU, and by memory).
+pub const TOP_PROCESSES: usize = 10;
+
+/// sysinfo could not be initialised on this platform.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read system information: {0}")]
+pub struct SamplerError(#[from] sysinfo::Error);
+
+/// The sysinfo state between two samples, and the previous counter readings that
+/// rates are computed from.
+pub struct Sampler {
+    system: System,
+    networks: Networks,
+    disks: Disks,
+    components: Components,
+    network_rx: CounterRates,
+    network_tx: CounterRates,
+    disk_read: CounterRates,
+    disk_write: CounterRates,
+    networks_refreshed_at: Instant,
+    disks_refreshed_at: Instant,
+}
+
+impl Sampler {
+    /// Opens the sysinfo handles and primes them, so the first sample already has
+    /// CPU usage (which needs two readings) and the counters rates start from.
+    pub fn new() -> Result<Self, SamplerError> {
+        let mut system = System::new()?;
+        system.refresh_cpu_usage();
+        system.refresh_memory();
+        system.refresh_processes_specifics(ProcessesToUpdate::All, true, process_refresh_kind());
+        let mut sampler = Self {
+            system,
+            networks: Networks::new_with_refreshed_list()?,
+            disks: Disks::new_with_refreshed_list_specifics(disk_refresh_kind())?,
+            components: Components::new_with_refreshed_list()?,
+            network_rx: CounterRates::default(),
+            network_tx: CounterRates::default(),
+            disk_read: CounterRates::default(),
+            disk_write: CounterRates::default(),
+            networks_refreshed_at: Instant::now(),
+            disks_refreshed_at: Instant::now(),
+        };
+        // Record the first counter readings; their rates are unknown by design.
+        sampler.networks();
+        sampler.disks();
+        Ok(sampler)
+    }
+
+    /// Facts about the host that do not change while the server runs.
+    #[must_use]
+    pub fn host_info(&self) -> HostInfo {
+        HostInfo {
+            hostname: System::host_name().unwrap_or_default(),
+            os_name: System::name().unwrap_or_default(),
+            os_version: System::os_version().unwrap_or_default(),
+            kernel_version: System::kernel_version().unwrap_or_default(),
+            architecture: System::cpu_arch(),
+            cpu_model: self
+                .system
+                .cpus()
+                .first()
+                .map(|cpu| cpu.brand().trim().to_owned())
+                .unwrap_or_default(),
+            core_count: u32::try_from(self.system.cpus().len()).unwrap_or(u32::MAX),
+            memory_total_bytes: self.system.total_memory(),
+            boot_time_secs: System::boot_time().unwrap_or_default(),
+        }
+    }
+
+    /// Refreshes everything and returns the sample for tick `seq`.
+    pub fn sample(&mut self, epoch: u64, seq: u64, timestamp_ms: u64) -> Sample {
+        self.system.refresh_cpu_usage();
+        self.system.refresh_memory();
+        self.system.refresh_processes_specifics(
+            ProcessesToUpdate::All,
+            true,
+            process_refresh_kind(),
+        );
+        let (process_count, top_processes) = self.processes();
+        Sample {
+            epoch,
+            seq,
+            timestamp_ms,
+            uptime_secs: System::uptime().unwrap_or_default(),
+            cpu: CpuSample {
+                total_percent: self.system.global_cpu_usage(),
+                per_core_percent: self.system.cpus().iter().map(sysinfo::Cpu::usage).collect(),
+            },
+            load: System::load_average().ok().map(|load| LoadAverage {
+                one: load.one,
+                five: load.five,
+                fifteen: load.fifteen,
+            }),
+            memory: MemorySample {
+                total_bytes: self.system.total_memory(),
+                used_bytes: self.system.used_memory(),
+                available_bytes: self.system.available_memory(),
+                swap_total_bytes: self.system.total_swap(),
+                swap_used_bytes: self.system.used_swap(),
+            },
+            networks: self.networks(),
+            disks: self.disks(),
+            temperatures: self.temperatures(),
+            process_count,
+            top_processes,
+        }
+    }
+
+    fn networks(&mut self) -> Vec<NetworkSample> {
+        self.networks.refresh(true);
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.networks_refreshed_at);
+        self.networks_refreshed_at = now;
+
+        let mut samples: Vec<NetworkSample> = self
+            .networks
+            .iter()
+            .map(|(name, data)| {
+                let interface = name.to_string_lossy().into_owned();
+                let rx_bytes_total = data.total_received();
+                let tx_bytes_total = data.total_transmitted();
+                NetworkSample {
+                    rx_bytes_per_sec: self.network_rx.update(&interface, rx_bytes_total, elapsed),
+                    tx_bytes_per_sec: self.network_tx.update(&interface, tx_bytes_total, elapsed),
+                    interface,
+                    rx_bytes_total,
+                    tx_bytes_total,
+                }
+            })
+            .collect();
+        samples.sort_by(|a, b| a.interface.cmp(&b.interface));
+        let present = |key: &str| samples.iter().any(|s| s.interface == key);
+        self.network_rx.retain(present);
+        self.network_tx.retain(present);
+        samples
+    }
+
+    fn disks(&mut self) -> Vec<DiskSample> {
+        self.disks.refresh_specifics(true, disk_refresh_kind());
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.disks_refreshed_at);
+        self.disks_refreshed_at = now;
+
+        let mut samples: Vec<DiskSample> = self
+            .disks
+            .iter()
+            .map(|disk| {
+                let mount_point = disk.mount_point().to_string_lossy().into_owned();
+                let usage = disk.usage();
+                DiskSample {
+                    device: disk.name().to_string_lossy().into_owned(),
+                    file_system: disk.file_system().to_string_lossy().into_owned(),
+                    total_bytes: disk.total_space(),
+                    available_bytes: disk.available_space(),
+                    read_bytes_per_sec: self.disk_read.update(
+                        &mount_point,
+                        usage.total_read_bytes,
+                        elapsed,
+                    ),
+                    write_bytes_per_sec: self.disk_write.update(
+                        &mount_point,
+                        usage.total_written_bytes,
+                        elapsed,
+                    ),
+                    mount_point,
+                }
+            })
+            .collect();
+        samples.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+        let present = |key: &str| samples.iter().any(|s| s.mount_point == key);
+        self.disk_read.retain(present);
+        self.disk_write.retain(present);
+        samples
+    }
+
+    fn temperatures(&mut self) -> Vec<TemperatureSample> {
+        self.components.refresh(true);
+        self.components
+            .iter()
+            .filter_map(|component| {
+                let celsius = component.temperature()?;
+                celsius.is_finite().then(|| TemperatureSample {
+                    label: component.label().to_owned(),
+                    celsius,
+                })
+            })
+            .collect()
+    }
+
+    /// The process count, and the top processes by CPU and by memory, merged.
+    fn processes(&self) -> (u32, Vec<ProcessSample>) {
+        let mut processes: Vec<&Process> = self
+            .system
+            .processes()
+            .values()
+            .filter(|p| p.thread_kind() != Some(ThreadKind::Userland))
+            .collect();
+        let count = u32::try_from(processes.len()).unwrap_or(u32::MAX);
+        let mut top = top_by(&mut processes, |p| p.memory() as f64);
+        for process in top_by(&mut processes, |p| f64::from(p.cpu_usage())) {
+            if !top.iter().any(|t: &&Process| t.pid() == process.pid()) {
+                top.push(process);
+            }
+        }
+        let mut top: Vec<ProcessSample> = top
+            .into_iter()
+            .map(|p| ProcessSample {
+                pid: p.pid().as_u32(),
+                name: p.name().to_string_lossy().into_owned(),
+                cpu_percent: p.cpu_usage(),
+                memory_bytes: p.memory(),
+            })
+            .collect();
+        top.sort_by(|a, b| b.cpu_percent.total_cmp(&a.cpu_percent));
+        (count, top)
+    }
+}
+
+/// The [`TOP_PROCESSES`] largest processes by `key`, in no particular order.
+fn top_by<'a>(processes: &mut [&'a Process], key: impl Fn(&Process) -> f64) -> Vec<&'a Process> {
+    let keep = TOP_PROCESSES.min(processes.len());
+    if keep < processes.len() {
+        processes.select_nth_unstable_by(keep, |a, b| key(b).total_cmp(&key(a)));
+    }
+    processes[..keep].to_vec()
+}
+
+/// CPU and memory only, and no threads listed as processes: the rest costs time
+/// per process and no sample carries it.
+fn process_refresh_kind() -> ProcessRefreshKind {
+    ProcessRefreshKind::nothing()
+        .with_cpu()
+        .with_memory()
+        .without_tasks()
+}
+
+fn disk_refresh_kind() -> DiskRefreshKind {
+    DiskRefreshKind::nothing().with_storage().with_io_usage()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads this machine through sysinfo: the sample must be plausible.
+    #[test]
+    fn a_real_sample_is_plausible() {
+        let mut sampler = Sampler::new().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let sample = sampler.sample(1, 0, 0);
+        let host = sampler.host_info();
+
+        assert!(!sample.cpu.per_core_percent.is_empty());
+        assert_eq!(sample.cpu.per_core_percent.len(), host.core_count as usize);
+        for core in &sample.cpu.per_core_percent {
+            assert!((0.0..=100.0).contains(core), "core at {core}%");
+        }
+        assert!(sample.memory.used_bytes <= sample.memory.total_bytes);
+        assert!(sample.memory.total_bytes > 0);
+        assert!(!sample.networks.is_empty(), "no network interface seen");
+        assert!(sample.process_count > 0);
+        assert!(!sample.top_processes.is_empty());
+        assert!(sample.top_processes.len() <= 2 * TOP_PROCESSES);
+        let busiest_first = sample
+            .top_processes
+            .windows(2)
+            .all(|w| w[0].cpu_percent >= w[1].cpu_percent);
+        assert!(busiest_first, "top processes are sorted by CPU");
+        // The second reading of each counter has a rate.
+        assert!(sample.networks.iter().all(|n| n.rx_bytes_per_sec.is_some()));
+    }
+}

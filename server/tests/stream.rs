@@ -1,0 +1,251 @@
+//! A real server on `127.0.0.1:0`, real WebSocket clients, real sysinfo data.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the first surprise"
+)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use hostpulse_server::Config;
+use hostpulse_server::background::BackgroundServer;
+use hostpulse_shared::codec::decode_json;
+use hostpulse_shared::{Hello, Sample, ServerMessage};
+use tungstenite::protocol::CloseFrame;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+const INTERVAL: Duration = Duration::from_millis(250);
+/// A bound on every read, so a broken server fails the test instead of hanging it.
+const READ_TIMEOUT: Duration = Duration::from_secs(15);
+
+type Client = WebSocket<MaybeTlsStream<TcpStream>>;
+
+fn start_server() -> BackgroundServer {
+    BackgroundServer::spawn_on_loopback(Config {
+        interval: INTERVAL,
+        ..Config::default()
+    })
+    .expect("server starts")
+}
+
+fn connect(server: &BackgroundServer) -> Client {
+    let (client, response) = tungstenite::connect(server.ws_url()).expect("WebSocket connects");
+    assert_eq!(response.status(), 101);
+    if let MaybeTlsStream::Plain(stream) = client.get_ref() {
+        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    }
+    client
+}
+
+/// The next data message, as text; pings are answered by tungstenite itself.
+fn next_text(client: &mut Client) -> String {
+    loop {
+        match client.read().expect("a message arrives") {
+            Message::Text(text) => return text,
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
+}
+
+fn read_hello(client: &mut Client) -> Hello {
+    match decode_json(&next_text(client)).unwrap() {
+        ServerMessage::Hello(hello) => hello,
+        other => panic!("expected hello first, got {other:?}"),
+    }
+}
+
+fn next_sample(client: &mut Client) -> (Sample, String) {
+    let text = next_text(client);
+    match decode_json(&text).unwrap() {
+        ServerMessage::Sample(sample) => (sample, text),
+        other => panic!("expected a sample, got {other:?}"),
+    }
+}
+
+/// Reads until the close frame and returns it.
+fn read_close(client: &mut Client) -> Option<CloseFrame<'static>> {
+    loop {
+        match client.read() {
+            Ok(Message::Close(frame)) => return frame.map(CloseFrame::into_owned),
+            Ok(_) => {}
+            Err(error) => panic!("connection ended without a close frame: {error}"),
+        }
+    }
+}
+
+#[test]
+fn hello_then_plausible_samples_one_interval_apart() {
+    let server = start_server();
+    let mut client = connect(&server);
+
+    let hello = read_hello(&mut client);
+    assert_eq!(hello.protocol_version, hostpulse_shared::PROTOCOL_VERSION);
+    assert_eq!(hello.interval_ms, 250);
+    assert_eq!(hello.server_version, env!("CARGO_PKG_VERSION"));
+    assert!(hello.host.core_count > 0);
+    assert!(!hello.host.hostname.is_empty());
+    assert!(hello.host.memory_total_bytes > 0);
+
+    let samples: Vec<Sample> = (0..4).map(|_| next_sample(&mut client).0).collect();
+    for pair in samples.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq + 1, "seq rises by one per tick");
+        let step_ms = pair[1].timestamp_ms - pair[0].timestamp_ms;
+        // Generous bounds: ticks land on interval boundaries, but a loaded
+        // machine may skip one.
+        assert!(
+            (125..=2500).contains(&step_ms),
+            "timestamps {step_ms} ms apart"
+        );
+    }
+    for sample in &samples {
+        assert_eq!(sample.epoch, hello.epoch);
+        assert_eq!(
+            sample.cpu.per_core_percent.len(),
+            hello.host.core_count as usize
+        );
+        assert!((0.0..=100.0).contains(&sample.cpu.total_percent));
+        for core in &sample.cpu.per_core_percent {
+            assert!((0.0..=100.0).contains(core), "core at {core}%");
+        }
+        assert!(sample.memory.used_bytes <= sample.memory.total_bytes);
+        assert!(sample.memory.swap_used_bytes <= sample.memory.swap_total_bytes);
+        assert!(
+            !sample.networks.is_empty(),
+            "this machine has a network interface"
+        );
+        assert!(sample.process_count > 0);
+        assert!(sample.uptime_secs > 0);
+    }
+    // Every interface has a rate once the server has seen it twice.
+    let last = samples.last().unwrap();
+    assert!(last.networks.iter().all(|n| n.rx_bytes_per_sec.is_some()));
+}
+
+#[test]
+fn two_clients_receive_the_same_bytes_for_the_same_seq() {
+    let server = start_server();
+    let mut first = connect(&server);
+    let mut second = connect(&server);
+    read_hello(&mut first);
+    read_hello(&mut second);
+
+    let from_first: Vec<(u64, String)> = (0..5)
+        .map(|_| next_sample(&mut first))
+        .map(|(s, text)| (s.seq, text))
+        .collect();
+    let from_second: Vec<(u64, String)> = (0..5)
+        .map(|_| next_sample(&mut second))
+        .map(|(s, text)| (s.seq, text))
+        .collect();
+
+    let common: Vec<_> = from_first
+        .iter()
+        .filter(|(seq, _)| from_second.iter().any(|(other, _)| other == seq))
+        .collect();
+    assert!(
+        common.len() >= 3,
+        "clients saw different streams: {from_first:?} / {from_second:?}"
+    );
+    for (seq, text) in common {
+        let other = &from_second.iter().find(|(s, _)| s == seq).unwrap().1;
+        assert_eq!(text, other, "seq {seq} differs between clients");
+    }
+}
+
+#[test]
+fn garbage_from_one_client_closes_it_and_no_other_client_notices() {
+    let server = start_server();
+    let mut bystander = connect(&server);
+    read_hello(&mut bystander);
+    let before = next_sample(&mut bystander).0.seq;
+
+    let mut rude = connect(&server);
+    read_hello(&mut rude);
+    rude.send(Message::Text("{ not json".into())).unwrap();
+    let close = read_close(&mut rude).expect("a close frame with a code");
+    assert_eq!(close.code, CloseCode::Policy);
+
+    let mut binary = connect(&server);
+    read_hello(&mut binary);
+    binary.send(Message::Binary(vec![0xff; 64])).unwrap();
+    let close = read_close(&mut binary).expect("a close frame with a code");
+    assert_eq!(close.code, CloseCode::Unsupported);
+
+    // The bystander's stream goes on without a gap.
+    for expected in before + 1..=before + 3 {
+        let seq = next_sample(&mut bystander).0.seq;
+        assert_eq!(seq, expected, "the bystander missed a sample");
+    }
+}
+
+#[test]
+fn an_oversized_frame_is_refused_with_1009() {
+    let server = start_server();
+    let mut client = connect(&server);
+    read_hello(&mut client);
+    client.send(Message::Text("x".repeat(64 * 1024))).unwrap();
+    let close = read_close(&mut client).expect("a close frame with a code");
+    assert_eq!(close.code, CloseCode::Size);
+}
+
+#[test]
+fn stopping_the_server_closes_every_client_with_going_away() {
+    let server = start_server();
+    let mut clients: Vec<Client> = (0..3).map(|_| connect(&server)).collect();
+    for client in &mut clients {
+        read_hello(client);
+    }
+    server.stop().expect("clean stop");
+    for client in &mut clients {
+        let close = read_close(client).expect("a close frame with a code");
+        assert_eq!(close.code, CloseCode::Away);
+    }
+}
+
+fn http_get(server: &BackgroundServer, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (status, body)
+}
+
+#[test]
+fn healthz_reports_ok_once_samples_flow() {
+    let server = start_server();
+    let mut client = connect(&server);
+    read_hello(&mut client);
+    next_sample(&mut client);
+    let (status, body) = http_get(&server, "/healthz");
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["clients"], 1);
+}
+
+#[test]
+fn a_taken_port_names_the_address_and_what_to_do() {
+    let server = start_server();
+    let error = hostpulse_server::bind(server.addr())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(&server.addr().to_string()), "{error}");
+    assert!(error.contains("--bind"), "{error}");
+}
