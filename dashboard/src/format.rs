@@ -1,0 +1,81 @@
+//! Numbers for people: bytes in binary units, rates, durations.
+
+/// `1536` → `"1.5 KiB"`. Binary units, as `free` and `top` use for memory.
+#[must_use]
+pub fn bytes(value: f64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut scaled = value;
+    let mut unit = 0;
+    while scaled.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        scaled /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{scaled:.0} B")
+    } else if scaled.abs() >= 100.0 {
+        format!("{scaled:.0} {}", UNITS[unit])
+    } else {
+        format!("{scaled:.1} {}", UNITS[unit])
+    }
+}
+
+/// `2048.0` → `"2.0 KiB/s"`.
+#[must_use]
+pub fn bytes_per_sec(value: f64) -> String {
+    format!("{}/s", bytes(value))
+}
+
+/// `93784` → `"1d 2h 3m"`; short spans keep seconds.
+#[must_use]
+pub fn duration_secs(secs: u64) -> String {
+    let (days, hours, minutes, seconds) =
+        (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if days > 0 {
+        format!("{days}d {hours}h {minutes}m")
+    } else if hours > 0 {
+        format!("{hours}h {minutes}m")
+    } else if minutes > 0 {
+        format!("{minutes}m {seconds}s")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// An offset from now on a time axis: `-90.0` → `"-1:30"`, `0.0` → `"now"`.
+#[must_use]
+pub fn seconds_ago(offset_secs: f64) -> String {
+    let rounded = offset_secs.round();
+    if rounded.abs() < 0.5 {
+        return "now".to_owned();
+    }
+    let sign = if rounded < 0.0 { "-" } else { "+" };
+    // Plot offsets are at most hours; the cast cannot overflow.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let total = rounded.abs() as u64;
+    format!("{sign}{}:{:02}", total / 60, total % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_use_binary_units() {
+        assert_eq!(bytes(0.0), "0 B");
+        assert_eq!(bytes(1023.0), "1023 B");
+        assert_eq!(bytes(1536.0), "1.5 KiB");
+        assert_eq!(bytes(16.0 * 1024.0 * 1024.0 * 1024.0), "16.0 GiB");
+        assert_eq!(bytes(300.0 * 1024.0 * 1024.0), "300 MiB");
+        assert_eq!(bytes_per_sec(2048.0), "2.0 KiB/s");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration_secs(42), "42s");
+        assert_eq!(duration_secs(125), "2m 5s");
+        assert_eq!(duration_secs(93_784), "1d 2h 3m");
+        assert_eq!(seconds_ago(0.2), "now");
+        assert_eq!(seconds_ago(-90.0), "-1:30");
+        assert_eq!(seconds_ago(-300.0), "-5:00");
+    }
+}

@@ -1,0 +1,85 @@
+//! One watched host: its link, what it told us about itself, and its history.
+
+use std::time::Instant;
+
+use hostpulse_shared::Hello;
+
+use crate::history::{HostHistory, Retention};
+use crate::link::{Link, LinkEvent, LinkState, Wake};
+
+/// A server the dashboard watches.
+#[derive(Debug)]
+pub struct Host {
+    /// Stable id for UI state (selection, plot ids) while the app runs.
+    pub id: u64,
+    /// Shown instead of the URL when set (the in-process local server).
+    pub label: Option<String>,
+    /// The connection.
+    pub link: Link,
+    /// The server's greeting on the current or last connection.
+    pub hello: Option<Hello>,
+    /// Recent samples.
+    pub history: HostHistory,
+}
+
+impl Host {
+    /// Starts watching the server at `url`.
+    pub fn connect(id: u64, url: &str, label: Option<String>, wake: Wake) -> Self {
+        Self {
+            id,
+            label,
+            link: Link::connect(url, wake),
+            hello: None,
+            history: HostHistory::new(Retention::default()),
+        }
+    }
+
+    /// A host fed by [`Host::apply`] rather than by a connection (see
+    /// [`Link::detached`]): synthetic data in tests and screenshots.
+    #[must_use]
+    pub fn detached(id: u64, link: Link) -> Self {
+        Self {
+            id,
+            label: None,
+            link,
+            hello: None,
+            history: HostHistory::new(Retention::default()),
+        }
+    }
+
+    /// Drains the link into the history. Returns true when anything arrived.
+    pub fn poll(&mut self, now: Instant) -> bool {
+        let events = self.link.poll(now);
+        let changed = !events.is_empty();
+        for event in events {
+            self.apply(event);
+        }
+        changed
+    }
+
+    /// Applies one event from the server.
+    pub fn apply(&mut self, event: LinkEvent) {
+        match event {
+            LinkEvent::Hello(hello) => self.hello = Some(hello),
+            LinkEvent::Sample(sample) => self.history.push(sample),
+        }
+    }
+
+    /// The name to show: the local label, else the host's own name, else the URL.
+    #[must_use]
+    pub fn display_name(&self) -> &str {
+        if let Some(label) = &self.label {
+            return label;
+        }
+        match &self.hello {
+            Some(hello) if !hello.host.hostname.is_empty() => &hello.host.hostname,
+            _ => self.link.url(),
+        }
+    }
+
+    /// True while samples flow.
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        matches!(self.link.state(), LinkState::Live { .. })
+    }
+}

@@ -1,0 +1,29 @@
+//! HostPulse dashboard: a native window that plots live metrics from one or many
+//! HostPulse servers.
+//!
+//! Layout:
+//! - [`app`]: the top level — hosts, selection, commands from the panels.
+//! - [`host`]: one watched host — link, greeting, history.
+//! - [`link`]: the WebSocket connection (ewebsock), its states and reconnects.
+//! - [`backoff`]: reconnect delays, exponential with jitter.
+//! - [`history`]: per-host columnar time series, bounded by age and count.
+//! - [`address`]: what a person types as a host, checked and made into a URL.
+//! - [`local`]: the in-process server used when no host is given.
+//! - [`panels`]: one module per part of the window.
+//! - [`format`]: numbers for people.
+//!
+//! Data flows one way: link → host history → panels. The UI thread never waits
+//! on the network: links drain with `try_recv`, and ewebsock's wake-up requests a
+//! repaint only when something arrives.
+
+pub mod address;
+pub mod app;
+pub mod backoff;
+pub mod format;
+pub mod history;
+pub mod host;
+pub mod link;
+pub mod local;
+pub mod panels;
+
+pub use app::DashboardApp;

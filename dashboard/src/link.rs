@@ -1,0 +1,287 @@
+//! The connection to one server: an ewebsock socket wrapped in a small state
+//! machine (connecting → live → disconnected → connecting …) that decodes what
+//! arrives and reconnects with backoff.
+//!
+//! ewebsock does its I/O on a thread of its own; the UI thread only drains events
+//! with `try_recv` (DESIGN invariant 5). ewebsock has no connect timeout, so the
+//! link applies one, and it treats a server silent for too long as gone.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
+use hostpulse_shared::codec::decode_json;
+use hostpulse_shared::{Hello, PROTOCOL_VERSION, Sample, ServerMessage};
+
+use crate::backoff::random_reconnect_delay;
+
+/// Give up on a connection attempt that has not opened in this time.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A live server pings every 10 s and samples every interval; this much silence
+/// means the connection is dead even if TCP has not noticed.
+pub const SILENCE_TIMEOUT: Duration = Duration::from_secs(35);
+/// Largest frame accepted from a server: a sample is a few KiB.
+const MAX_INCOMING_FRAME_BYTES: usize = 16 * 1024 * 1024;
+/// ewebsock's I/O thread wakes this often to look for outgoing messages.
+const SOCKET_POLL: Duration = Duration::from_millis(100);
+
+/// Where a link stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// Dialling; no answer yet.
+    Connecting {
+        /// When this attempt started.
+        since: Instant,
+    },
+    /// Open, and the server greeted us.
+    Live {
+        /// When the connection opened.
+        since: Instant,
+    },
+    /// Not connected; the next attempt is scheduled.
+    Disconnected {
+        /// Why, in words for a person.
+        reason: String,
+        /// When the next attempt starts.
+        retry_at: Instant,
+    },
+}
+
+/// Something that arrived from the server, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkEvent {
+    /// The server's greeting: a new connection (and perhaps a restarted server).
+    Hello(Hello),
+    /// A sample.
+    Sample(Sample),
+}
+
+/// Wakes the UI thread when an event arrives.
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// A connection to one server, reconnecting by itself.
+pub struct Link {
+    url: String,
+    wake: Wake,
+    state: LinkState,
+    socket: Option<(WsSender, WsReceiver)>,
+    failed_attempts: u32,
+    last_heard: Instant,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("url", &self.url)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Link {
+    /// Starts connecting to `url` at once.
+    pub fn connect(url: impl Into<String>, wake: Wake) -> Self {
+        let now = Instant::now();
+        let mut link = Self {
+            url: url.into(),
+            wake,
+            state: LinkState::Connecting { since: now },
+            socket: None,
+            failed_attempts: 0,
+            last_heard: now,
+        };
+        link.dial(now);
+        link
+    }
+
+    /// A link in the given state that has not dialled and will not until a retry
+    /// falls due: for hosts shown from recorded or synthetic data.
+    pub fn detached(url: impl Into<String>, state: LinkState, wake: Wake) -> Self {
+        Self {
+            url: url.into(),
+            wake,
+            state,
+            socket: None,
+            failed_attempts: 0,
+            last_heard: Instant::now(),
+        }
+    }
+
+    /// The URL this link dials.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Where the link stands now.
+    #[must_use]
+    pub fn state(&self) -> &LinkState {
+        &self.state
+    }
+
+    /// Drops any connection and dials again now (the user asked to retry).
+    pub fn retry_now(&mut self) {
+        self.socket = None;
+        self.dial(Instant::now());
+    }
+
+    /// When the link next needs [`Link::poll`] even if nothing arrives: a retry or
+    /// a timeout. The UI schedules a repaint for then instead of spinning.
+    #[must_use]
+    pub fn next_deadline(&self) -> Instant {
+        match &self.state {
+            LinkState::Connecting { since } => *since + CONNECT_TIMEOUT,
+            LinkState::Live { .. } => self.last_heard + SILENCE_TIMEOUT,
+            LinkState::Disconnected { retry_at, .. } => *retry_at,
+        }
+    }
+
+    /// Drains what arrived, applies timeouts and retries. Never blocks.
+    pub fn poll(&mut self, now: Instant) -> Vec<LinkEvent> {
+        let mut events = Vec::new();
+        while let Some(event) = self.socket.as_ref().and_then(|(_, rx)| rx.try_recv()) {
+            if let Err(reason) = self.handle(event, now, &mut events) {
+                self.fail(reason, now);
+                break;
+            }
+        }
+        match &self.state {
+            LinkState::Connecting { since } if now.duration_since(*since) > CONNECT_TIMEOUT => {
+                self.fail(
+                    format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                    now,
+                );
+            }
+            LinkState::Live { .. } if now.duration_since(self.last_heard) > SILENCE_TIMEOUT => {
+                self.fail(
+                    format!("server silent for {} s", SILENCE_TIMEOUT.as_secs()),
+                    now,
+                );
+            }
+            LinkState::Disconnected { retry_at, .. } if now >= *retry_at => self.dial(now),
+            _ => {}
+        }
+        events
+    }
+
+    fn handle(
+        &mut self,
+        event: WsEvent,
+        now: Instant,
+        events: &mut Vec<LinkEvent>,
+    ) -> Result<(), String> {
+        self.last_heard = now;
+        match event {
+            WsEvent::Opened => {
+                tracing::info!(url = %self.url, "connected");
+                Ok(())
+            }
+            WsEvent::Message(WsMessage::Text(text)) => {
+                match decode_json::<ServerMessage>(&text)
+                    .map_err(|e| format!("the server sent {e}"))?
+                {
+                    ServerMessage::Hello(hello) => {
+                        if hello.protocol_version != PROTOCOL_VERSION {
+                            return Err(format!(
+                                "the server speaks protocol v{}, this dashboard v{PROTOCOL_VERSION}: update the older one",
+                                hello.protocol_version
+                            ));
+                        }
+                        self.state = LinkState::Live { since: now };
+                        self.failed_attempts = 0;
+                        events.push(LinkEvent::Hello(hello));
+                    }
+                    ServerMessage::Sample(sample) => events.push(LinkEvent::Sample(sample)),
+                    ServerMessage::Error { message } => {
+                        tracing::warn!(url = %self.url, %message, "server reported an error");
+                    }
+                    ServerMessage::Unknown => {}
+                }
+                Ok(())
+            }
+            WsEvent::Message(_) => Ok(()),
+            WsEvent::Error(error) => Err(explain(&error)),
+            WsEvent::Closed => Err("the server closed the connection".to_owned()),
+        }
+    }
+
+    fn dial(&mut self, now: Instant) {
+        let wake = Arc::clone(&self.wake);
+        let options = ewebsock::Options {
+            max_incoming_frame_size: MAX_INCOMING_FRAME_BYTES,
+            read_timeout: Some(SOCKET_POLL),
+            ..ewebsock::Options::default()
+        };
+        match ewebsock::connect_with_wakeup(&self.url, options, move || wake()) {
+            Ok(socket) => {
+                self.socket = Some(socket);
+                self.state = LinkState::Connecting { since: now };
+                self.last_heard = now;
+            }
+            Err(error) => self.fail(explain(&error), now),
+        }
+    }
+
+    fn fail(&mut self, reason: String, now: Instant) {
+        // Dropping the sender tells ewebsock's thread to close the socket.
+        self.socket = None;
+        let delay = random_reconnect_delay(self.failed_attempts);
+        self.failed_attempts = self.failed_attempts.saturating_add(1);
+        tracing::info!(url = %self.url, %reason, retry_in_ms = delay.as_millis(), "disconnected");
+        self.state = LinkState::Disconnected {
+            reason,
+            retry_at: now + delay,
+        };
+    }
+}
+
+/// ewebsock's error strings, made into advice where we can tell the cause.
+fn explain(error: &str) -> String {
+    let lower = error.to_ascii_lowercase();
+    if lower.contains("connection refused") || lower.contains("unable to connect") {
+        // tungstenite says "Unable to connect" for a refused or unreachable address.
+        "cannot reach the server: is hostpulse-server running there, on that port?".to_owned()
+    } else if lower.contains("failed to lookup") || lower.contains("name or service not known") {
+        "host name not found: check the address".to_owned()
+    } else if lower.contains("connection reset") || lower.contains("broken pipe") {
+        "connection lost".to_owned()
+    } else if lower.contains("http error: 404") {
+        "no HostPulse stream at that path (404): the usual path is /ws".to_owned()
+    } else {
+        error.trim_start_matches("Connect: ").to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_errors_become_advice() {
+        assert!(
+            explain("Connect: URL error: Unable to connect to ws://127.0.0.1:1/ws")
+                .contains("is hostpulse-server running")
+        );
+        assert_eq!(explain("Connect: something odd"), "something odd");
+    }
+
+    #[test]
+    fn an_unreachable_host_is_disconnected_with_a_reason_and_retried() {
+        // Port 1 on loopback: nothing listens there, so the OS refuses at once.
+        let mut link = Link::connect("ws://127.0.0.1:1/ws", Arc::new(|| {}));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(link.state(), LinkState::Connecting { .. }) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+            link.poll(Instant::now());
+        }
+        let LinkState::Disconnected { reason, retry_at } = link.state().clone() else {
+            panic!("expected disconnected, got {:?}", link.state());
+        };
+        assert!(reason.contains("cannot reach the server"), "{reason}");
+        assert_eq!(link.next_deadline(), retry_at);
+
+        // Once the retry time passes, the link dials again.
+        link.poll(retry_at + Duration::from_millis(1));
+        assert!(matches!(link.state(), LinkState::Connecting { .. }));
+    }
+}

@@ -1,0 +1,63 @@
+//! The `hostpulse-dashboard` binary: flags, logging and the native window; the
+//! rest is the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use hostpulse_dashboard::{DashboardApp, address};
+
+/// `hostpulse-dashboard`: plots live metrics from HostPulse servers. With no host,
+/// it watches this computer.
+#[derive(Debug, Parser)]
+#[command(name = "hostpulse-dashboard", version, about, long_about = None)]
+struct Args {
+    #[arg(
+        value_name = "HOST",
+        help = "Servers to watch: ws://host:9470/ws, wss://host/ws, host or host:port"
+    )]
+    hosts: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut urls = Vec::new();
+    for host in &args.hosts {
+        match address::parse(host) {
+            Ok(url) => urls.push(String::from(url)),
+            Err(error) => {
+                eprintln!("hostpulse-dashboard: {host:?}: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    let options = eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport: egui::ViewportBuilder::default()
+            .with_title("HostPulse")
+            .with_app_id("hostpulse-dashboard")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0]),
+        ..eframe::NativeOptions::default()
+    };
+    let result = eframe::run_native(
+        "HostPulse",
+        options,
+        Box::new(move |cc| Ok(Box::new(DashboardApp::start(&cc.egui_ctx, &urls)))),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hostpulse-dashboard: cannot open the window: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

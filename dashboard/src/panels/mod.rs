@@ -1,0 +1,7 @@
+//! One file per part of the window. Panels read the hosts and return
+//! [`crate::app::Command`]s; the app applies them once, after the frame.
+
+pub mod add_host;
+pub mod host_list;
+pub mod host_view;
+pub mod time_plot;
