@@ -1,7 +1,7 @@
 //! The side list of hosts: a state dot, the name and the state of each; click to
 //! open one.
 
-use egui::{Color32, RichText, Ui};
+use egui::{Color32, Ui};
 
 use crate::app::Command;
 use crate::host::Host;
@@ -17,6 +17,15 @@ pub fn state_color(state: &LinkState) -> Color32 {
     }
 }
 
+/// Draws a filled dot in the state's colour, sized to the text line. Painted, not
+/// a glyph: not every font has a round one.
+pub fn state_dot_ui(ui: &mut Ui, state: &LinkState) {
+    let size = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(size * 0.7, size), egui::Sense::hover());
+    ui.painter()
+        .circle_filled(rect.center(), size * 0.3, state_color(state));
+}
+
 /// A short word for the state, for the list.
 #[must_use]
 pub fn state_word(state: &LinkState) -> &'static str {
@@ -27,7 +36,7 @@ pub fn state_word(state: &LinkState) -> &'static str {
     }
 }
 
-/// Draws the list; clicking a host selects it, "✖" removes it.
+/// Draws the list; clicking a host selects it, "×" removes it.
 pub fn ui(ui: &mut Ui, hosts: &[Host], selected: Option<u64>, commands: &mut Vec<Command>) {
     ui.heading("Hosts");
     ui.add_space(4.0);
@@ -37,7 +46,7 @@ pub fn ui(ui: &mut Ui, hosts: &[Host], selected: Option<u64>, commands: &mut Vec
     for host in hosts {
         ui.horizontal(|ui| {
             let state = host.link.state();
-            ui.label(RichText::new("●").color(state_color(state)));
+            state_dot_ui(ui, state);
             let name = host.display_name();
             if ui
                 .selectable_label(selected == Some(host.id), name)
@@ -48,11 +57,11 @@ pub fn ui(ui: &mut Ui, hosts: &[Host], selected: Option<u64>, commands: &mut Vec
             }
             ui.weak(state_word(state));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui
-                    .small_button("✖")
-                    .on_hover_text(format!("Remove {name}"))
-                    .clicked()
-                {
+                let remove = format!("Remove {name}");
+                let button = ui.small_button("×");
+                // Screen readers (and UI tests) get the words, not the glyph.
+                button.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &remove));
+                if button.on_hover_text(&remove).clicked() {
                     commands.push(Command::Remove(host.id));
                 }
             });

@@ -9,8 +9,16 @@ use crate::format;
 use crate::history::Metric;
 use crate::host::Host;
 use crate::link::LinkState;
-use crate::panels::host_list::state_color;
+use crate::panels::host_list::state_dot_ui;
 use crate::panels::time_plot::{Series, TimePlot, Unit};
+
+/// Titles of the four plots, in the order they are drawn.
+pub const PLOT_TITLES: [&str; 4] = [
+    "CPU: total and per core",
+    "Memory and swap",
+    "Network: all interfaces",
+    "Disk I/O: all devices",
+];
 
 /// How far back the plots reach.
 pub const WINDOW_SECS: u32 = 300;
@@ -42,7 +50,7 @@ fn header_ui(ui: &mut Ui, host: &Host, commands: &mut Vec<Command>) {
     });
     ui.horizontal(|ui| {
         let state = host.link.state();
-        ui.label(RichText::new("●").color(state_color(state)));
+        state_dot_ui(ui, state);
         ui.label(state_text(state, std::time::Instant::now()));
         if matches!(state, LinkState::Disconnected { .. }) && ui.button("Retry now").clicked() {
             commands.push(Command::RetryNow(host.id));
@@ -113,7 +121,7 @@ fn current_values_ui(ui: &mut Ui, sample: &Sample) {
             ui,
             "Net",
             format!(
-                "↓ {}  ↑ {}",
+                "rx {}  tx {}",
                 rate(sample.network_rx_bytes_per_sec()),
                 rate(sample.network_tx_bytes_per_sec())
             ),
@@ -166,10 +174,12 @@ fn plots_ui(ui: &mut Ui, host: &Host) {
     ];
     let memory_max = host.history.latest().map(|s| s.memory.total_bytes as f64);
     let plots: [(&str, Unit, &[Series], Option<f64>); 4] = [
-        ("CPU", Unit::Percent, &cpu, Some(100.0)),
-        ("Memory", Unit::Bytes, &memory, memory_max),
-        ("Network", Unit::BytesPerSec, &network, None),
-        ("Disk I/O", Unit::BytesPerSec, &disk, None),
+        (PLOT_TITLES[0], Unit::Percent, &cpu, Some(100.0)),
+        (PLOT_TITLES[1], Unit::Bytes, &memory, memory_max),
+        // Rates start the axis at 1 KiB/s, so an idle host shows a flat line at
+        // the bottom rather than an axis centred on zero.
+        (PLOT_TITLES[2], Unit::BytesPerSec, &network, Some(1024.0)),
+        (PLOT_TITLES[3], Unit::BytesPerSec, &disk, Some(1024.0)),
     ];
 
     let spacing = ui.spacing().item_spacing;

@@ -72,7 +72,7 @@ impl TimePlot<'_> {
         let unit = self.unit;
         let mut plot = Plot::new(&self.id)
             .height(height)
-            .legend(Legend::default())
+            .legend(Legend::default().follow_insertion_order(true))
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
