@@ -10,6 +10,7 @@
 //! - [`hub`]: latest sample, encode once, bounded broadcast to sessions.
 //! - [`ws`]: one WebSocket session per viewer.
 //! - [`http`]: landing text and health check.
+//! - [`logging`]: the tracing setup both binaries use.
 //! - [`background`]: the whole server on a thread of its own, for embedding.
 //!
 //! [`run`] is the entry point: the caller binds the listener and supplies the
@@ -19,6 +20,7 @@ pub mod background;
 pub mod config;
 pub mod http;
 pub mod hub;
+pub mod logging;
 pub mod rate;
 pub mod sampler;
 pub mod schedule;
@@ -94,7 +96,16 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
-    let sampler = Sampler::new()?;
+    // sysinfo blocks on /proc and /sys: even the first reading stays off the
+    // executor (DESIGN invariant 4).
+    let (sampler, host) = tokio::task::spawn_blocking(|| {
+        Sampler::new().map(|sampler| {
+            let host = sampler.host_info();
+            (sampler, host)
+        })
+    })
+    .await
+    .map_err(|_| std::io::Error::other("the sampler failed to start"))??;
     let epoch = new_epoch();
     let interval_ms = u64::try_from(config.interval.as_millis()).unwrap_or(u64::MAX);
     let hello = Hello {
@@ -102,7 +113,7 @@ pub async fn run(
         server_version: env!("CARGO_PKG_VERSION").to_owned(),
         epoch,
         interval_ms,
-        host: sampler.host_info(),
+        host,
     };
     let hub = Arc::new(Hub::new(&hello)?);
     let ticker = Ticker::spawn(sampler, Arc::clone(&hub), epoch, config.interval)?;
