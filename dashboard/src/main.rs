@@ -20,13 +20,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    hostpulse_server::logging::init();
 
     let mut urls = Vec::new();
     for host in &args.hosts {
@@ -39,13 +33,19 @@ fn main() -> ExitCode {
         }
     }
 
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("HostPulse")
+        .with_app_id("hostpulse-dashboard")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([640.0, 400.0]);
+    match eframe::icon_data::from_png_bytes(include_bytes!("../../assets/hostpulse.png")) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(error) => tracing::warn!(%error, "cannot decode the window icon"),
+    }
     let options = eframe::NativeOptions {
+        // glow (OpenGL) costs far less than wgpu under software rendering.
         renderer: eframe::Renderer::Glow,
-        viewport: egui::ViewportBuilder::default()
-            .with_title("HostPulse")
-            .with_app_id("hostpulse-dashboard")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([640.0, 400.0]),
+        viewport,
         ..eframe::NativeOptions::default()
     };
     let result = eframe::run_native(

@@ -7,13 +7,7 @@ use hostpulse_server::config::Args;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    hostpulse_server::logging::init();
     match serve(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
