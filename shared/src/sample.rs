@@ -142,23 +142,22 @@ impl Sample {
     /// no interface has a known rate.
     #[must_use]
     pub fn network_rx_bytes_per_sec(&self) -> Option<f64> {
-        sum_known(
-            self.networks
-                .iter()
-                .filter(|n| !is_loopback(&n.interface))
-                .map(|n| n.rx_bytes_per_sec),
-        )
+        self.network_total(|n| n.rx_bytes_per_sec)
     }
 
     /// Sum of the send rates of all interfaces except loopback, or `None` when no
     /// interface has a known rate.
     #[must_use]
     pub fn network_tx_bytes_per_sec(&self) -> Option<f64> {
+        self.network_total(|n| n.tx_bytes_per_sec)
+    }
+
+    fn network_total(&self, rate: impl Fn(&NetworkSample) -> Option<f64>) -> Option<f64> {
         sum_known(
             self.networks
                 .iter()
                 .filter(|n| !is_loopback(&n.interface))
-                .map(|n| n.tx_bytes_per_sec),
+                .map(rate),
         )
     }
 

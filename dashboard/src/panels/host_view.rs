@@ -98,23 +98,22 @@ fn current_values_ui(ui: &mut Ui, sample: &Sample) {
             ui.add_space(12.0);
         };
         value(ui, "CPU", format!("{:.1}%", sample.cpu.total_percent));
+        let used_of_total = |used: u64, total: u64| {
+            format!(
+                "{} / {}",
+                format::bytes(used as f64),
+                format::bytes(total as f64)
+            )
+        };
         value(
             ui,
             "Memory",
-            format!(
-                "{} / {}",
-                format::bytes(memory.used_bytes as f64),
-                format::bytes(memory.total_bytes as f64)
-            ),
+            used_of_total(memory.used_bytes, memory.total_bytes),
         );
         value(
             ui,
             "Swap",
-            format!(
-                "{} / {}",
-                format::bytes(memory.swap_used_bytes as f64),
-                format::bytes(memory.swap_total_bytes as f64)
-            ),
+            used_of_total(memory.swap_used_bytes, memory.swap_total_bytes),
         );
         let rate = |rate: Option<f64>| rate.map_or_else(|| "–".to_owned(), format::bytes_per_sec);
         value(
