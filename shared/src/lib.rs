@@ -18,9 +18,11 @@ pub mod host;
 pub mod message;
 pub mod sample;
 
-pub use codec::CodecError;
+pub use codec::{Codec, CodecError};
 pub use host::HostInfo;
-pub use message::{Hello, ServerMessage, ServerMessageRef};
+pub use message::{
+    ClientMessage, Hello, History, Reset, ResetReason, ServerMessage, ServerMessageRef,
+};
 pub use sample::{
     CpuSample, DiskSample, LoadAverage, MemorySample, NetworkSample, ProcessSample, Sample,
     TemperatureSample,
@@ -32,6 +34,9 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// The TCP port a HostPulse server listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 9470;
+
+/// Default span of the history batch sent after the hello: 15 minutes.
+pub const DEFAULT_HISTORY_SECS: u64 = 15 * 60;
 
 /// The HTTP path of the WebSocket stream.
 pub const WS_PATH: &str = "/ws";

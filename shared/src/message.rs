@@ -1,5 +1,5 @@
-//! The messages of the `/ws` stream. Each is a JSON object tagged by `"type"`, so
-//! any WebSocket client can tell them apart without knowing every field.
+//! The messages of the `/ws` stream. Each is tagged by `"type"`, so any
+//! WebSocket client can tell them apart without knowing every field.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,9 +11,15 @@ use crate::{HostInfo, Sample};
 pub enum ServerMessage {
     /// First message of every connection: who is speaking and how.
     Hello(Hello),
+    /// Past samples, oldest first: the recent history after the hello, what a
+    /// resuming viewer missed, or the answer to a [`ClientMessage::HistoryRequest`].
+    History(History),
+    /// A resume could not be honoured; what follows starts afresh, and the viewer
+    /// should show a gap.
+    Reset(Reset),
     /// One live sample, sent once per interval.
     Sample(Sample),
-    /// The server is about to close the connection, or refused something, and says why.
+    /// The server refused something, or is about to close, and says why.
     Error {
         /// A sentence for a person: what went wrong and what to do.
         message: String,
@@ -35,8 +41,60 @@ pub struct Hello {
     pub epoch: u64,
     /// Time between samples.
     pub interval_ms: u64,
+    /// How many samples the server keeps for replay (its history span is this
+    /// many intervals).
+    #[serde(default)]
+    pub history_capacity: u32,
     /// The host being watched.
     pub host: HostInfo,
+}
+
+/// A batch of past samples, in `seq` order without gaps or duplicates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct History {
+    /// The samples, oldest first.
+    pub samples: Vec<Sample>,
+}
+
+/// Why a resume was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetReason {
+    /// The server restarted since: the viewer's epoch is not the current one.
+    EpochChanged,
+    /// The first sample the viewer missed is older than the server's history.
+    HistoryTooShort,
+    /// A reason this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A refused resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reset {
+    /// Why.
+    pub reason: ResetReason,
+    /// The same, for a person.
+    pub message: String,
+}
+
+/// A control message from a viewer to the server. Small by design: the server
+/// refuses any frame over a few KiB.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// Asks for samples older than what the viewer has; answered by one or more
+    /// `history` messages.
+    HistoryRequest {
+        /// Only samples with a `seq` below this.
+        before_seq: u64,
+        /// At most this many (the newest of them); the server caps it.
+        limit: u32,
+    },
+    /// A message type this server does not know; it answers with an `error` and
+    /// carries on.
+    #[serde(other)]
+    Unknown,
 }
 
 /// A borrowed [`ServerMessage`], for encoding without copying the payload. It
@@ -46,6 +104,14 @@ pub struct Hello {
 pub enum ServerMessageRef<'a> {
     /// See [`ServerMessage::Hello`].
     Hello(&'a Hello),
+    /// See [`ServerMessage::History`].
+    History {
+        /// The samples, oldest first.
+        #[serde(serialize_with = "serialize_samples")]
+        samples: &'a [std::sync::Arc<Sample>],
+    },
+    /// See [`ServerMessage::Reset`].
+    Reset(&'a Reset),
     /// See [`ServerMessage::Sample`].
     Sample(&'a Sample),
     /// See [`ServerMessage::Error`].
@@ -53,4 +119,11 @@ pub enum ServerMessageRef<'a> {
         /// A sentence for a person: what went wrong and what to do.
         message: &'a str,
     },
+}
+
+fn serialize_samples<S: serde::Serializer>(
+    samples: &&[std::sync::Arc<Sample>],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(samples.iter().map(|sample| &**sample))
 }

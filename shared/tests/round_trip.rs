@@ -65,6 +65,7 @@ fn hello() -> Hello {
         server_version: "0.1.0".into(),
         epoch: 7,
         interval_ms: 1000,
+        history_capacity: 3600,
         host: HostInfo {
             hostname: "db-1".into(),
             os_name: "Debian GNU/Linux".into(),
