@@ -22,6 +22,11 @@ pub struct Args {
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub interval_ms: u64,
 
+    /// Samples kept for viewers that connect or reconnect (3600 = one hour at the
+    /// default interval).
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub history: u32,
+
     /// HTTP worker threads. One serves thousands of viewers.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub workers: u16,
@@ -32,6 +37,8 @@ pub struct Args {
 pub struct Config {
     /// Time between samples.
     pub interval: Duration,
+    /// Samples kept in the history ring.
+    pub history_capacity: usize,
     /// HTTP worker threads.
     pub workers: usize,
 }
@@ -40,6 +47,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             interval: Duration::from_secs(1),
+            history_capacity: 3600,
             workers: 1,
         }
     }
@@ -51,6 +59,7 @@ impl Args {
     pub fn config(&self) -> Config {
         Config {
             interval: Duration::from_millis(self.interval_ms),
+            history_capacity: self.history as usize,
             workers: usize::from(self.workers),
         }
     }

@@ -19,7 +19,12 @@ async fn index() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(format!(
-            "HostPulse server {}\n\nGET /ws       live samples over WebSocket (JSON text frames)\nGET /healthz  health check\n",
+            "HostPulse server {}\n\n\
+             GET /ws                live samples over WebSocket (see PROTOCOL.md)\n\
+             GET /api/v1/host       host facts, versions, interval\n\
+             GET /api/v1/snapshot   latest sample\n\
+             GET /api/v1/history    past samples (?since_seq=&limit=)\n\
+             GET /healthz           health check\n",
             env!("CARGO_PKG_VERSION")
         ))
 }
@@ -36,8 +41,8 @@ struct Health {
 /// 200 while samples keep coming; 503 before the first sample and when the newest
 /// is older than a few intervals (the sampler is stuck).
 async fn healthz(hub: web::Data<Hub>) -> HttpResponse {
-    let stale_after =
-        Duration::from_millis(hub.interval_ms().saturating_mul(5)).max(Duration::from_secs(5));
+    let stale_after = Duration::from_millis(hub.hello().interval_ms.saturating_mul(5))
+        .max(Duration::from_secs(5));
     let age = hub.latest().map(|latest| latest.published_at.elapsed());
     let status = match age {
         None => "starting",

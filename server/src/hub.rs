@@ -1,113 +1,265 @@
-//! The meeting point of the sampler and the sessions: it holds the latest sample,
-//! encodes each sample once, and fans the same bytes out to every session.
+//! The meeting point of the sampler and the sessions: it keeps the recent history
+//! in a bounded ring, encodes each sample once per codec, and fans the same bytes
+//! out to every session.
 //!
 //! The broadcast channel is bounded; a session that falls behind skips to newer
-//! samples instead of growing a queue (DESIGN invariant 3).
+//! samples instead of growing a queue (DESIGN invariant 3). The ring is bounded
+//! by count (DESIGN invariant 7).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Instant;
 
+use actix_web::web::Bytes;
 use bytestring::ByteString;
-use hostpulse_shared::codec::encode_json;
-use hostpulse_shared::{Hello, Sample, ServerMessageRef};
+use hostpulse_shared::{Codec, Hello, ResetReason, Sample, ServerMessageRef};
+use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
 /// Samples kept for sessions that are momentarily behind. Beyond this a session
 /// skips ahead: a live view wants the newest sample, not a backlog.
 const BROADCAST_CAPACITY: usize = 8;
 
-/// One sample, encoded once and shared by every session that sends it.
+/// A message encoded once in every codec, shared by every session that sends it.
+/// Cloning shares the bytes.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// The JSON text frame.
+    pub json: ByteString,
+    /// The MessagePack binary frame.
+    pub msgpack: Bytes,
+}
+
+impl Encoded {
+    /// Encodes `message` in every codec.
+    pub fn new<T: Serialize>(message: &T) -> Result<Self, EncodeError> {
+        let json =
+            String::from_utf8(Codec::Json.encode(message)?).map_err(|_| EncodeError::NotUtf8)?;
+        Ok(Self {
+            json: json.into(),
+            msgpack: Codec::MessagePack.encode(message)?.into(),
+        })
+    }
+}
+
+/// One live sample, encoded.
 #[derive(Debug, Clone)]
 pub struct Frame {
     /// The sample's sequence number, so a session can skip what it already sent.
     pub seq: u64,
-    /// The JSON text frame. Cloning it shares the bytes.
-    pub json: ByteString,
+    /// The `sample` message in every codec.
+    pub encoded: Encoded,
+}
+
+/// A message could not be encoded. Our own types always encode; this would be a bug.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    /// The codec failed.
+    #[error("cannot encode a server message: {0}")]
+    Codec(#[from] hostpulse_shared::CodecError),
+    /// JSON came out as something other than UTF-8.
+    #[error("cannot encode a server message: JSON is not UTF-8")]
+    NotUtf8,
+}
+
+/// The most recent sample, for REST and health checks.
+#[derive(Debug, Clone)]
+pub struct Latest {
+    /// The sample itself.
+    pub sample: Arc<Sample>,
+    /// When it was published.
+    pub published_at: Instant,
+}
+
+/// Which past samples a viewer asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// The newest `count` samples.
+    Recent {
+        /// How many.
+        count: usize,
+    },
+    /// What a viewer missed since `after_seq` of `epoch`; if that cannot be
+    /// given, a reset and the newest `fallback_count` samples.
+    Resume {
+        /// The epoch of the viewer's last sample.
+        epoch: u64,
+        /// The seq of the viewer's last sample.
+        after_seq: u64,
+        /// How many recent samples to send instead when resuming is impossible.
+        fallback_count: usize,
+    },
+    /// Up to `limit` samples just before `before_seq`.
+    Before {
+        /// Only samples below this seq.
+        before_seq: u64,
+        /// At most this many.
+        limit: usize,
+    },
+}
+
+/// The answer to a [`Replay`].
+#[derive(Debug, Clone, Default)]
+pub struct Replayed {
+    /// Set when a resume was refused.
+    pub reset: Option<ResetReason>,
+    /// The samples, oldest first, contiguous in seq.
+    pub samples: Vec<Arc<Sample>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The history ring, oldest first; seqs are contiguous.
+    history: VecDeque<Arc<Sample>>,
+    latest: Option<Latest>,
 }
 
 /// Shared state between the sampler thread, the HTTP routes and the sessions.
 #[derive(Debug)]
 pub struct Hub {
-    hello_json: ByteString,
-    interval_ms: u64,
-    /// Latest sample and its frame, read by new sessions and REST. A std lock:
-    /// it is held only to clone two `Arc`s, never across an await.
-    latest: RwLock<Option<Latest>>,
+    hello: Hello,
+    hello_encoded: Encoded,
+    history_capacity: usize,
+    /// A std lock: it is held only to push or clone `Arc`s, never across an await.
+    state: RwLock<State>,
     frames: broadcast::Sender<Frame>,
     shutdown: watch::Sender<bool>,
     clients: AtomicUsize,
 }
 
-/// The most recent sample, decoded for REST and encoded for the stream.
-#[derive(Debug, Clone)]
-pub struct Latest {
-    /// The sample itself.
-    pub sample: Arc<Sample>,
-    /// When it was published, for health checks.
-    pub published_at: std::time::Instant,
-    /// Its encoded frame.
-    pub frame: Frame,
-}
-
-/// A message could not be encoded. Our own types always encode; this would be a bug.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot encode a server message: {0}")]
-pub struct EncodeError(#[from] hostpulse_shared::CodecError);
-
 impl Hub {
-    /// A hub for a server that greets every viewer with `hello`.
-    pub fn new(hello: &Hello) -> Result<Self, EncodeError> {
-        let hello_json = encode_json(&ServerMessageRef::Hello(hello))?.into();
+    /// A hub that greets every viewer with `hello` and keeps
+    /// `hello.history_capacity` samples (at least one).
+    pub fn new(hello: Hello) -> Result<Self, EncodeError> {
+        let hello_encoded = Encoded::new(&ServerMessageRef::Hello(&hello))?;
+        let history_capacity = usize::try_from(hello.history_capacity)
+            .unwrap_or(usize::MAX)
+            .max(1);
         Ok(Self {
-            hello_json,
-            interval_ms: hello.interval_ms,
-            latest: RwLock::new(None),
+            hello,
+            hello_encoded,
+            history_capacity,
+            state: RwLock::new(State::default()),
             frames: broadcast::channel(BROADCAST_CAPACITY).0,
             shutdown: watch::channel(false).0,
             clients: AtomicUsize::new(0),
         })
     }
 
-    /// Encodes `sample` once and hands the frame to every session.
+    /// Records `sample` in the history, encodes it once per codec, and hands
+    /// the frame to every session.
     pub fn publish(&self, sample: Sample) -> Result<(), EncodeError> {
-        let json: ByteString = encode_json(&ServerMessageRef::Sample(&sample))?.into();
         let frame = Frame {
             seq: sample.seq,
-            json,
+            encoded: Encoded::new(&ServerMessageRef::Sample(&sample))?,
         };
-        let latest = Latest {
-            sample: Arc::new(sample),
-            published_at: std::time::Instant::now(),
-            frame: frame.clone(),
-        };
-        *self
-            .latest
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(latest);
+        let sample = Arc::new(sample);
+        {
+            let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+            if state.history.len() == self.history_capacity {
+                state.history.pop_front();
+            }
+            state.history.push_back(Arc::clone(&sample));
+            state.latest = Some(Latest {
+                sample,
+                published_at: Instant::now(),
+            });
+        }
+        // Sent after the history is updated: a session that subscribed, then read
+        // the history, sees each sample at least once (and drops duplicates by seq).
         // An error only means no session is listening right now.
         let _ = self.frames.send(frame);
         Ok(())
     }
 
-    /// The hello frame every session starts with.
+    /// The greeting, as sent.
     #[must_use]
-    pub fn hello_json(&self) -> ByteString {
-        self.hello_json.clone()
+    pub fn hello(&self) -> &Hello {
+        &self.hello
     }
 
-    /// The sampling interval announced in the hello.
+    /// The greeting, encoded.
     #[must_use]
-    pub fn interval_ms(&self) -> u64 {
-        self.interval_ms
+    pub fn hello_encoded(&self) -> &Encoded {
+        &self.hello_encoded
     }
 
     /// The most recent sample, if any was taken yet.
     #[must_use]
     pub fn latest(&self) -> Option<Latest> {
-        self.latest
+        self.state
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
+            .latest
             .clone()
+    }
+
+    /// Samples kept at most.
+    #[must_use]
+    pub fn history_capacity(&self) -> usize {
+        self.history_capacity
+    }
+
+    /// Past samples, as asked.
+    #[must_use]
+    pub fn replay(&self, replay: Replay) -> Replayed {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let history = &state.history;
+        let newest = |count: usize| -> Vec<Arc<Sample>> {
+            history
+                .range(history.len().saturating_sub(count)..)
+                .cloned()
+                .collect()
+        };
+        match replay {
+            Replay::Recent { count } => Replayed {
+                reset: None,
+                samples: newest(count),
+            },
+            Replay::Resume {
+                epoch,
+                after_seq,
+                fallback_count,
+            } => {
+                let reset = if epoch != self.hello.epoch {
+                    Some(ResetReason::EpochChanged)
+                } else if history
+                    .front()
+                    .is_some_and(|oldest| after_seq.saturating_add(1) < oldest.seq)
+                {
+                    Some(ResetReason::HistoryTooShort)
+                } else {
+                    None
+                };
+                let samples = if reset.is_some() {
+                    newest(fallback_count)
+                } else {
+                    let start = history.partition_point(|s| s.seq <= after_seq);
+                    history.range(start..).cloned().collect()
+                };
+                Replayed { reset, samples }
+            }
+            Replay::Before { before_seq, limit } => {
+                let end = history.partition_point(|s| s.seq < before_seq);
+                Replayed {
+                    reset: None,
+                    samples: history
+                        .range(end.saturating_sub(limit)..end)
+                        .cloned()
+                        .collect(),
+                }
+            }
+        }
+    }
+
+    /// Samples with a seq above `after_seq` (all when `None`), oldest first, at
+    /// most `limit`.
+    #[must_use]
+    pub fn history_after(&self, after_seq: Option<u64>, limit: usize) -> Vec<Arc<Sample>> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let start = after_seq.map_or(0, |after| state.history.partition_point(|s| s.seq <= after));
+        state.history.range(start..).take(limit).cloned().collect()
     }
 
     /// A receiver of every frame published from now on.
@@ -155,39 +307,53 @@ impl Drop for ClientGuard {
 mod tests {
     use super::*;
 
-    #[test]
-    fn publishing_encodes_once_and_every_subscriber_gets_the_same_bytes() {
-        let hub = Arc::new(Hub::new(&Hello::default()).unwrap());
-        let mut first = hub.subscribe();
-        let mut second = hub.subscribe();
-        hub.publish(Sample {
-            seq: 3,
-            ..Sample::default()
+    fn hub(capacity: u32) -> Hub {
+        Hub::new(Hello {
+            epoch: 7,
+            history_capacity: capacity,
+            ..Hello::default()
         })
-        .unwrap();
-
-        let a = first.try_recv().unwrap();
-        let b = second.try_recv().unwrap();
-        assert_eq!(a.seq, 3);
-        // Same allocation, not two encodings of the same value.
-        assert_eq!(a.json.as_bytes().as_ptr(), b.json.as_bytes().as_ptr());
-        assert_eq!(
-            hub.latest().unwrap().frame.json.as_bytes().as_ptr(),
-            a.json.as_bytes().as_ptr()
-        );
+        .unwrap()
     }
 
-    #[test]
-    fn a_slow_subscriber_skips_instead_of_queueing() {
-        let hub = Hub::new(&Hello::default()).unwrap();
-        let mut slow = hub.subscribe();
-        for seq in 0..100 {
+    fn publish(hub: &Hub, seqs: std::ops::Range<u64>) {
+        for seq in seqs {
             hub.publish(Sample {
+                epoch: 7,
                 seq,
                 ..Sample::default()
             })
             .unwrap();
         }
+    }
+
+    fn seqs(replayed: &Replayed) -> Vec<u64> {
+        replayed.samples.iter().map(|s| s.seq).collect()
+    }
+
+    #[test]
+    fn publishing_encodes_once_and_every_subscriber_gets_the_same_bytes() {
+        let hub = hub(10);
+        let mut first = hub.subscribe();
+        let mut second = hub.subscribe();
+        publish(&hub, 3..4);
+
+        let a = first.try_recv().unwrap();
+        let b = second.try_recv().unwrap();
+        assert_eq!(a.seq, 3);
+        // Same allocations, not two encodings of the same value.
+        assert_eq!(
+            a.encoded.json.as_bytes().as_ptr(),
+            b.encoded.json.as_bytes().as_ptr()
+        );
+        assert_eq!(a.encoded.msgpack.as_ptr(), b.encoded.msgpack.as_ptr());
+    }
+
+    #[test]
+    fn a_slow_subscriber_skips_instead_of_queueing() {
+        let hub = hub(10);
+        let mut slow = hub.subscribe();
+        publish(&hub, 0..100);
         assert!(matches!(
             slow.try_recv(),
             Err(broadcast::error::TryRecvError::Lagged(_))
@@ -197,8 +363,81 @@ mod tests {
     }
 
     #[test]
+    fn history_is_bounded_by_count() {
+        let hub = hub(5);
+        publish(&hub, 0..12);
+        assert_eq!(
+            seqs(&hub.replay(Replay::Recent { count: 100 })),
+            [7, 8, 9, 10, 11]
+        );
+        assert_eq!(seqs(&hub.replay(Replay::Recent { count: 2 })), [10, 11]);
+        assert_eq!(hub.latest().unwrap().sample.seq, 11);
+    }
+
+    #[test]
+    fn resume_gives_exactly_what_was_missed() {
+        let hub = hub(10);
+        publish(&hub, 0..8);
+        let resume = |after_seq| {
+            hub.replay(Replay::Resume {
+                epoch: 7,
+                after_seq,
+                fallback_count: 3,
+            })
+        };
+        let replayed = resume(4);
+        assert_eq!(replayed.reset, None);
+        assert_eq!(seqs(&replayed), [5, 6, 7]);
+        assert!(resume(7).samples.is_empty(), "nothing missed");
+    }
+
+    #[test]
+    fn resume_resets_on_a_new_epoch_or_a_gap_older_than_the_history() {
+        let hub = hub(4);
+        publish(&hub, 0..10); // keeps 6..=9
+        let other_epoch = hub.replay(Replay::Resume {
+            epoch: 8,
+            after_seq: 8,
+            fallback_count: 2,
+        });
+        assert_eq!(other_epoch.reset, Some(ResetReason::EpochChanged));
+        assert_eq!(seqs(&other_epoch), [8, 9]);
+
+        let too_old = hub.replay(Replay::Resume {
+            epoch: 7,
+            after_seq: 3,
+            fallback_count: 2,
+        });
+        assert_eq!(too_old.reset, Some(ResetReason::HistoryTooShort));
+        // Exactly at the edge: seq 5 was the last seen, 6 is the oldest kept.
+        let edge = hub.replay(Replay::Resume {
+            epoch: 7,
+            after_seq: 5,
+            fallback_count: 2,
+        });
+        assert_eq!(edge.reset, None);
+        assert_eq!(seqs(&edge), [6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn older_history_on_request() {
+        let hub = hub(10);
+        publish(&hub, 0..10);
+        let before = |before_seq, limit| seqs(&hub.replay(Replay::Before { before_seq, limit }));
+        assert_eq!(before(5, 2), [3, 4]);
+        assert_eq!(before(2, 10), [0, 1]);
+        assert!(before(0, 10).is_empty());
+        let after: Vec<u64> = hub
+            .history_after(Some(6), 2)
+            .iter()
+            .map(|s| s.seq)
+            .collect();
+        assert_eq!(after, [7, 8]);
+    }
+
+    #[test]
     fn client_guards_count_sessions() {
-        let hub = Arc::new(Hub::new(&Hello::default()).unwrap());
+        let hub = Arc::new(hub(1));
         let one = hub.client_guard();
         let two = hub.client_guard();
         assert_eq!(hub.client_count(), 2);

@@ -7,8 +7,10 @@
 //! - [`rate`]: counters to bytes per second over the measured elapsed time.
 //! - [`schedule`]: drift-free tick deadlines aligned to the interval.
 //! - [`ticker`]: the sampler's own thread, one sample per tick.
-//! - [`hub`]: latest sample, encode once, bounded broadcast to sessions.
-//! - [`ws`]: one WebSocket session per viewer.
+//! - [`hub`]: history ring, encode once per codec, bounded broadcast to sessions.
+//! - [`ws`]: one WebSocket session per viewer: hello, history, live.
+//! - [`rest`]: `/api/v1` reads: host, latest sample, history.
+//! - [`query`]: strict query-string parsing for both.
 //! - [`http`]: landing text and health check.
 //! - [`logging`]: the tracing setup both binaries use.
 //! - [`background`]: the whole server on a thread of its own, for embedding.
@@ -21,7 +23,9 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod logging;
+pub mod query;
 pub mod rate;
+pub mod rest;
 pub mod sampler;
 pub mod schedule;
 pub mod ticker;
@@ -113,9 +117,10 @@ pub async fn run(
         server_version: env!("CARGO_PKG_VERSION").to_owned(),
         epoch,
         interval_ms,
+        history_capacity: u32::try_from(config.history_capacity).unwrap_or(u32::MAX),
         host,
     };
-    let hub = Arc::new(Hub::new(&hello)?);
+    let hub = Arc::new(Hub::new(hello)?);
     let ticker = Ticker::spawn(sampler, Arc::clone(&hub), epoch, config.interval)?;
 
     let data = web::Data::from(Arc::clone(&hub));
@@ -124,6 +129,7 @@ pub async fn run(
         App::new()
             .app_data(data.clone())
             .configure(http::configure)
+            .configure(rest::configure)
             .route(hostpulse_shared::WS_PATH, web::get().to(ws::route))
     })
     .workers(config.workers)
@@ -135,6 +141,7 @@ pub async fn run(
     tracing::info!(
         addr = %local_addr,
         interval_ms,
+        history = config.history_capacity,
         epoch,
         "HostPulse server listening on http://{local_addr} (WebSocket at ws://{local_addr}{})",
         hostpulse_shared::WS_PATH

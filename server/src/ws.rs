@@ -1,19 +1,26 @@
 //! `GET /ws`: one WebSocket session per viewer.
 //!
-//! The route only upgrades and spawns; the session is one `select!` over the hub's
-//! frames, a heartbeat and the client's messages. It ends with a reason, and the
-//! close frame is sent once, after the loop. A failed send ends the session.
+//! The route only checks the request, upgrades and spawns; the session is one
+//! `select!` over the hub's frames, a heartbeat and the viewer's messages. It ends
+//! with a reason, and the close frame is sent once, after the loop. A failed send
+//! ends the session.
+//!
+//! A session starts with a `hello`, then one or more `history` messages (the
+//! recent past, or exactly what a resuming viewer missed, after a `reset` if that
+//! cannot be done), then live `sample`s. Subscribing to the live frames before
+//! reading the history, and skipping seqs already sent, leaves neither a gap nor
+//! a duplicate where the two meet.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError, Session};
-use hostpulse_shared::ServerMessageRef;
-use hostpulse_shared::codec::encode_json;
+use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, Sample, ServerMessageRef};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::hub::{Frame, Hub};
+use crate::hub::{Encoded, Hub, Replay};
+use crate::query::{Params, QueryError};
 
 /// Largest client frame accepted. Viewers only ever send small control messages.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 4 * 1024;
@@ -21,6 +28,8 @@ pub const MAX_CLIENT_FRAME_BYTES: usize = 4 * 1024;
 pub const PING_INTERVAL: Duration = Duration::from_secs(10);
 /// A viewer that has sent nothing (not even a pong) for this long is gone.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Samples per `history` message, so a long replay is several modest frames.
+pub const HISTORY_CHUNK: usize = 256;
 
 /// Upgrades the request and starts the session.
 pub async fn route(
@@ -28,23 +37,66 @@ pub async fn route(
     body: web::Payload,
     hub: web::Data<Hub>,
 ) -> actix_web::Result<HttpResponse> {
-    let (response, session, messages) = actix_ws::handle(&req, body)?;
+    let replay = replay_from_query(req.query_string(), &hub)?;
+    let codec = negotiate(&req);
+    let chosen = codec.map(Codec::subprotocol);
+    let (response, session, messages) =
+        actix_ws::handle_with_protocols(&req, body, chosen.as_slice())?;
     let peer = req
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |addr| addr.to_string());
     let hub = hub.into_inner();
+    let codec = codec.unwrap_or_default();
     actix_web::rt::spawn(async move {
         let _counted = hub.client_guard();
-        tracing::info!(%peer, clients = hub.client_count(), "viewer connected");
-        let end = run(
-            &hub,
-            session,
-            messages.max_frame_size(MAX_CLIENT_FRAME_BYTES),
-        )
-        .await;
+        tracing::info!(%peer, ?codec, clients = hub.client_count(), "viewer connected");
+        let messages = messages.max_frame_size(MAX_CLIENT_FRAME_BYTES);
+        let end = run(&hub, Sender { session, codec }, messages, replay).await;
         tracing::info!(%peer, reason = %end, "viewer disconnected");
     });
     Ok(response)
+}
+
+/// The codec named by the first subprotocol the viewer offers that we speak.
+fn negotiate(req: &HttpRequest) -> Option<Codec> {
+    req.headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .find_map(Codec::from_subprotocol)
+}
+
+/// What the stream starts with, from `history_secs` or
+/// `resume_epoch` + `resume_after_seq`.
+fn replay_from_query(query: &str, hub: &Hub) -> Result<Replay, QueryError> {
+    let params = Params::parse(query, &["history_secs", "resume_epoch", "resume_after_seq"])?;
+    let interval_ms = hub.hello().interval_ms.max(1);
+    let span_secs = (hub.history_capacity() as u64).saturating_mul(interval_ms) / 1000;
+    let history_secs = params
+        .u64_in("history_secs", 0..=u64::from(u32::MAX))?
+        .unwrap_or(hostpulse_shared::DEFAULT_HISTORY_SECS);
+    // Asking for more than the server keeps gets all of it.
+    let count = usize::try_from(history_secs.min(span_secs + 1).saturating_mul(1000) / interval_ms)
+        .unwrap_or(usize::MAX)
+        .min(hub.history_capacity());
+    let epoch = params.u64_in("resume_epoch", 0..=u64::MAX)?;
+    let after_seq = params.u64_in("resume_after_seq", 0..=u64::MAX)?;
+    match (epoch, after_seq) {
+        (Some(epoch), Some(after_seq)) => Ok(Replay::Resume {
+            epoch,
+            after_seq,
+            fallback_count: count,
+        }),
+        (None, None) => Ok(Replay::Recent { count }),
+        (Some(_), None) => Err(QueryError {
+            parameter: "resume_after_seq".into(),
+            problem: "needed with resume_epoch: the seq of the last sample received".into(),
+        }),
+        (None, Some(_)) => Err(QueryError {
+            parameter: "resume_epoch".into(),
+            problem: "needed with resume_after_seq: the epoch of the last sample received".into(),
+        }),
+    }
 }
 
 /// Why a session ended.
@@ -85,24 +137,82 @@ impl From<actix_ws::Closed> for End {
     }
 }
 
-async fn run(hub: &Arc<Hub>, mut session: Session, mut messages: MessageStream) -> End {
-    // Subscribe before reading the latest sample, so no sample published in
-    // between is missed; the seq check below drops the one possible duplicate.
+/// The session's outgoing half, speaking its negotiated codec.
+struct Sender {
+    session: Session,
+    codec: Codec,
+}
+
+impl Sender {
+    /// Sends a message encoded once for everyone.
+    async fn shared(&mut self, encoded: &Encoded) -> Result<(), End> {
+        match self.codec {
+            Codec::Json => self.session.text(encoded.json.clone()).await?,
+            Codec::MessagePack => self.session.binary(encoded.msgpack.clone()).await?,
+        }
+        Ok(())
+    }
+
+    /// Encodes and sends a message for this session only.
+    async fn own(&mut self, message: &ServerMessageRef<'_>) -> Result<(), End> {
+        let Ok(payload) = self.codec.encode(message) else {
+            tracing::error!("cannot encode a message for a viewer");
+            return Ok(());
+        };
+        if self.codec.is_binary() {
+            self.session.binary(payload).await?;
+        } else {
+            let text = String::from_utf8(payload).map_err(|_| End::SendFailed)?;
+            self.session.text(text).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends `samples` as one or more `history` messages (one, empty, if none).
+    async fn history(&mut self, samples: &[Arc<Sample>]) -> Result<(), End> {
+        if samples.is_empty() {
+            return self.own(&ServerMessageRef::History { samples }).await;
+        }
+        for chunk in samples.chunks(HISTORY_CHUNK) {
+            self.own(&ServerMessageRef::History { samples: chunk })
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, replay: Replay) -> End {
+    // Subscribe before reading the history, so no sample published in between is
+    // missed; the seq check drops the ones sent twice.
     let mut frames = hub.subscribe();
     let mut shutdown = hub.shutdown_signal();
     let end = async {
-        session.text(hub.hello_json()).await?;
-        let mut last_sent_seq = None;
-        if let Some(latest) = hub.latest() {
-            send_frame(&mut session, &latest.frame, &mut last_sent_seq).await?;
+        out.shared(hub.hello_encoded()).await?;
+        let replayed = hub.replay(replay);
+        if let Some(reason) = replayed.reset {
+            out.own(&ServerMessageRef::Reset(&reset(reason))).await?;
         }
+        out.history(&replayed.samples).await?;
+        let mut last_sent_seq = replayed.samples.last().map(|s| s.seq);
+        if let (Replay::Resume { after_seq, .. }, None, None) =
+            (replay, replayed.reset, last_sent_seq)
+        {
+            // Nothing was missed: live samples continue right after the viewer's.
+            last_sent_seq = Some(after_seq);
+        }
+
         let mut heartbeat = tokio::time::interval(PING_INTERVAL);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
             tokio::select! {
                 frame = frames.recv() => match frame {
-                    Ok(frame) => send_frame(&mut session, &frame, &mut last_sent_seq).await?,
+                    Ok(frame) => {
+                        if last_sent_seq.is_none_or(|last| frame.seq > last) {
+                            out.shared(&frame.encoded).await?;
+                            last_sent_seq = Some(frame.seq);
+                        }
+                    }
                     Err(RecvError::Lagged(skipped)) => {
                         tracing::debug!(skipped, "viewer is slow: skipping to newer samples");
                     }
@@ -110,7 +220,7 @@ async fn run(hub: &Arc<Hub>, mut session: Session, mut messages: MessageStream) 
                 },
                 message = messages.recv() => {
                     last_heard = Instant::now();
-                    if let Some(end) = handle_message(&mut session, message).await? {
+                    if let Some(end) = handle_message(hub, &mut out, message).await? {
                         return Ok(end);
                     }
                 }
@@ -118,7 +228,7 @@ async fn run(hub: &Arc<Hub>, mut session: Session, mut messages: MessageStream) 
                     if last_heard.elapsed() > CLIENT_TIMEOUT {
                         return Ok(End::TimedOut);
                     }
-                    session.ping(b"").await?;
+                    out.session.ping(b"").await?;
                 }
                 _ = shutdown.wait_for(|stopping| *stopping) => return Ok(End::ServerShutdown),
             }
@@ -137,60 +247,95 @@ async fn run(hub: &Arc<Hub>, mut session: Session, mut messages: MessageStream) 
         End::Refused(reason) => Some(reason.clone()),
     };
     if !matches!(end, End::SendFailed) {
-        let _ = session.close(reason).await;
+        let _ = out.session.close(reason).await;
     }
     end
 }
 
-async fn send_frame(
-    session: &mut Session,
-    frame: &Frame,
-    last_sent_seq: &mut Option<u64>,
-) -> Result<(), End> {
-    if last_sent_seq.is_some_and(|last| frame.seq <= last) {
-        return Ok(());
+fn reset(reason: ResetReason) -> Reset {
+    let message = match reason {
+        ResetReason::EpochChanged => "the server restarted since your last sample: starting afresh",
+        ResetReason::HistoryTooShort => {
+            "your last sample is older than the server's history: starting afresh"
+        }
+        ResetReason::Unknown => "cannot resume: starting afresh",
+    };
+    Reset {
+        reason,
+        message: message.into(),
     }
-    session.text(frame.json.clone()).await?;
-    *last_sent_seq = Some(frame.seq);
-    Ok(())
 }
 
 /// Answers one message from the viewer; returns why the session ends, if it does.
 async fn handle_message(
-    session: &mut Session,
+    hub: &Hub,
+    out: &mut Sender,
     message: Option<Result<Message, ProtocolError>>,
 ) -> Result<Option<End>, End> {
-    let message = match message {
+    let (codec, payload) = match message {
         // The connection ended, perhaps mid-frame: the viewer is gone.
-        None | Some(Err(ProtocolError::Io(_))) => return Ok(Some(End::ViewerLeft)),
+        None | Some(Err(ProtocolError::Io(_)) | Ok(Message::Close(_))) => {
+            return Ok(Some(End::ViewerLeft));
+        }
         Some(Err(error)) => return Ok(Some(End::Refused(protocol_close(&error)))),
-        Some(Ok(message)) => message,
+        Some(Ok(Message::Ping(payload))) => {
+            out.session.pong(&payload).await?;
+            return Ok(None);
+        }
+        Some(Ok(Message::Pong(_) | Message::Nop)) => return Ok(None),
+        Some(Ok(Message::Continuation(_))) => {
+            return Ok(Some(refuse(
+                CloseCode::Unsupported,
+                "fragmented messages are not accepted",
+            )));
+        }
+        Some(Ok(Message::Text(text))) => (Codec::Json, text.into_bytes()),
+        Some(Ok(Message::Binary(bytes))) => (Codec::MessagePack, bytes),
     };
-    match message {
-        Message::Ping(payload) => session.pong(&payload).await?,
-        Message::Pong(_) | Message::Nop => {}
-        Message::Close(_) => return Ok(Some(End::ViewerLeft)),
-        Message::Text(_) | Message::Binary(_) | Message::Continuation(_) => {
-            // Protocol v1 defines no client messages yet: anything sent is a
-            // mistake, and the viewer is told so before the close.
-            let explanation = "this server accepts no messages from viewers; \
-                               connect and read the stream";
-            if let Ok(json) = encode_json(&ServerMessageRef::Error {
-                message: explanation,
-            }) {
-                session.text(json).await?;
-            }
-            return Ok(Some(End::Refused(CloseReason {
-                code: if matches!(message, Message::Text(_)) {
-                    CloseCode::Policy
+    match codec.decode::<ClientMessage>(&payload) {
+        Ok(ClientMessage::HistoryRequest { before_seq, limit }) => {
+            let limit = usize::try_from(limit)
+                .unwrap_or(usize::MAX)
+                .min(hub.history_capacity());
+            let replayed = hub.replay(Replay::Before { before_seq, limit });
+            out.history(&replayed.samples).await?;
+            Ok(None)
+        }
+        Ok(ClientMessage::Unknown) => {
+            // Perhaps a newer viewer: say so, and carry on.
+            out.own(&ServerMessageRef::Error {
+                message: "unknown message type: ignored",
+            })
+            .await?;
+            Ok(None)
+        }
+        Err(error) => {
+            let explanation = format!(
+                "cannot read your message ({error}); send {} control messages such as \
+                 {{\"type\":\"history_request\",\"before_seq\":100,\"limit\":60}}",
+                if codec.is_binary() {
+                    "MessagePack"
                 } else {
-                    CloseCode::Unsupported
-                },
-                description: Some("unexpected message from viewer".into()),
-            })));
+                    "JSON"
+                }
+            );
+            out.own(&ServerMessageRef::Error {
+                message: &explanation,
+            })
+            .await?;
+            Ok(Some(refuse(
+                CloseCode::Invalid,
+                "malformed control message",
+            )))
         }
     }
-    Ok(None)
+}
+
+fn refuse(code: CloseCode, description: &str) -> End {
+    End::Refused(CloseReason {
+        code,
+        description: Some(description.into()),
+    })
 }
 
 /// The close frame for a frame that broke the WebSocket protocol.

@@ -1,0 +1,112 @@
+//! Query-string parameters of `/ws` and the REST routes, parsed strictly: an
+//! unknown parameter or a bad value is refused with the parameter named, so a
+//! typo is reported instead of silently ignored.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde::Serialize;
+
+/// A query parameter that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("query parameter `{parameter}`: {problem}")]
+pub struct QueryError {
+    /// The parameter's name.
+    pub parameter: String,
+    /// What is wrong with it, and what is expected.
+    pub problem: String,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: String,
+    parameter: &'a str,
+}
+
+impl ResponseError for QueryError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::BAD_REQUEST
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::BadRequest().json(ErrorBody {
+            error: self.to_string(),
+            parameter: &self.parameter,
+        })
+    }
+}
+
+/// The parameters of one request.
+#[derive(Debug, Default)]
+pub struct Params(HashMap<String, String>);
+
+impl Params {
+    /// Parses `query`, refusing names not in `known` and repeated names.
+    pub fn parse(query: &str, known: &[&str]) -> Result<Self, QueryError> {
+        let mut params = HashMap::new();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if !known.contains(&name.as_ref()) {
+                return Err(QueryError {
+                    problem: format!("unknown parameter; known ones are {}", known.join(", ")),
+                    parameter: name.into_owned(),
+                });
+            }
+            if params
+                .insert(name.to_string(), value.into_owned())
+                .is_some()
+            {
+                return Err(QueryError {
+                    parameter: name.into_owned(),
+                    problem: "given more than once".into(),
+                });
+            }
+        }
+        Ok(Self(params))
+    }
+
+    /// The value of `name` as a whole number in `range`, if given.
+    pub fn u64_in(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<Option<u64>, QueryError> {
+        let Some(text) = self.0.get(name) else {
+            return Ok(None);
+        };
+        match text.parse::<u64>() {
+            Ok(value) if range.contains(&value) => Ok(Some(value)),
+            _ => Err(QueryError {
+                parameter: name.to_owned(),
+                problem: format!(
+                    "expected a whole number from {} to {}, got {text:?}",
+                    range.start(),
+                    range.end()
+                ),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_parameters_parse_and_bad_ones_are_named() {
+        let params = Params::parse("limit=20&since_seq=5", &["limit", "since_seq"]).unwrap();
+        assert_eq!(params.u64_in("limit", 1..=100).unwrap(), Some(20));
+        assert_eq!(params.u64_in("since_seq", 0..=u64::MAX).unwrap(), Some(5));
+        assert_eq!(params.u64_in("absent", 0..=1).unwrap(), None);
+
+        let error = params.u64_in("limit", 1..=10).unwrap_err();
+        assert_eq!(error.parameter, "limit");
+        assert!(error.problem.contains("from 1 to 10"), "{error}");
+
+        let error = Params::parse("limt=20", &["limit"]).unwrap_err();
+        assert_eq!(error.parameter, "limt");
+        let error = Params::parse("limit=1&limit=2", &["limit"]).unwrap_err();
+        assert_eq!(error.problem, "given more than once");
+        let bad = Params::parse("limit=-3", &["limit"]).unwrap();
+        assert!(bad.u64_in("limit", 1..=10).is_err());
+    }
+}

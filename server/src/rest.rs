@@ -1,0 +1,78 @@
+//! REST reads beside the stream, for one-off questions: who is this host, what
+//! is the latest sample, what happened since seq N. All JSON; errors are JSON too
+//! and name the bad parameter.
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use hostpulse_shared::Sample;
+use serde::Serialize;
+
+use crate::hub::Hub;
+use crate::query::{Params, QueryError};
+
+/// Samples returned by one history request unless `limit` says otherwise.
+pub const DEFAULT_HISTORY_LIMIT: u64 = 300;
+/// Most samples one history request may ask for.
+pub const MAX_HISTORY_LIMIT: u64 = 3600;
+
+/// Registers `/api/v1/…`.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::scope("/api/v1")
+            .route("/host", web::get().to(host))
+            .route("/snapshot", web::get().to(snapshot))
+            .route("/history", web::get().to(history)),
+    );
+}
+
+/// The hello a WebSocket viewer gets: versions, epoch, interval, host facts.
+async fn host(hub: web::Data<Hub>) -> HttpResponse {
+    HttpResponse::Ok().json(hub.hello())
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: &'static str,
+}
+
+/// The newest sample; 503 before the first one.
+async fn snapshot(hub: web::Data<Hub>) -> HttpResponse {
+    match hub.latest() {
+        Some(latest) => HttpResponse::Ok().json(&*latest.sample),
+        None => HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "1"))
+            .json(ErrorBody {
+                error: "no sample yet: the first is taken within one interval of start",
+            }),
+    }
+}
+
+#[derive(Serialize)]
+struct HistoryBody<'a> {
+    epoch: u64,
+    #[serde(serialize_with = "serialize_samples")]
+    samples: &'a [Arc<Sample>],
+}
+
+fn serialize_samples<S: serde::Serializer>(
+    samples: &&[Arc<Sample>],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(samples.iter().map(|sample| &**sample))
+}
+
+/// Samples with a seq above `since_seq` (default: from the oldest kept), oldest
+/// first, at most `limit` (default 300, at most 3600).
+async fn history(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
+    let params = Params::parse(req.query_string(), &["since_seq", "limit"])?;
+    let since_seq = params.u64_in("since_seq", 0..=u64::MAX)?;
+    let limit = params
+        .u64_in("limit", 1..=MAX_HISTORY_LIMIT)?
+        .unwrap_or(DEFAULT_HISTORY_LIMIT);
+    let samples = hub.history_after(since_seq, usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(HttpResponse::Ok().json(HistoryBody {
+        epoch: hub.hello().epoch,
+        samples: &samples,
+    }))
+}
