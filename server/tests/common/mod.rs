@@ -1,0 +1,123 @@
+//! Helpers shared by the server's integration tests: real servers on
+//! `127.0.0.1:0`, real WebSocket and HTTP clients, every read bounded in time.
+
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: each test file uses some; they fail loudly"
+)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use hostpulse_server::Config;
+use hostpulse_server::background::BackgroundServer;
+use hostpulse_shared::codec::decode_json;
+use hostpulse_shared::{Hello, Sample, ServerMessage};
+use tungstenite::protocol::CloseFrame;
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+pub const INTERVAL: Duration = Duration::from_millis(250);
+/// A bound on every read, so a broken server fails the test instead of hanging it.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub type Client = WebSocket<MaybeTlsStream<TcpStream>>;
+
+pub fn start_server() -> BackgroundServer {
+    start_server_with(Config {
+        interval: INTERVAL,
+        ..Config::default()
+    })
+}
+
+pub fn start_server_with(config: Config) -> BackgroundServer {
+    BackgroundServer::spawn_on_loopback(config).expect("server starts")
+}
+
+pub fn connect(server: &BackgroundServer) -> Client {
+    connect_to(&server.ws_url())
+}
+
+/// Connects to `url`, which may carry a query string.
+pub fn connect_to(url: &str) -> Client {
+    let (client, response) = tungstenite::connect(url).expect("WebSocket connects");
+    assert_eq!(response.status(), 101);
+    bound_reads(&client);
+    client
+}
+
+/// Every read of `client` gives up after [`READ_TIMEOUT`].
+pub fn bound_reads(client: &Client) {
+    if let MaybeTlsStream::Plain(stream) = client.get_ref() {
+        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    }
+}
+
+/// The next data message, as text; pings are answered by tungstenite itself.
+pub fn next_text(client: &mut Client) -> String {
+    loop {
+        match client.read().expect("a message arrives") {
+            Message::Text(text) => return text,
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
+}
+
+/// Reads the start of a stream: the hello, then one `history` message (enough
+/// for the few samples these tests replay).
+pub fn read_start(client: &mut Client) -> (Hello, Vec<Sample>) {
+    let hello = match decode_json(&next_text(client)).unwrap() {
+        ServerMessage::Hello(hello) => hello,
+        other => panic!("expected hello first, got {other:?}"),
+    };
+    match decode_json(&next_text(client)).unwrap() {
+        ServerMessage::History(history) => (hello, history.samples),
+        other => panic!("expected history after the hello, got {other:?}"),
+    }
+}
+
+pub fn read_hello(client: &mut Client) -> Hello {
+    read_start(client).0
+}
+
+pub fn next_sample(client: &mut Client) -> (Sample, String) {
+    let text = next_text(client);
+    match decode_json(&text).unwrap() {
+        ServerMessage::Sample(sample) => (sample, text),
+        other => panic!("expected a sample, got {other:?}"),
+    }
+}
+
+/// Reads until the close frame and returns it.
+pub fn read_close(client: &mut Client) -> Option<CloseFrame<'static>> {
+    loop {
+        match client.read() {
+            Ok(Message::Close(frame)) => return frame.map(CloseFrame::into_owned),
+            Ok(_) => {}
+            Err(error) => panic!("connection ended without a close frame: {error}"),
+        }
+    }
+}
+
+pub fn http_get(server: &BackgroundServer, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (status, body)
+}
