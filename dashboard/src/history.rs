@@ -110,6 +110,20 @@ impl HostHistory {
         self.evict();
     }
 
+    /// Records that what comes next does not continue what came before (the
+    /// server restarted, or the outage outlasted its history): a row of unknown
+    /// values just after the newest sample, so no line bridges the two.
+    pub fn mark_gap(&mut self) {
+        let Some(&newest) = self.timestamps_ms.back() else {
+            return;
+        };
+        self.timestamps_ms.push_back(newest + 1);
+        for column in self.columns_mut() {
+            column.push_back(f32::NAN);
+        }
+        self.evict();
+    }
+
     fn evict(&mut self) {
         let Some(&newest) = self.timestamps_ms.back() else {
             return;
@@ -329,6 +343,19 @@ mod tests {
             .collect();
         assert!(rx[0].is_nan());
         assert!((rx[1] - 100.0).abs() < f32::EPSILON);
+    }
+
+    #[test]
+    fn a_marked_gap_breaks_every_line_even_between_close_samples() {
+        let mut history = HostHistory::new(Retention::default());
+        history.push(sample(1, 1000));
+        history.push(sample(2, 2000));
+        history.mark_gap();
+        history.push(sample(3, 3000));
+        let runs = segments(history.points(Metric::CpuCore(0), 0), 10_000);
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs[1], vec![(3000, 1.0)]);
+        assert_eq!(history.latest().unwrap().seq, 3);
     }
 
     #[test]

@@ -61,6 +61,12 @@ impl Host {
     pub fn apply(&mut self, event: LinkEvent) {
         match event {
             LinkEvent::Hello(hello) => self.hello = Some(hello),
+            LinkEvent::History(samples) => {
+                for sample in samples {
+                    self.history.push(sample);
+                }
+            }
+            LinkEvent::Reset(_) => self.history.mark_gap(),
             LinkEvent::Sample(sample) => self.history.push(sample),
         }
     }

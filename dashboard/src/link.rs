@@ -1,6 +1,8 @@
 //! The connection to one server: an ewebsock socket wrapped in a small state
 //! machine (connecting → live → disconnected → connecting …) that decodes what
-//! arrives and reconnects with backoff.
+//! arrives and reconnects with backoff. It asks for the MessagePack encoding, and
+//! on reconnect resumes after the last sample it saw, so a short outage loses
+//! nothing.
 //!
 //! ewebsock does its I/O on a thread of its own; the UI thread only drains events
 //! with `try_recv` (DESIGN invariant 5). ewebsock has no connect timeout, so the
@@ -10,8 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
-use hostpulse_shared::codec::decode_json;
-use hostpulse_shared::{Hello, PROTOCOL_VERSION, Sample, ServerMessage};
+use hostpulse_shared::{Codec, Hello, PROTOCOL_VERSION, Reset, Sample, ServerMessage};
 
 use crate::backoff::random_reconnect_delay;
 
@@ -52,7 +53,11 @@ pub enum LinkState {
 pub enum LinkEvent {
     /// The server's greeting: a new connection (and perhaps a restarted server).
     Hello(Hello),
-    /// A sample.
+    /// Past samples, oldest first: the recent history, or what was missed.
+    History(Vec<Sample>),
+    /// The server could not resume where the link left off: there is a gap.
+    Reset(Reset),
+    /// A live sample.
     Sample(Sample),
 }
 
@@ -67,6 +72,8 @@ pub struct Link {
     socket: Option<(WsSender, WsReceiver)>,
     failed_attempts: u32,
     last_heard: Instant,
+    /// `(epoch, seq)` of the newest sample received, to resume from on reconnect.
+    last_seen: Option<(u64, u64)>,
 }
 
 impl std::fmt::Debug for Link {
@@ -89,6 +96,7 @@ impl Link {
             socket: None,
             failed_attempts: 0,
             last_heard: now,
+            last_seen: None,
         };
         link.dial(now);
         link
@@ -104,6 +112,7 @@ impl Link {
             socket: None,
             failed_attempts: 0,
             last_heard: Instant::now(),
+            last_seen: None,
         }
     }
 
@@ -177,31 +186,77 @@ impl Link {
                 Ok(())
             }
             WsEvent::Message(WsMessage::Text(text)) => {
-                match decode_json::<ServerMessage>(&text)
-                    .map_err(|e| format!("the server sent {e}"))?
-                {
-                    ServerMessage::Hello(hello) => {
-                        if hello.protocol_version != PROTOCOL_VERSION {
-                            return Err(format!(
-                                "the server speaks protocol v{}, this dashboard v{PROTOCOL_VERSION}: update the older one",
-                                hello.protocol_version
-                            ));
-                        }
-                        self.state = LinkState::Live { since: now };
-                        self.failed_attempts = 0;
-                        events.push(LinkEvent::Hello(hello));
-                    }
-                    ServerMessage::Sample(sample) => events.push(LinkEvent::Sample(sample)),
-                    ServerMessage::Error { message } => {
-                        tracing::warn!(url = %self.url, %message, "server reported an error");
-                    }
-                    ServerMessage::Unknown => {}
-                }
-                Ok(())
+                self.receive(Codec::Json, text.as_bytes(), now, events)
+            }
+            WsEvent::Message(WsMessage::Binary(bytes)) => {
+                self.receive(Codec::MessagePack, &bytes, now, events)
             }
             WsEvent::Message(_) => Ok(()),
             WsEvent::Error(error) => Err(explain(&error)),
             WsEvent::Closed => Err("the server closed the connection".to_owned()),
+        }
+    }
+
+    /// Decodes one frame and turns it into events.
+    fn receive(
+        &mut self,
+        codec: Codec,
+        payload: &[u8],
+        now: Instant,
+        events: &mut Vec<LinkEvent>,
+    ) -> Result<(), String> {
+        let message: ServerMessage = codec
+            .decode(payload)
+            .map_err(|e| format!("the server sent {e}"))?;
+        match message {
+            ServerMessage::Hello(hello) => {
+                if hello.protocol_version != PROTOCOL_VERSION {
+                    return Err(format!(
+                        "the server speaks protocol v{}, this dashboard v{PROTOCOL_VERSION}: \
+                         update the older one",
+                        hello.protocol_version
+                    ));
+                }
+                self.state = LinkState::Live { since: now };
+                self.failed_attempts = 0;
+                events.push(LinkEvent::Hello(hello));
+            }
+            ServerMessage::History(history) => {
+                if let Some(last) = history.samples.last() {
+                    self.last_seen = Some((last.epoch, last.seq));
+                }
+                events.push(LinkEvent::History(history.samples));
+            }
+            ServerMessage::Reset(reset) => {
+                tracing::info!(url = %self.url, message = %reset.message, "history reset");
+                events.push(LinkEvent::Reset(reset));
+            }
+            ServerMessage::Sample(sample) => {
+                self.last_seen = Some((sample.epoch, sample.seq));
+                events.push(LinkEvent::Sample(sample));
+            }
+            ServerMessage::Error { message } => {
+                tracing::warn!(url = %self.url, %message, "server reported an error");
+            }
+            ServerMessage::Unknown => {}
+        }
+        Ok(())
+    }
+
+    /// The URL to dial now: with a resume point once samples have arrived, so the
+    /// server sends exactly what was missed.
+    fn dial_url(&self) -> String {
+        let Some((epoch, seq)) = self.last_seen else {
+            return self.url.clone();
+        };
+        match url::Url::parse(&self.url) {
+            Ok(mut url) => {
+                url.query_pairs_mut()
+                    .append_pair("resume_epoch", &epoch.to_string())
+                    .append_pair("resume_after_seq", &seq.to_string());
+                url.into()
+            }
+            Err(_) => self.url.clone(),
         }
     }
 
@@ -210,9 +265,11 @@ impl Link {
         let options = ewebsock::Options {
             max_incoming_frame_size: MAX_INCOMING_FRAME_BYTES,
             read_timeout: Some(SOCKET_POLL),
+            // The compact encoding; a server that does not offer it sends JSON.
+            subprotocols: vec![Codec::MessagePack.subprotocol().to_owned()],
             ..ewebsock::Options::default()
         };
-        match ewebsock::connect_with_wakeup(&self.url, options, move || wake()) {
+        match ewebsock::connect_with_wakeup(self.dial_url(), options, move || wake()) {
             Ok(socket) => {
                 self.socket = Some(socket);
                 self.state = LinkState::Connecting { since: now };

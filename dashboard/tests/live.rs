@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hostpulse_dashboard::host::Host;
-use hostpulse_dashboard::link::LinkState;
+use hostpulse_dashboard::link::{Link, LinkEvent, LinkState};
 use hostpulse_server::Config;
 use hostpulse_server::background::BackgroundServer;
 
@@ -65,4 +65,59 @@ fn samples_from_a_real_server_arrive_in_the_history_then_the_loss_is_reported() 
         unreachable!()
     };
     assert!(reason.contains("closed"), "{reason}");
+}
+
+/// Drains `link` until `count` sample seqs (from history and live) are collected.
+fn collect_seqs(link: &mut Link, seqs: &mut Vec<u64>, hellos: &mut usize, count: usize) {
+    let give_up = Instant::now() + PATIENCE;
+    while seqs.len() < count {
+        assert!(
+            Instant::now() < give_up,
+            "stuck at {seqs:?}: {:?}",
+            link.state()
+        );
+        for event in link.poll(Instant::now()) {
+            match event {
+                LinkEvent::Hello(_) => *hellos += 1,
+                LinkEvent::History(samples) => seqs.extend(samples.iter().map(|s| s.seq)),
+                LinkEvent::Sample(sample) => seqs.push(sample.seq),
+                LinkEvent::Reset(reset) => panic!("unexpected reset: {reset:?}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn history_arrives_at_once_and_a_reconnect_resumes_without_gap_or_duplicate() {
+    let server = BackgroundServer::spawn_on_loopback(Config {
+        interval: Duration::from_millis(100),
+        ..Config::default()
+    })
+    .unwrap();
+    // Let the server build up some history before the dashboard connects.
+    std::thread::sleep(Duration::from_millis(1500));
+
+    let mut link = Link::connect(server.ws_url(), Arc::new(|| {}));
+    let mut seqs = Vec::new();
+    let mut hellos = 0;
+    collect_seqs(&mut link, &mut seqs, &mut hellos, 1);
+    assert!(
+        seqs.len() >= 2,
+        "the first batch carries the past: {seqs:?}"
+    );
+    let target = seqs.len() + 3;
+    collect_seqs(&mut link, &mut seqs, &mut hellos, target);
+
+    // Cut the connection; the link dials again at once, resuming.
+    link.retry_now();
+    std::thread::sleep(Duration::from_millis(500));
+    let target = seqs.len() + 8;
+    collect_seqs(&mut link, &mut seqs, &mut hellos, target);
+
+    assert_eq!(hellos, 2, "a second connection was made");
+    assert_eq!(seqs[0], 0);
+    for pair in seqs.windows(2) {
+        assert_eq!(pair[1], pair[0] + 1, "gap or duplicate in {seqs:?}");
+    }
 }

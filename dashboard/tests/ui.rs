@@ -27,6 +27,7 @@ fn hello(hostname: &str) -> Hello {
         server_version: "0.1.0".into(),
         epoch: 1,
         interval_ms: 1000,
+        history_capacity: 3600,
         host: HostInfo {
             hostname: hostname.into(),
             os_name: "Debian GNU/Linux".into(),
