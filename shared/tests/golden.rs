@@ -1,0 +1,156 @@
+//! Golden vectors: each protocol message as it must look on the wire, in both
+//! encodings, kept in `tests/golden/`. An accidental schema change (a renamed
+//! field, a changed tag) fails here; a deliberate one regenerates the files with
+//! `HOSTPULSE_UPDATE_GOLDEN=1 cargo test --workspace --test golden` and shows in
+//! review as a diff.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the first surprise"
+)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{full_sample, hello};
+use hostpulse_shared::{
+    ClientMessage, Codec, History, Reset, ResetReason, Sample, ServerMessage,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Every server message, by file name.
+pub fn server_messages() -> Vec<(&'static str, ServerMessage)> {
+    // Two short samples keep the example readable; `sample` shows every field.
+    let short = |seq: u64| Sample {
+        seq,
+        timestamp_ms: 1_764_000_000_000 + (seq - 42) * 1000,
+        networks: Vec::new(),
+        disks: Vec::new(),
+        temperatures: Vec::new(),
+        top_processes: Vec::new(),
+        ..full_sample()
+    };
+    vec![
+        ("hello", ServerMessage::Hello(hello())),
+        (
+            "history",
+            ServerMessage::History(History {
+                samples: vec![short(42), short(43)],
+            }),
+        ),
+        (
+            "reset",
+            ServerMessage::Reset(Reset {
+                reason: ResetReason::EpochChanged,
+                message: "the server restarted since your last sample: starting afresh".into(),
+            }),
+        ),
+        ("sample", ServerMessage::Sample(full_sample())),
+        (
+            "error",
+            ServerMessage::Error {
+                message: "unknown message type: ignored".into(),
+            },
+        ),
+    ]
+}
+
+/// Every client message, by file name.
+pub fn client_messages() -> Vec<(&'static str, ClientMessage)> {
+    vec![(
+        "history_request",
+        ClientMessage::HistoryRequest {
+            before_seq: 100,
+            limit: 60,
+        },
+    )]
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for line in bytes.chunks(32) {
+        for byte in line {
+            out.push_str(&format!("{byte:02x}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    let digits: String = text.split_whitespace().collect();
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Checks (or, when asked, rewrites) the golden files of one message.
+fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(name: &str, message: &T) {
+    let json = String::from_utf8(Codec::Json.encode(message).unwrap()).unwrap() + "\n";
+    let msgpack = hex(&Codec::MessagePack.encode(message).unwrap());
+    let json_path = golden_dir().join(format!("{name}.json"));
+    let msgpack_path = golden_dir().join(format!("{name}.msgpack.hex"));
+    if std::env::var_os("HOSTPULSE_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(golden_dir()).unwrap();
+        std::fs::write(&json_path, &json).unwrap();
+        std::fs::write(&msgpack_path, &msgpack).unwrap();
+    }
+    let golden_json = std::fs::read_to_string(&json_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", json_path.display()));
+    let golden_msgpack = std::fs::read_to_string(&msgpack_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", msgpack_path.display()));
+
+    // Both codecs decode the golden vectors to the same value…
+    assert_eq!(&Codec::Json.decode::<T>(golden_json.as_bytes()).unwrap(), message, "{name}.json");
+    assert_eq!(
+        &Codec::MessagePack.decode::<T>(&unhex(&golden_msgpack)).unwrap(),
+        message,
+        "{name}.msgpack.hex"
+    );
+    // …and today's encoder still writes exactly those bytes.
+    assert_eq!(json, golden_json, "{name}.json changed");
+    assert_eq!(msgpack, golden_msgpack, "{name}.msgpack.hex changed");
+}
+
+#[test]
+fn server_messages_match_their_golden_vectors() {
+    for (name, message) in server_messages() {
+        check(name, &message);
+    }
+}
+
+#[test]
+fn client_messages_match_their_golden_vectors() {
+    for (name, message) in client_messages() {
+        check(name, &message);
+    }
+}
+
+/// Every JSON example in PROTOCOL.md is a real message: it decodes to one of the
+/// golden values, so the document cannot drift from the code.
+#[test]
+fn protocol_md_examples_are_real_messages() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../PROTOCOL.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let servers = server_messages();
+    let clients = client_messages();
+    let mut examples = 0;
+    for block in doc.split("```json\n").skip(1) {
+        let example = block.split("```").next().unwrap();
+        let server = Codec::Json.decode::<ServerMessage>(example.as_bytes());
+        let client = Codec::Json.decode::<ClientMessage>(example.as_bytes());
+        let known = matches!(&server, Ok(m) if servers.iter().any(|(_, g)| g == m))
+            || matches!(&client, Ok(m) if clients.iter().any(|(_, g)| g == m));
+        assert!(known, "PROTOCOL.md example is not a golden message:\n{example}");
+        examples += 1;
+    }
+    assert_eq!(examples, servers.len() + clients.len(), "one example per message");
+}
