@@ -24,7 +24,7 @@ pub const PLOT_TITLES: [&str; 4] = [
 pub const WINDOW_SECS: u32 = 300;
 
 const TOTAL_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
-const CORE_COLOR: Color32 = Color32::from_rgba_premultiplied(0x50, 0x6e, 0x8c, 0x80);
+const CORE_COLOR: Color32 = Color32::from_rgb(0x8a, 0x9b, 0xb0);
 const SWAP_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
 const RX_COLOR: Color32 = Color32::from_rgb(0x3c, 0xb3, 0x71);
 const TX_COLOR: Color32 = Color32::from_rgb(0x9b, 0x59, 0xb6);
