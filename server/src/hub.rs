@@ -106,6 +106,9 @@ pub struct Replayed {
     pub reset: Option<ResetReason>,
     /// The samples, oldest first, contiguous in seq.
     pub samples: Vec<Arc<Sample>>,
+    /// The newest seq in the history when the replay was taken: live samples
+    /// continue after it.
+    pub newest_seq: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -212,10 +215,12 @@ impl Hub {
                 .cloned()
                 .collect()
         };
+        let newest_seq = history.back().map(|s| s.seq);
         match replay {
             Replay::Recent { count } => Replayed {
                 reset: None,
                 samples: newest(count),
+                newest_seq,
             },
             Replay::Resume {
                 epoch,
@@ -238,7 +243,11 @@ impl Hub {
                     let start = history.partition_point(|s| s.seq <= after_seq);
                     history.range(start..).cloned().collect()
                 };
-                Replayed { reset, samples }
+                Replayed {
+                    reset,
+                    samples,
+                    newest_seq,
+                }
             }
             Replay::Before { before_seq, limit } => {
                 let end = history.partition_point(|s| s.seq < before_seq);
@@ -248,6 +257,7 @@ impl Hub {
                         .range(end.saturating_sub(limit)..end)
                         .cloned()
                         .collect(),
+                    newest_seq,
                 }
             }
         }
@@ -389,6 +399,11 @@ mod tests {
         assert_eq!(replayed.reset, None);
         assert_eq!(seqs(&replayed), [5, 6, 7]);
         assert!(resume(7).samples.is_empty(), "nothing missed");
+        // A viewer claiming to be ahead misses nothing either; live samples
+        // continue after the newest kept.
+        let ahead = resume(u64::MAX);
+        assert_eq!((ahead.reset, ahead.samples.len()), (None, 0));
+        assert_eq!(ahead.newest_seq, Some(7));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub const MAX_CLIENT_FRAME_BYTES: usize = 4 * 1024;
 pub const PING_INTERVAL: Duration = Duration::from_secs(10);
 /// A viewer that has sent nothing (not even a pong) for this long is gone.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A send that cannot complete in this time means the viewer stopped reading.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Samples per `history` message, so a long replay is several modest frames.
 pub const HISTORY_CHUNK: usize = 256;
 
@@ -110,6 +112,8 @@ enum End {
     ServerShutdown,
     /// The viewer went silent for longer than [`CLIENT_TIMEOUT`].
     TimedOut,
+    /// The viewer stopped reading: a send did not complete in [`SEND_TIMEOUT`].
+    Stalled,
     /// The viewer broke the protocol; it is told why in the close frame.
     Refused(CloseReason),
 }
@@ -121,6 +125,7 @@ impl std::fmt::Display for End {
             Self::SendFailed => f.write_str("connection lost"),
             Self::ServerShutdown => f.write_str("server shutting down"),
             Self::TimedOut => write!(f, "no reply for {}s", CLIENT_TIMEOUT.as_secs()),
+            Self::Stalled => write!(f, "not reading for {}s", SEND_TIMEOUT.as_secs()),
             Self::Refused(reason) => write!(
                 f,
                 "refused ({:?}: {})",
@@ -147,10 +152,9 @@ impl Sender {
     /// Sends a message encoded once for everyone.
     async fn shared(&mut self, encoded: &Encoded) -> Result<(), End> {
         match self.codec {
-            Codec::Json => self.session.text(encoded.json.clone()).await?,
-            Codec::MessagePack => self.session.binary(encoded.msgpack.clone()).await?,
+            Codec::Json => timed(self.session.text(encoded.json.clone())).await,
+            Codec::MessagePack => timed(self.session.binary(encoded.msgpack.clone())).await,
         }
-        Ok(())
     }
 
     /// Encodes and sends a message for this session only.
@@ -160,12 +164,11 @@ impl Sender {
             return Ok(());
         };
         if self.codec.is_binary() {
-            self.session.binary(payload).await?;
+            timed(self.session.binary(payload)).await
         } else {
             let text = String::from_utf8(payload).map_err(|_| End::SendFailed)?;
-            self.session.text(text).await?;
+            timed(self.session.text(text)).await
         }
-        Ok(())
     }
 
     /// Sends `samples` as one or more `history` messages (one, empty, if none).
@@ -193,13 +196,13 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
             out.own(&ServerMessageRef::Reset(&reset(reason))).await?;
         }
         out.history(&replayed.samples).await?;
-        let mut last_sent_seq = replayed.samples.last().map(|s| s.seq);
-        if let (Replay::Resume { after_seq, .. }, None, None) =
-            (replay, replayed.reset, last_sent_seq)
-        {
-            // Nothing was missed: live samples continue right after the viewer's.
-            last_sent_seq = Some(after_seq);
-        }
+        // Live samples continue after the replay, or, when it was empty, after
+        // the newest the server had (never after a seq it has not reached).
+        let mut last_sent_seq = replayed
+            .samples
+            .last()
+            .map(|s| s.seq)
+            .or(replayed.newest_seq);
 
         let mut heartbeat = tokio::time::interval(PING_INTERVAL);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -214,7 +217,14 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
                         }
                     }
                     Err(RecvError::Lagged(skipped)) => {
-                        tracing::debug!(skipped, "viewer is slow: skipping to newer samples");
+                        // Nothing is queued per viewer: what it skipped is sent
+                        // from the shared history, so its stream keeps no hole.
+                        tracing::debug!(skipped, "viewer fell behind: catching up from history");
+                        let missed = hub.history_after(last_sent_seq, hub.history_capacity());
+                        if let Some(last) = missed.last() {
+                            out.history(&missed).await?;
+                            last_sent_seq = Some(last.seq);
+                        }
                     }
                     Err(RecvError::Closed) => return Ok(End::ServerShutdown),
                 },
@@ -228,7 +238,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
                     if last_heard.elapsed() > CLIENT_TIMEOUT {
                         return Ok(End::TimedOut);
                     }
-                    out.session.ping(b"").await?;
+                    timed(out.session.ping(b"")).await?;
                 }
                 _ = shutdown.wait_for(|stopping| *stopping) => return Ok(End::ServerShutdown),
             }
@@ -244,12 +254,28 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
             code: CloseCode::Policy,
             description: Some("no pong within the timeout".into()),
         }),
+        End::Stalled => Some(CloseReason {
+            code: CloseCode::Policy,
+            description: Some("too slow: not reading".into()),
+        }),
         End::Refused(reason) => Some(reason.clone()),
     };
     if !matches!(end, End::SendFailed) {
-        let _ = out.session.close(reason).await;
+        // Bounded too: a stalled viewer's queue may have no room for the close.
+        let _ = tokio::time::timeout(Duration::from_secs(1), out.session.close(reason)).await;
     }
     end
+}
+
+/// A send, given at most [`SEND_TIMEOUT`]: a viewer that stops reading is
+/// closed rather than holding its session open until TCP gives up.
+async fn timed(
+    send: impl std::future::Future<Output = Result<(), actix_ws::Closed>>,
+) -> Result<(), End> {
+    match tokio::time::timeout(SEND_TIMEOUT, send).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(End::Stalled),
+    }
 }
 
 fn reset(reason: ResetReason) -> Reset {
@@ -279,7 +305,7 @@ async fn handle_message(
         }
         Some(Err(error)) => return Ok(Some(End::Refused(protocol_close(&error)))),
         Some(Ok(Message::Ping(payload))) => {
-            out.session.pong(&payload).await?;
+            timed(out.session.pong(&payload)).await?;
             return Ok(None);
         }
         Some(Ok(Message::Pong(_) | Message::Nop)) => return Ok(None),

@@ -136,6 +136,8 @@ fn resuming_with_nothing_missed_continues_with_the_next_sample() {
     let mut client = connect_to(&resume_url(&server, latest.epoch, latest.seq + 1000));
     let (_, missed) = read_start(&mut client);
     assert!(missed.is_empty());
+    // A viewer claiming to be ahead of the server still gets the live stream.
+    assert!(next_sample(&mut client).0.seq > latest.seq);
     // The viewer claims to be ahead, so live samples resume after its seq.
     let mut client = connect_to(&resume_url(&server, latest.epoch, latest.seq));
     let (_, missed) = read_start(&mut client);
