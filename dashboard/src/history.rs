@@ -62,6 +62,8 @@ pub struct HostHistory {
     disk_read: VecDeque<f32>,
     disk_write: VecDeque<f32>,
     latest: Option<Sample>,
+    /// `(epoch, seq)` of the newest sample, to drop duplicates.
+    newest_key: Option<(u64, u64)>,
 }
 
 impl HostHistory {
@@ -74,16 +76,27 @@ impl HostHistory {
         }
     }
 
-    /// Appends a sample. One that is not newer than the newest kept is ignored, so
-    /// a replayed sample can never fold time back.
+    /// Appends a sample. A duplicate (same epoch, seq not above the newest) is
+    /// ignored. A sample from another epoch follows a gap. A sample that is not
+    /// later than the newest kept (the server's clock was set back) starts the
+    /// history over, since time must only move forward along the x axis.
     pub fn push(&mut self, sample: Sample) {
+        if let Some((epoch, seq)) = self.newest_key {
+            if sample.epoch == epoch && sample.seq <= seq {
+                return;
+            }
+            if sample.epoch != epoch {
+                self.mark_gap();
+            }
+        }
         if self
             .timestamps_ms
             .back()
             .is_some_and(|&newest| sample.timestamp_ms <= newest)
         {
-            return;
+            *self = Self::new(self.retention);
         }
+        self.newest_key = Some((sample.epoch, sample.seq));
         if self.cpu_cores.len() != sample.cpu.per_core_percent.len() {
             // A different machine answers at this address: per-core columns start over,
             // padded with gaps so every column keeps the same length.
@@ -117,6 +130,9 @@ impl HostHistory {
         let Some(&newest) = self.timestamps_ms.back() else {
             return;
         };
+        if self.cpu_total.back().is_some_and(|v| v.is_nan()) {
+            return; // Already marked.
+        }
         self.timestamps_ms.push_back(newest + 1);
         for column in self.columns_mut() {
             column.push_back(f32::NAN);
@@ -309,12 +325,40 @@ mod tests {
     }
 
     #[test]
-    fn ignores_samples_that_are_not_newer() {
+    fn ignores_duplicates() {
         let mut history = HostHistory::new(Retention::default());
         history.push(sample(1, 2000));
         history.push(sample(1, 2000));
         history.push(sample(0, 1000));
         assert_eq!(history.len(), 1);
+    }
+
+    #[test]
+    fn a_clock_set_back_starts_over_instead_of_freezing() {
+        let mut history = HostHistory::new(Retention::default());
+        history.push(sample(1, 50_000));
+        history.push(sample(2, 51_000));
+        history.push(sample(3, 10_000));
+        assert_eq!(history.len(), 1);
+        assert_eq!(history.latest().unwrap().seq, 3);
+    }
+
+    #[test]
+    fn a_new_epoch_follows_a_gap() {
+        let mut history = HostHistory::new(Retention::default());
+        history.push(sample(5, 1000));
+        let restarted = Sample {
+            epoch: 9,
+            ..sample(0, 2000)
+        };
+        history.push(restarted);
+        let runs = segments(history.points(Metric::CpuTotal, 0), 10_000);
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(history.len(), 3, "two samples and one gap row");
+        // A gap is marked once however often it is reported.
+        history.mark_gap();
+        history.mark_gap();
+        assert_eq!(history.len(), 4);
     }
 
     #[test]

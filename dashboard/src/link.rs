@@ -223,7 +223,7 @@ impl Link {
             }
             ServerMessage::History(history) => {
                 if let Some(last) = history.samples.last() {
-                    self.last_seen = Some((last.epoch, last.seq));
+                    self.advance_last_seen(last);
                 }
                 events.push(LinkEvent::History(history.samples));
             }
@@ -232,7 +232,7 @@ impl Link {
                 events.push(LinkEvent::Reset(reset));
             }
             ServerMessage::Sample(sample) => {
-                self.last_seen = Some((sample.epoch, sample.seq));
+                self.advance_last_seen(&sample);
                 events.push(LinkEvent::Sample(sample));
             }
             ServerMessage::Error { message } => {
@@ -241,6 +241,15 @@ impl Link {
             ServerMessage::Unknown => {}
         }
         Ok(())
+    }
+
+    /// Moves the resume point forward: within an epoch it never moves back (an
+    /// answer to a history request carries older samples); a new epoch replaces it.
+    fn advance_last_seen(&mut self, sample: &Sample) {
+        match self.last_seen {
+            Some((epoch, seq)) if epoch == sample.epoch && seq >= sample.seq => {}
+            _ => self.last_seen = Some((sample.epoch, sample.seq)),
+        }
     }
 
     /// The URL to dial now: with a resume point once samples have arrived, so the
