@@ -33,7 +33,8 @@ pub enum Codec {
 }
 
 impl Codec {
-    /// Every codec, in the server's order of preference when a viewer offers both.
+    /// Every codec. A viewer that offers several gets the first it lists that the
+    /// server speaks.
     pub const ALL: [Self; 2] = [Self::MessagePack, Self::Json];
 
     /// The `Sec-WebSocket-Protocol` name that selects this codec.

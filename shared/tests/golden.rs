@@ -15,9 +15,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{full_sample, hello};
-use hostpulse_shared::{
-    ClientMessage, Codec, History, Reset, ResetReason, Sample, ServerMessage,
-};
+use hostpulse_shared::{ClientMessage, Codec, History, Reset, ResetReason, Sample, ServerMessage};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -26,7 +24,7 @@ fn golden_dir() -> PathBuf {
 }
 
 /// Every server message, by file name.
-pub fn server_messages() -> Vec<(&'static str, ServerMessage)> {
+fn server_messages() -> Vec<(&'static str, ServerMessage)> {
     // Two short samples keep the example readable; `sample` shows every field.
     let short = |seq: u64| Sample {
         seq,
@@ -63,7 +61,7 @@ pub fn server_messages() -> Vec<(&'static str, ServerMessage)> {
 }
 
 /// Every client message, by file name.
-pub fn client_messages() -> Vec<(&'static str, ClientMessage)> {
+fn client_messages() -> Vec<(&'static str, ClientMessage)> {
     vec![(
         "history_request",
         ClientMessage::HistoryRequest {
@@ -74,10 +72,11 @@ pub fn client_messages() -> Vec<(&'static str, ClientMessage)> {
 }
 
 fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
     let mut out = String::new();
     for line in bytes.chunks(32) {
         for byte in line {
-            out.push_str(&format!("{byte:02x}"));
+            write!(out, "{byte:02x}").unwrap();
         }
         out.push('\n');
     }
@@ -109,9 +108,15 @@ fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(name: &s
         .unwrap_or_else(|e| panic!("{}: {e}", msgpack_path.display()));
 
     // Both codecs decode the golden vectors to the same value…
-    assert_eq!(&Codec::Json.decode::<T>(golden_json.as_bytes()).unwrap(), message, "{name}.json");
     assert_eq!(
-        &Codec::MessagePack.decode::<T>(&unhex(&golden_msgpack)).unwrap(),
+        &Codec::Json.decode::<T>(golden_json.as_bytes()).unwrap(),
+        message,
+        "{name}.json"
+    );
+    assert_eq!(
+        &Codec::MessagePack
+            .decode::<T>(&unhex(&golden_msgpack))
+            .unwrap(),
         message,
         "{name}.msgpack.hex"
     );
@@ -149,8 +154,15 @@ fn protocol_md_examples_are_real_messages() {
         let client = Codec::Json.decode::<ClientMessage>(example.as_bytes());
         let known = matches!(&server, Ok(m) if servers.iter().any(|(_, g)| g == m))
             || matches!(&client, Ok(m) if clients.iter().any(|(_, g)| g == m));
-        assert!(known, "PROTOCOL.md example is not a golden message:\n{example}");
+        assert!(
+            known,
+            "PROTOCOL.md example is not a golden message:\n{example}"
+        );
         examples += 1;
     }
-    assert_eq!(examples, servers.len() + clients.len(), "one example per message");
+    assert_eq!(
+        examples,
+        servers.len() + clients.len(),
+        "one example per message"
+    );
 }

@@ -79,4 +79,3 @@ pub fn hello() -> Hello {
         },
     }
 }
-
