@@ -24,6 +24,7 @@ async fn index() -> HttpResponse {
              GET /api/v1/host       host facts, versions, interval\n\
              GET /api/v1/snapshot   latest sample\n\
              GET /api/v1/history    past samples (?since_seq=&limit=)\n\
+             GET /metrics           Prometheus text format, node_exporter names\n\
              GET /healthz           health check\n",
             env!("CARGO_PKG_VERSION")
         ))

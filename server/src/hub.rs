@@ -7,7 +7,7 @@
 //! by count (DESIGN invariant 7).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
@@ -16,6 +16,8 @@ use bytestring::ByteString;
 use hostpulse_shared::{Codec, Hello, ResetReason, Sample, ServerMessageRef};
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
+
+use crate::counters::Counters;
 
 /// Samples kept for sessions that are momentarily behind. Beyond this a session
 /// skips ahead: a live view wants the newest sample, not a backlog.
@@ -68,6 +70,8 @@ pub enum EncodeError {
 pub struct Latest {
     /// The sample itself.
     pub sample: Arc<Sample>,
+    /// The counters taken with it, for `/metrics`.
+    pub counters: Arc<Counters>,
     /// When it was published.
     pub published_at: Instant,
 }
@@ -129,6 +133,9 @@ pub struct Hub {
     frames: broadcast::Sender<Frame>,
     shutdown: watch::Sender<bool>,
     clients: AtomicUsize,
+    /// Live frames sessions skipped because they fell behind (and then took
+    /// from the history instead).
+    lagged: AtomicU64,
 }
 
 impl Hub {
@@ -147,12 +154,13 @@ impl Hub {
             frames: broadcast::channel(BROADCAST_CAPACITY).0,
             shutdown: watch::channel(false).0,
             clients: AtomicUsize::new(0),
+            lagged: AtomicU64::new(0),
         })
     }
 
     /// Records `sample` in the history, encodes it once per codec, and hands
-    /// the frame to every session.
-    pub fn publish(&self, sample: Sample) -> Result<(), EncodeError> {
+    /// the frame to every session; `counters` are kept for `/metrics`.
+    pub fn publish(&self, sample: Sample, counters: Counters) -> Result<(), EncodeError> {
         let frame = Frame {
             seq: sample.seq,
             encoded: Encoded::new(&ServerMessageRef::Sample(&sample))?,
@@ -166,6 +174,7 @@ impl Hub {
             state.history.push_back(Arc::clone(&sample));
             state.latest = Some(Latest {
                 sample,
+                counters: Arc::new(counters),
                 published_at: Instant::now(),
             });
         }
@@ -296,6 +305,17 @@ impl Hub {
         ClientGuard(Arc::clone(self))
     }
 
+    /// Counts live frames a session skipped because it fell behind.
+    pub fn count_lagged(&self, skipped: u64) {
+        self.lagged.fetch_add(skipped, Ordering::Relaxed);
+    }
+
+    /// Live frames skipped by slow sessions since the start.
+    #[must_use]
+    pub fn lagged_count(&self) -> u64 {
+        self.lagged.load(Ordering::Relaxed)
+    }
+
     /// Number of WebSocket sessions open now.
     #[must_use]
     pub fn client_count(&self) -> usize {
@@ -328,11 +348,14 @@ mod tests {
 
     fn publish(hub: &Hub, seqs: std::ops::Range<u64>) {
         for seq in seqs {
-            hub.publish(Sample {
-                epoch: 7,
-                seq,
-                ..Sample::default()
-            })
+            hub.publish(
+                Sample {
+                    epoch: 7,
+                    seq,
+                    ..Sample::default()
+                },
+                Counters::default(),
+            )
             .unwrap();
         }
     }

@@ -5,12 +5,14 @@
 //! - [`config`]: command-line flags, validated into a [`Config`].
 //! - [`sampler`]: owns sysinfo; one call, one [`hostpulse_shared::Sample`].
 //! - [`rate`]: counters to bytes per second over the measured elapsed time.
+//! - [`counters`]: CPU seconds and disk byte totals, for Prometheus.
 //! - [`schedule`]: drift-free tick deadlines aligned to the interval.
 //! - [`ticker`]: the sampler's own thread, one sample per tick.
 //! - [`hub`]: history ring, encode once per codec, bounded broadcast to sessions.
 //! - [`ws`]: one WebSocket session per viewer: hello, history, live.
 //! - [`rest`]: `/api/v1` reads: host, latest sample, history.
 //! - [`query`]: strict query-string parsing for both.
+//! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`http`]: landing text and health check.
 //! - [`logging`]: the tracing setup both binaries use.
 //! - [`background`]: the whole server on a thread of its own, for embedding.
@@ -20,9 +22,11 @@
 
 pub mod background;
 pub mod config;
+pub mod counters;
 pub mod http;
 pub mod hub;
 pub mod logging;
+pub mod metrics;
 pub mod query;
 pub mod rate;
 pub mod rest;
@@ -130,6 +134,7 @@ pub async fn run(
             .app_data(data.clone())
             .configure(http::configure)
             .configure(rest::configure)
+            .configure(metrics::configure)
             .route(hostpulse_shared::WS_PATH, web::get().to(ws::route))
     })
     .workers(config.workers)

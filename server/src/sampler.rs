@@ -14,6 +14,7 @@ use sysinfo::{
     System, ThreadKind,
 };
 
+use crate::counters::{Counters, DiskCounters, read_cpu_seconds};
 use crate::rate::CounterRates;
 
 /// How many processes each top list keeps (by CPU, and by memory).
@@ -37,6 +38,8 @@ pub struct Sampler {
     disk_write: CounterRates,
     networks_refreshed_at: Instant,
     disks_refreshed_at: Instant,
+    /// Byte totals per device from the last disk refresh, for [`Sampler::counters`].
+    disk_totals: Vec<DiskCounters>,
 }
 
 impl Sampler {
@@ -58,6 +61,7 @@ impl Sampler {
             disk_write: CounterRates::default(),
             networks_refreshed_at: Instant::now(),
             disks_refreshed_at: Instant::now(),
+            disk_totals: Vec::new(),
         };
         // Record the first counter readings; their rates are unknown by design.
         sampler.networks();
@@ -186,10 +190,41 @@ impl Sampler {
             })
             .collect();
         samples.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+        self.disk_totals = self.disk_counters();
         let present = |key: &str| samples.iter().any(|s| s.mount_point == key);
         self.disk_read.retain(present);
         self.disk_write.retain(present);
         samples
+    }
+
+    /// CPU times and per-device byte totals as of the last [`Sampler::sample`].
+    #[must_use]
+    pub fn counters(&self) -> Counters {
+        Counters {
+            cpu_seconds: read_cpu_seconds(),
+            disks: self.disk_totals.clone(),
+            sample_duration_secs: 0.0,
+        }
+    }
+
+    /// One entry per device (a device mounted twice counts once), sorted.
+    fn disk_counters(&self) -> Vec<DiskCounters> {
+        let mut totals: Vec<DiskCounters> = Vec::new();
+        for disk in &self.disks {
+            let name = disk.name().to_string_lossy();
+            let device = name.strip_prefix("/dev/").unwrap_or(&name);
+            if totals.iter().any(|t| t.device == device) {
+                continue;
+            }
+            let usage = disk.usage();
+            totals.push(DiskCounters {
+                device: device.to_owned(),
+                read_bytes_total: usage.total_read_bytes,
+                written_bytes_total: usage.total_written_bytes,
+            });
+        }
+        totals.sort_by(|a, b| a.device.cmp(&b.device));
+        totals
     }
 
     fn temperatures(&mut self) -> Vec<TemperatureSample> {

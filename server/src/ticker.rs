@@ -41,8 +41,11 @@ impl Ticker {
                     }
                     let started = Instant::now();
                     let sample = sampler.sample(epoch, seq, unix_ms(SystemTime::now()));
-                    tracing::trace!(seq, took_us = started.elapsed().as_micros(), "sampled");
-                    if let Err(error) = hub.publish(sample) {
+                    let mut counters = sampler.counters();
+                    let took = started.elapsed();
+                    counters.sample_duration_secs = took.as_secs_f64();
+                    tracing::trace!(seq, took_us = took.as_micros(), "sampled");
+                    if let Err(error) = hub.publish(sample, counters) {
                         tracing::error!(%error, "dropping a sample");
                     }
                 }

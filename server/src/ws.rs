@@ -220,6 +220,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
                         // Nothing is queued per viewer: what it skipped is sent
                         // from the shared history, so its stream keeps no hole.
                         tracing::debug!(skipped, "viewer fell behind: catching up from history");
+                        hub.count_lagged(skipped);
                         let missed = hub.history_after(last_sent_seq, hub.history_capacity());
                         if let Some(last) = missed.last() {
                             out.history(&missed).await?;
