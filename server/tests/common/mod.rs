@@ -104,13 +104,14 @@ pub fn read_close(client: &mut Client) -> Option<CloseFrame<'static>> {
 }
 
 pub fn http_get(server: &BackgroundServer, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    http_get_at(server.addr(), path)
+}
+
+/// A plain HTTP/1.1 GET to any server on loopback: status and body.
+pub fn http_get_at(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: test\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response[9..12].parse().unwrap();
