@@ -1,39 +1,57 @@
-//! Command-line flags, parsed and checked in one place into a ready-to-use
-//! [`Config`].
+//! Where the server's settings come from, checked in one place: built-in
+//! defaults, then the TOML file (`/etc/hostpulse/server.toml` or `--config`),
+//! then `HOSTPULSE_*` environment variables, then command-line flags — each
+//! layer overriding the one before. A mistake anywhere is refused at start with
+//! where it is (file and line, variable, or flag) and what is expected.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
+use serde::Deserialize;
+use toml::Spanned;
 
-/// Shortest sampling interval: below this, sampling itself becomes the load.
-pub const MIN_INTERVAL_MS: u64 = 100;
+/// The file read when `--config` is not given (and skipped if absent).
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/hostpulse/server.toml";
 
 /// `hostpulse-server`: samples this host and streams the samples to viewers.
-#[derive(Debug, Parser)]
+///
+/// Settings come from the config file, then `HOSTPULSE_*` environment variables,
+/// then these flags; later ones win.
+#[derive(Debug, Default, Parser)]
 #[command(name = "hostpulse-server", version, about, long_about = None)]
 pub struct Args {
-    /// Address and port to listen on. Use 0.0.0.0:9470 or [::]:9470 to let other
-    /// hosts connect.
-    #[arg(long, default_value_t = SocketAddr::from(([127, 0, 0, 1], hostpulse_shared::DEFAULT_PORT)))]
-    pub bind: SocketAddr,
+    /// Config file (TOML) [default: /etc/hostpulse/server.toml, if present;
+    /// env: `HOSTPULSE_CONFIG`].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
-    /// Time between samples, in milliseconds (at least 100).
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
-    pub interval_ms: u64,
+    /// Check the configuration, print the settings in force, and exit.
+    #[arg(long)]
+    pub check_config: bool,
 
-    /// Samples kept for viewers that connect or reconnect (3600 = one hour at the
-    /// default interval).
-    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub history: u32,
+    /// Address and port to listen on [default: 127.0.0.1:9470]. Use
+    /// 0.0.0.0:9470 or [::]:9470 to let other hosts connect.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub bind: Option<SocketAddr>,
 
-    /// HTTP worker threads. One serves thousands of viewers.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub workers: u16,
+    /// Time between samples, in milliseconds [default: 1000; at least 100].
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub interval_ms: Option<u64>,
+
+    /// Samples kept for viewers that connect or reconnect [default: 3600, an
+    /// hour at the default interval].
+    #[arg(long, value_name = "SAMPLES", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub history: Option<u64>,
+
+    /// HTTP worker threads [default: 1; one serves thousands of viewers].
+    #[arg(long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub workers: Option<u64>,
 }
 
 /// Everything [`crate::run`] needs, already validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Time between samples.
     pub interval: Duration,
@@ -41,6 +59,9 @@ pub struct Config {
     pub history_capacity: usize,
     /// HTTP worker threads.
     pub workers: usize,
+    /// Tell systemd when the server is ready and while the sampler is alive
+    /// (`sd_notify`), when `NOTIFY_SOCKET` is set. Off for embedded servers.
+    pub notify_systemd: bool,
 }
 
 impl Default for Config {
@@ -49,31 +70,411 @@ impl Default for Config {
             interval: Duration::from_secs(1),
             history_capacity: 3600,
             workers: 1,
+            notify_systemd: false,
         }
     }
 }
 
+/// The settings in force, and where they were read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Where to listen.
+    pub bind: SocketAddr,
+    /// Everything else.
+    pub config: Config,
+    /// The config file read, if any.
+    pub file: Option<PathBuf>,
+}
+
+/// A setting that cannot be used, and where it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML, or has an unknown key or a value of the
+    /// wrong type (the parser's message names the line and the key).
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A key of the config file has a value out of range.
+    #[error("{path}, line {line}: `{key}`: {problem}")]
+    FileValue {
+        /// The file.
+        path: PathBuf,
+        /// The line of the value, from 1.
+        line: usize,
+        /// The key.
+        key: &'static str,
+        /// What is expected.
+        problem: String,
+    },
+    /// An environment variable has a bad value.
+    #[error("environment variable {name}={value:?}: {problem}")]
+    EnvValue {
+        /// The variable.
+        name: String,
+        /// Its value.
+        value: String,
+        /// What is expected.
+        problem: String,
+    },
+    /// An environment variable that looks like ours but is not one.
+    #[error("unknown environment variable {name}: known ones are {}", ENV_NAMES.join(", "))]
+    UnknownEnv {
+        /// The variable.
+        name: String,
+    },
+}
+
+/// The environment variables the server reads.
+pub const ENV_NAMES: [&str; 5] = [
+    "HOSTPULSE_CONFIG",
+    "HOSTPULSE_BIND",
+    "HOSTPULSE_INTERVAL_MS",
+    "HOSTPULSE_HISTORY",
+    "HOSTPULSE_WORKERS",
+];
+
+/// One setting from any layer, before validation.
+#[derive(Debug, Default)]
+struct Layer {
+    bind: Option<SocketAddr>,
+    interval_ms: Option<u64>,
+    history: Option<u64>,
+    workers: Option<u64>,
+}
+
+/// The keys a config file may hold; anything else is refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<Spanned<String>>,
+    interval_ms: Option<Spanned<u64>>,
+    history: Option<Spanned<u64>>,
+    workers: Option<Spanned<u64>>,
+}
+
+/// Valid ranges, shared by every layer.
+const INTERVAL_MS: std::ops::RangeInclusive<u64> = 100..=3_600_000;
+const HISTORY: std::ops::RangeInclusive<u64> = 1..=1_000_000;
+const WORKERS: std::ops::RangeInclusive<u64> = 1..=64;
+
+fn check_range(value: u64, range: &std::ops::RangeInclusive<u64>) -> Result<u64, String> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{value} is out of range: expected {} to {}",
+            range.start(),
+            range.end()
+        ))
+    }
+}
+
+fn check_bind(value: &str) -> Result<SocketAddr, String> {
+    value.parse().map_err(|_| {
+        format!("{value:?} is not an address and port, e.g. \"0.0.0.0:9470\" or \"[::1]:9470\"")
+    })
+}
+
 impl Args {
-    /// The validated configuration these flags describe.
-    #[must_use]
-    pub fn config(&self) -> Config {
-        Config {
-            interval: Duration::from_millis(self.interval_ms),
-            history_capacity: self.history as usize,
-            workers: usize::from(self.workers),
+    /// Resolves the settings from the file, `env` (the process environment, as
+    /// name–value pairs) and these flags.
+    pub fn resolve(
+        &self,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let env = env_layer(env)?;
+        let explicit_file = self.config.clone().or(env.1);
+        let (file, file_path) = match explicit_file {
+            Some(path) => (file_layer(&path)?, Some(path)),
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
+                let path = PathBuf::from(DEFAULT_CONFIG_PATH);
+                (file_layer(&path)?, Some(path))
+            }
+            None => (Layer::default(), None),
+        };
+        let env = env.0;
+        let flags = Layer {
+            bind: self.bind,
+            interval_ms: self.interval_ms,
+            history: self.history,
+            workers: self.workers,
+        };
+        // Later layers win; every value was validated where it was read.
+        let pick = |f: fn(&Layer) -> Option<u64>, default: u64| {
+            f(&flags).or(f(&env)).or(f(&file)).unwrap_or(default)
+        };
+        let bind = flags
+            .bind
+            .or(env.bind)
+            .or(file.bind)
+            .unwrap_or(SocketAddr::from((
+                [127, 0, 0, 1],
+                hostpulse_shared::DEFAULT_PORT,
+            )));
+        let defaults = Config::default();
+        Ok(Settings {
+            bind,
+            config: Config {
+                interval: Duration::from_millis(pick(|l| l.interval_ms, 1000)),
+                history_capacity: usize::try_from(pick(|l| l.history, 3600)).unwrap_or(usize::MAX),
+                workers: usize::try_from(pick(|l| l.workers, 1)).unwrap_or(1),
+                notify_systemd: defaults.notify_systemd,
+            },
+            file: file_path,
+        })
+    }
+}
+
+/// Reads and checks the `HOSTPULSE_*` variables; also returns `HOSTPULSE_CONFIG`.
+fn env_layer(
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(Layer, Option<PathBuf>), ConfigError> {
+    let mut layer = Layer::default();
+    let mut config = None;
+    for (name, value) in env {
+        if !name.starts_with("HOSTPULSE_") {
+            continue;
+        }
+        let bad = |problem: String| ConfigError::EnvValue {
+            name: name.clone(),
+            value: value.clone(),
+            problem,
+        };
+        let number = |range: &std::ops::RangeInclusive<u64>| {
+            value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| {
+                    format!(
+                        "expected a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    )
+                })
+                .and_then(|n| check_range(n, range))
+                .map_err(bad)
+        };
+        match name.as_str() {
+            "HOSTPULSE_CONFIG" => config = Some(PathBuf::from(&value)),
+            "HOSTPULSE_BIND" => layer.bind = Some(check_bind(value.trim()).map_err(bad)?),
+            "HOSTPULSE_INTERVAL_MS" => layer.interval_ms = Some(number(&INTERVAL_MS)?),
+            "HOSTPULSE_HISTORY" => layer.history = Some(number(&HISTORY)?),
+            "HOSTPULSE_WORKERS" => layer.workers = Some(number(&WORKERS)?),
+            _ => return Err(ConfigError::UnknownEnv { name }),
         }
     }
+    Ok((layer, config))
+}
+
+/// Reads and checks the config file.
+fn file_layer(path: &Path) -> Result<Layer, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_file(path, &text)
+}
+
+fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
+    let file: FileConfig = toml::from_str(text).map_err(|error| ConfigError::Parse {
+        path: path.to_owned(),
+        message: error.to_string().trim_end().to_owned(),
+    })?;
+    let line_of =
+        |span: std::ops::Range<usize>| text[..span.start.min(text.len())].lines().count().max(1);
+    let bad =
+        |key: &'static str, span: std::ops::Range<usize>, problem: String| ConfigError::FileValue {
+            path: path.to_owned(),
+            line: line_of(span),
+            key,
+            problem,
+        };
+    let number = |key: &'static str, value: Option<Spanned<u64>>, range| {
+        value
+            .map(|v| {
+                let span = v.span();
+                check_range(v.into_inner(), &range).map_err(|p| bad(key, span, p))
+            })
+            .transpose()
+    };
+    let bind = file
+        .bind
+        .map(|v| {
+            let span = v.span();
+            let value = v.into_inner();
+            check_bind(&value).map_err(|p| bad("bind", span, p))
+        })
+        .transpose()?;
+    Ok(Layer {
+        bind,
+        interval_ms: number("interval_ms", file.interval_ms, INTERVAL_MS)?,
+        history: number("history", file.history, HISTORY)?,
+        workers: number("workers", file.workers, WORKERS)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn write(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn args(flags: &[&str]) -> Args {
+        Args::try_parse_from(std::iter::once("hostpulse-server").chain(flags.iter().copied()))
+            .unwrap()
+    }
+
     #[test]
     fn defaults_listen_on_loopback_every_second() {
-        let args = Args::try_parse_from(["hostpulse-server"]).unwrap();
-        assert_eq!(args.bind, "127.0.0.1:9470".parse().unwrap());
-        assert_eq!(args.config().interval, Duration::from_secs(1));
+        let settings = Args {
+            config: Some(PathBuf::from("/dev/null")),
+            ..Args::default()
+        }
+        .resolve(env(&[]))
+        .unwrap();
+        assert_eq!(settings.bind, "127.0.0.1:9470".parse().unwrap());
+        assert_eq!(settings.config.interval, Duration::from_secs(1));
+        assert_eq!(settings.config.history_capacity, 3600);
+    }
+
+    #[test]
+    fn flags_beat_environment_beats_file_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "bind = \"0.0.0.0:1111\"\ninterval_ms = 2000\nhistory = 10\nworkers = 3\n",
+        );
+        let path = path.to_str().unwrap();
+
+        let file_only = args(&["--config", path]).resolve(env(&[])).unwrap();
+        assert_eq!(file_only.bind, "0.0.0.0:1111".parse().unwrap());
+        assert_eq!(file_only.config.workers, 3);
+
+        let with_env = args(&["--config", path])
+            .resolve(env(&[
+                ("HOSTPULSE_INTERVAL_MS", "500"),
+                ("HOSTPULSE_HISTORY", "20"),
+            ]))
+            .unwrap();
+        assert_eq!(with_env.config.interval, Duration::from_millis(500));
+        assert_eq!(with_env.config.history_capacity, 20);
+        assert_eq!(with_env.config.workers, 3, "the file still counts");
+
+        let with_flags = args(&[
+            "--config",
+            path,
+            "--interval-ms",
+            "250",
+            "--bind",
+            "[::1]:2222",
+        ])
+        .resolve(env(&[
+            ("HOSTPULSE_INTERVAL_MS", "500"),
+            ("HOSTPULSE_BIND", "127.0.0.1:3333"),
+        ]))
+        .unwrap();
+        assert_eq!(with_flags.config.interval, Duration::from_millis(250));
+        assert_eq!(with_flags.bind, "[::1]:2222".parse().unwrap());
+        assert_eq!(with_flags.config.history_capacity, 10);
+    }
+
+    #[test]
+    fn the_config_file_can_come_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "workers = 5\n");
+        let settings = args(&[])
+            .resolve(env(&[("HOSTPULSE_CONFIG", path.to_str().unwrap())]))
+            .unwrap();
+        assert_eq!(settings.config.workers, 5);
+        assert_eq!(settings.file, Some(path));
+    }
+
+    #[test]
+    fn file_errors_name_the_file_the_line_and_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let check = |text: &str| {
+            let path = write(&dir, text);
+            args(&["--config", path.to_str().unwrap()])
+                .resolve(env(&[]))
+                .unwrap_err()
+                .to_string()
+        };
+        let unknown = check("bind = \"0.0.0.0:9470\"\nintervall_ms = 5\n");
+        assert!(unknown.contains("server.toml"), "{unknown}");
+        assert!(unknown.contains("line 2"), "{unknown}");
+        assert!(unknown.contains("intervall_ms"), "{unknown}");
+
+        let range = check("# comment\n\ninterval_ms = 50\n");
+        assert!(range.contains("line 3"), "{range}");
+        assert!(range.contains("`interval_ms`"), "{range}");
+        assert!(range.contains("100 to 3600000"), "{range}");
+
+        let wrong_type = check("workers = \"two\"\n");
+        assert!(
+            wrong_type.contains("line 1") && wrong_type.contains("workers"),
+            "{wrong_type}"
+        );
+
+        let bad_bind = check("bind = \"localhost\"\n");
+        assert!(
+            bad_bind.contains("`bind`") && bad_bind.contains("0.0.0.0:9470"),
+            "{bad_bind}"
+        );
+
+        let syntax = check("bind = \n");
+        assert!(syntax.contains("line 1"), "{syntax}");
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error() {
+        let error = args(&["--config", "/nonexistent/server.toml"])
+            .resolve(env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("cannot read /nonexistent/server.toml"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn environment_errors_name_the_variable() {
+        let error = args(&["--config", "/dev/null"])
+            .resolve(env(&[("HOSTPULSE_WORKERS", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("HOSTPULSE_WORKERS=\"0\""), "{error}");
+        let error = args(&["--config", "/dev/null"])
+            .resolve(env(&[("HOSTPULSE_INTERVAL", "5")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("unknown environment variable HOSTPULSE_INTERVAL"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -84,5 +485,14 @@ mod tests {
         let bad_bind =
             Args::try_parse_from(["hostpulse-server", "--bind", "localhost"]).unwrap_err();
         assert!(bad_bind.to_string().contains("--bind"), "{bad_bind}");
+    }
+
+    #[test]
+    fn the_documented_example_config_parses() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/server.toml");
+        let settings = args(&["--config", path.to_str().unwrap()])
+            .resolve(env(&[]))
+            .unwrap();
+        assert_eq!(settings.config.interval, Duration::from_secs(1));
     }
 }

@@ -1,4 +1,5 @@
-//! The `hostpulse-server` binary: flags, logging, signals; the rest is the library.
+//! The `hostpulse-server` binary: settings, logging, signals; the rest is the
+//! library.
 
 use std::process::ExitCode;
 
@@ -8,7 +9,30 @@ use hostpulse_server::config::Args;
 fn main() -> ExitCode {
     let args = Args::parse();
     hostpulse_server::logging::init();
-    match serve(&args) {
+    let mut settings = match args.resolve(std::env::vars()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("hostpulse-server: configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.check_config {
+        println!(
+            "configuration OK{}: bind = {}, interval_ms = {}, history = {}, workers = {}",
+            settings
+                .file
+                .as_ref()
+                .map(|path| format!(" ({})", path.display()))
+                .unwrap_or_default(),
+            settings.bind,
+            settings.config.interval.as_millis(),
+            settings.config.history_capacity,
+            settings.config.workers,
+        );
+        return ExitCode::SUCCESS;
+    }
+    settings.config.notify_systemd = true;
+    match serve(settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("hostpulse-server: {error:#}");
@@ -17,11 +41,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(args: &Args) -> anyhow::Result<()> {
-    let listener = hostpulse_server::bind(args.bind)?;
+fn serve(settings: hostpulse_server::config::Settings) -> anyhow::Result<()> {
+    let listener = hostpulse_server::bind(settings.bind)?;
     actix_web::rt::System::new().block_on(hostpulse_server::run(
         listener,
-        args.config(),
+        settings.config,
         shutdown_signal(),
     ))?;
     Ok(())
