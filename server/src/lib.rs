@@ -14,6 +14,7 @@
 //! - [`query`]: strict query-string parsing for both.
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`http`]: landing text and health check.
+//! - `systemd`: `READY=1`, and `WATCHDOG=1` while the sampler makes progress.
 //! - [`logging`]: the tracing setup both binaries use.
 //! - [`background`]: the whole server on a thread of its own, for embedding.
 //!
@@ -32,6 +33,8 @@ pub mod rate;
 pub mod rest;
 pub mod sampler;
 pub mod schedule;
+#[cfg(unix)]
+pub mod systemd;
 pub mod ticker;
 pub mod ws;
 
@@ -147,16 +150,44 @@ pub async fn run(
         addr = %local_addr,
         interval_ms,
         history = config.history_capacity,
+        workers = config.workers,
+        auth = "none",
+        tls = "off",
         epoch,
         "HostPulse server listening on http://{local_addr} (WebSocket at ws://{local_addr}{})",
         hostpulse_shared::WS_PATH
     );
+    #[cfg(unix)]
+    let notifier = config
+        .notify_systemd
+        .then(systemd::Notifier::from_env)
+        .flatten();
+    #[cfg(unix)]
+    if let Some(notifier) = &notifier {
+        // The listener is bound: viewers can connect from this moment.
+        notifier.notify(&format!("READY=1\nSTATUS=Listening on http://{local_addr}"));
+        if let (Some(period), Some(watchdog)) =
+            (systemd::watchdog_period(), systemd::Notifier::from_env())
+        {
+            let stale_after = (config.interval * 5).max(Duration::from_secs(2));
+            actix_web::rt::spawn(systemd::watchdog(
+                Arc::clone(&hub),
+                watchdog,
+                period,
+                stale_after,
+            ));
+        }
+    }
 
     let mut server = std::pin::pin!(server);
     tokio::select! {
         result = &mut server => result?,
         () = shutdown => {
             tracing::info!(clients = hub.client_count(), "shutting down");
+            #[cfg(unix)]
+            if let Some(notifier) = &notifier {
+                notifier.notify("STOPPING=1");
+            }
             hub.shut_down();
             // The server future handles the stop command, so it must keep being
             // polled while the stop is awaited.
