@@ -3,15 +3,19 @@
 # test of the workspace. Run from anywhere: scripts/test.sh
 #
 # Needed beyond Rust: prometheus and promtool (Debian's `prometheus` package),
-# for the tests that check /metrics against the real Prometheus tools.
+# for the tests that check /metrics against the real Prometheus tools, and
+# systemd-analyze (Debian's `systemd` package), which checks the unit file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
-    echo "scripts/test.sh: installing Debian's prometheus package (prometheus, promtool)"
+missing=()
+command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "scripts/test.sh: installing Debian packages: ${missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 cargo test --workspace "$@"
