@@ -162,30 +162,21 @@ fn memory_metrics(out: &mut Exposition, sample: &Sample) {
 }
 
 fn network_metrics(out: &mut Exposition, sample: &Sample) {
-    out.family(
+    let networks = &sample.networks;
+    out.counter_per_device(
         "node_network_receive_bytes_total",
-        "counter",
         "Bytes received by the interface.",
+        networks
+            .iter()
+            .map(|n| (n.interface.as_str(), n.rx_bytes_total)),
     );
-    for network in &sample.networks {
-        out.value(
-            "node_network_receive_bytes_total",
-            &[("device", &network.interface)],
-            network.rx_bytes_total as f64,
-        );
-    }
-    out.family(
+    out.counter_per_device(
         "node_network_transmit_bytes_total",
-        "counter",
         "Bytes sent by the interface.",
+        networks
+            .iter()
+            .map(|n| (n.interface.as_str(), n.tx_bytes_total)),
     );
-    for network in &sample.networks {
-        out.value(
-            "node_network_transmit_bytes_total",
-            &[("device", &network.interface)],
-            network.tx_bytes_total as f64,
-        );
-    }
 }
 
 fn storage_metrics(out: &mut Exposition, sample: &Sample, counters: &Counters) {
@@ -215,30 +206,22 @@ fn storage_metrics(out: &mut Exposition, sample: &Sample, counters: &Counters) {
             );
         }
     }
-    out.family(
+    out.counter_per_device(
         "node_disk_read_bytes_total",
-        "counter",
         "Bytes read from the device.",
+        counters
+            .disks
+            .iter()
+            .map(|d| (d.device.as_str(), d.read_bytes_total)),
     );
-    for disk in &counters.disks {
-        out.value(
-            "node_disk_read_bytes_total",
-            &[("device", &disk.device)],
-            disk.read_bytes_total as f64,
-        );
-    }
-    out.family(
+    out.counter_per_device(
         "node_disk_written_bytes_total",
-        "counter",
         "Bytes written to the device.",
+        counters
+            .disks
+            .iter()
+            .map(|d| (d.device.as_str(), d.written_bytes_total)),
     );
-    for disk in &counters.disks {
-        out.value(
-            "node_disk_written_bytes_total",
-            &[("device", &disk.device)],
-            disk.written_bytes_total as f64,
-        );
-    }
 }
 
 fn host_metrics(out: &mut Exposition, hub: &Hub, sample: &Sample) {
@@ -301,6 +284,19 @@ impl Exposition {
     fn family(&mut self, name: &str, kind: &str, help: &str) {
         let _ = writeln!(self.text, "# HELP {name} {help}");
         let _ = writeln!(self.text, "# TYPE {name} {kind}");
+    }
+
+    /// A counter family with one value per `device`.
+    fn counter_per_device<'a>(
+        &mut self,
+        name: &str,
+        help: &str,
+        values: impl Iterator<Item = (&'a str, u64)>,
+    ) {
+        self.family(name, "counter", help);
+        for (device, total) in values {
+            self.value(name, &[("device", device)], total as f64);
+        }
     }
 
     fn value(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
