@@ -48,6 +48,22 @@ pub struct Args {
     /// HTTP worker threads [default: 1; one serves thousands of viewers].
     #[arg(long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub workers: Option<u64>,
+
+    /// File holding the bearer token viewers must present (also: `token_file`
+    /// in the config, `HOSTPULSE_TOKEN_FILE`, `HOSTPULSE_TOKEN`, or the systemd
+    /// credential `token`). Never pass the token itself on the command line.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Serve a non-loopback address without a token. Anyone who can reach the
+    /// port can then read this host's metrics.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+
+    /// Serve /metrics without a token even when one is set, for a Prometheus
+    /// that cannot send one.
+    #[arg(long)]
+    pub open_metrics: bool,
 }
 
 /// Everything [`crate::run`] needs, already validated.
@@ -62,6 +78,48 @@ pub struct Config {
     /// Tell systemd when the server is ready and while the sampler is alive
     /// (`sd_notify`), when `NOTIFY_SOCKET` is set. Off for embedded servers.
     pub notify_systemd: bool,
+    /// The bearer token viewers must present; `None` lets anyone in.
+    pub token: Option<Secret>,
+    /// Whether `/metrics` also needs the token (when there is one).
+    pub metrics_need_token: bool,
+}
+
+/// A secret string: compared, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Shortest token accepted: shorter ones can be guessed.
+    pub const MIN_LEN: usize = 16;
+
+    /// Checks and wraps a token read from `origin` (for the error message).
+    pub fn token(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let token = text.trim();
+        if token.len() < Self::MIN_LEN || token.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ConfigError::Token {
+                origin: origin.to_owned(),
+                problem: format!(
+                    "a token must be at least {} characters with no spaces; make one with \
+                     `openssl rand -hex 32`",
+                    Self::MIN_LEN
+                ),
+            });
+        }
+        Ok(Self(token.to_owned()))
+    }
+
+    /// The secret itself, for comparing.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 impl Default for Config {
@@ -71,6 +129,8 @@ impl Default for Config {
             history_capacity: 3600,
             workers: 1,
             notify_systemd: false,
+            token: None,
+            metrics_need_token: true,
         }
     }
 }
@@ -128,6 +188,25 @@ pub enum ConfigError {
         /// What is expected.
         problem: String,
     },
+    /// A token could not be read or is too weak.
+    #[error("token from {origin}: {problem}")]
+    Token {
+        /// Where it was read from.
+        origin: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A non-loopback address without a token.
+    #[error(
+        "refusing to serve {bind} without a token: anyone who reaches it could read this \
+         host's metrics. Set token_file (or --token-file, HOSTPULSE_TOKEN_FILE, the systemd \
+         credential `token`), bind to 127.0.0.1, or pass --insecure-no-auth if the network \
+         is trusted"
+    )]
+    Insecure {
+        /// The address asked for.
+        bind: SocketAddr,
+    },
     /// An environment variable that looks like ours but is not one.
     #[error("unknown environment variable {name}: known ones are {}", ENV_NAMES.join(", "))]
     UnknownEnv {
@@ -137,12 +216,14 @@ pub enum ConfigError {
 }
 
 /// The environment variables the server reads.
-pub const ENV_NAMES: [&str; 5] = [
+pub const ENV_NAMES: [&str; 7] = [
     "HOSTPULSE_CONFIG",
     "HOSTPULSE_BIND",
     "HOSTPULSE_INTERVAL_MS",
     "HOSTPULSE_HISTORY",
     "HOSTPULSE_WORKERS",
+    "HOSTPULSE_TOKEN",
+    "HOSTPULSE_TOKEN_FILE",
 ];
 
 /// One setting from any layer, before validation.
@@ -152,6 +233,9 @@ struct Layer {
     interval_ms: Option<u64>,
     history: Option<u64>,
     workers: Option<u64>,
+    token: Option<Secret>,
+    insecure_no_auth: Option<bool>,
+    open_metrics: Option<bool>,
 }
 
 /// The keys a config file may hold; anything else is refused.
@@ -162,6 +246,9 @@ struct FileConfig {
     interval_ms: Option<Spanned<u64>>,
     history: Option<Spanned<u64>>,
     workers: Option<Spanned<u64>>,
+    token_file: Option<Spanned<PathBuf>>,
+    insecure_no_auth: Option<bool>,
+    open_metrics: Option<bool>,
 }
 
 /// Valid ranges, shared by every layer.
@@ -210,6 +297,13 @@ impl Args {
             interval_ms: self.interval_ms,
             history: self.history,
             workers: self.workers,
+            token: self
+                .token_file
+                .as_deref()
+                .map(|path| read_token(path, "--token-file"))
+                .transpose()?,
+            insecure_no_auth: self.insecure_no_auth.then_some(true),
+            open_metrics: self.open_metrics.then_some(true),
         };
         // Later layers win; every value was validated where it was read.
         let pick = |f: fn(&Layer) -> Option<u64>, default: u64| {
@@ -223,6 +317,16 @@ impl Args {
                 [127, 0, 0, 1],
                 hostpulse_shared::DEFAULT_PORT,
             )));
+        let flag =
+            |f: fn(&Layer) -> Option<bool>| f(&flags).or(f(&env)).or(f(&file)).unwrap_or(false);
+        let token = flags
+            .token
+            .clone()
+            .or_else(|| env.token.clone())
+            .or_else(|| file.token.clone());
+        if token.is_none() && !bind.ip().is_loopback() && !flag(|l| l.insecure_no_auth) {
+            return Err(ConfigError::Insecure { bind });
+        }
         let defaults = Config::default();
         Ok(Settings {
             bind,
@@ -231,6 +335,8 @@ impl Args {
                 history_capacity: usize::try_from(pick(|l| l.history, 3600)).unwrap_or(usize::MAX),
                 workers: usize::try_from(pick(|l| l.workers, 1)).unwrap_or(1),
                 notify_systemd: defaults.notify_systemd,
+                token,
+                metrics_need_token: !flag(|l| l.open_metrics),
             },
             file: file_path,
         })
@@ -243,7 +349,17 @@ fn env_layer(
 ) -> Result<(Layer, Option<PathBuf>), ConfigError> {
     let mut layer = Layer::default();
     let mut config = None;
+    let mut token_file = None;
+    let mut credential = None;
     for (name, value) in env {
+        if name == "CREDENTIALS_DIRECTORY" {
+            // systemd's LoadCredential=token:… puts the token here.
+            let path = Path::new(&value).join("token");
+            if path.exists() {
+                credential = Some(path);
+            }
+            continue;
+        }
         if !name.starts_with("HOSTPULSE_") {
             continue;
         }
@@ -272,8 +388,17 @@ fn env_layer(
             "HOSTPULSE_INTERVAL_MS" => layer.interval_ms = Some(number(&INTERVAL_MS)?),
             "HOSTPULSE_HISTORY" => layer.history = Some(number(&HISTORY)?),
             "HOSTPULSE_WORKERS" => layer.workers = Some(number(&WORKERS)?),
+            "HOSTPULSE_TOKEN" => layer.token = Some(Secret::token(&value, "HOSTPULSE_TOKEN")?),
+            "HOSTPULSE_TOKEN_FILE" => token_file = Some(PathBuf::from(&value)),
             _ => return Err(ConfigError::UnknownEnv { name }),
         }
+    }
+    if layer.token.is_none() {
+        layer.token = match (token_file, credential) {
+            (Some(path), _) => Some(read_token(&path, "HOSTPULSE_TOKEN_FILE")?),
+            (None, Some(path)) => Some(read_token(&path, "the systemd credential `token`")?),
+            (None, None) => None,
+        };
     }
     Ok((layer, config))
 }
@@ -317,12 +442,34 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
             check_bind(&value).map_err(|p| bad("bind", span, p))
         })
         .transpose()?;
+    let token = file
+        .token_file
+        .map(|v| {
+            let line = line_of(v.span());
+            read_token(
+                v.get_ref(),
+                &format!("token_file ({}, line {line})", path.display()),
+            )
+        })
+        .transpose()?;
     Ok(Layer {
         bind,
         interval_ms: number("interval_ms", file.interval_ms, INTERVAL_MS)?,
         history: number("history", file.history, HISTORY)?,
         workers: number("workers", file.workers, WORKERS)?,
+        token,
+        insecure_no_auth: file.insecure_no_auth,
+        open_metrics: file.open_metrics,
     })
+}
+
+/// Reads a token file named by `origin`.
+fn read_token(path: &Path, origin: &str) -> Result<Secret, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Token {
+        origin: format!("{origin} {}", path.display()),
+        problem: format!("cannot read it: {error}"),
+    })?;
+    Secret::token(&text, &format!("{origin} {}", path.display()))
 }
 
 #[cfg(test)]
@@ -365,7 +512,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write(
             &dir,
-            "bind = \"0.0.0.0:1111\"\ninterval_ms = 2000\nhistory = 10\nworkers = 3\n",
+            "bind = \"0.0.0.0:1111\"\ninsecure_no_auth = true\ninterval_ms = 2000\nhistory = 10\nworkers = 3\n",
         );
         let path = path.to_str().unwrap();
 
@@ -485,6 +632,95 @@ mod tests {
         let bad_bind =
             Args::try_parse_from(["hostpulse-server", "--bind", "localhost"]).unwrap_err();
         assert!(bad_bind.to_string().contains("--bind"), "{bad_bind}");
+    }
+
+    #[test]
+    fn a_public_address_needs_a_token_or_an_explicit_opt_out() {
+        let error = args(&["--config", "/dev/null", "--bind", "0.0.0.0:9470"])
+            .resolve(env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("refusing to serve 0.0.0.0:9470 without a token"),
+            "{error}"
+        );
+        let open = args(&[
+            "--config",
+            "/dev/null",
+            "--bind",
+            "0.0.0.0:9470",
+            "--insecure-no-auth",
+        ])
+        .resolve(env(&[]))
+        .unwrap();
+        assert_eq!(open.config.token, None);
+        let with_token = args(&["--config", "/dev/null", "--bind", "0.0.0.0:9470"])
+            .resolve(env(&[("HOSTPULSE_TOKEN", "0123456789abcdef0123")]))
+            .unwrap();
+        assert_eq!(
+            with_token.config.token.as_ref().map(Secret::expose),
+            Some("0123456789abcdef0123")
+        );
+        assert!(
+            !format!("{with_token:?}").contains("0123456789abcdef"),
+            "never printed"
+        );
+    }
+
+    #[test]
+    fn tokens_come_from_files_credentials_and_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let token_path = dir.path().join("token");
+        std::fs::write(&token_path, "from-a-file-0123456789\n").unwrap();
+        let credentials = tempfile::tempdir().unwrap();
+        std::fs::write(credentials.path().join("token"), "from-a-credential-0123").unwrap();
+        let config = write(
+            &dir,
+            &format!("token_file = {:?}\n", token_path.to_str().unwrap()),
+        );
+        let config = config.to_str().unwrap();
+        let token = |flags: &[&str], vars: &[(&str, &str)]| {
+            args(flags)
+                .resolve(env(vars))
+                .unwrap()
+                .config
+                .token
+                .map(|t| t.expose().to_owned())
+        };
+        assert_eq!(
+            token(&["--config", config], &[]).as_deref(),
+            Some("from-a-file-0123456789")
+        );
+        let credential = [(
+            "CREDENTIALS_DIRECTORY",
+            credentials.path().to_str().unwrap(),
+        )];
+        assert_eq!(
+            token(&["--config", config], &credential).as_deref(),
+            Some("from-a-credential-0123"),
+            "the environment beats the file"
+        );
+        let weak = args(&["--config", "/dev/null"])
+            .resolve(env(&[("HOSTPULSE_TOKEN", "short")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            weak.contains("HOSTPULSE_TOKEN") && weak.contains("openssl rand"),
+            "{weak}"
+        );
+        let missing = args(&[
+            "--config",
+            "/dev/null",
+            "--token-file",
+            "/nonexistent/token",
+        ])
+        .resolve(env(&[]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            missing.contains("--token-file /nonexistent/token"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! to every connected viewer over WebSocket.
 //!
 //! Layout:
-//! - [`config`]: command-line flags, validated into a [`Config`].
+//! - [`config`]: file, environment and flags, validated into a [`Config`].
+//! - [`auth`]: the bearer token, checked before the upgrade and every read.
 //! - [`sampler`]: owns sysinfo; one call, one [`hostpulse_shared::Sample`].
 //! - [`rate`]: counters to bytes per second over the measured elapsed time.
 //! - [`counters`]: CPU seconds and disk byte totals, for Prometheus.
@@ -21,6 +22,7 @@
 //! [`run`] is the entry point: the caller binds the listener and supplies the
 //! shutdown future, so tests bind `127.0.0.1:0` and the binary passes Ctrl-C.
 
+pub mod auth;
 pub mod background;
 pub mod config;
 pub mod counters;
@@ -131,10 +133,15 @@ pub async fn run(
     let ticker = Ticker::spawn(sampler, Arc::clone(&hub), epoch, config.interval)?;
 
     let data = web::Data::from(Arc::clone(&hub));
+    let auth = auth::Auth::new(config.token.clone(), config.metrics_need_token);
+    let auth_state = if auth.enabled() { "token" } else { "none" };
+    let auth = web::Data::new(auth);
     let local_addr = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(auth.clone())
+            .wrap(actix_web::middleware::from_fn(auth::check))
             .configure(http::configure)
             .configure(rest::configure)
             .configure(metrics::configure)
@@ -151,7 +158,7 @@ pub async fn run(
         interval_ms,
         history = config.history_capacity,
         workers = config.workers,
-        auth = "none",
+        auth = auth_state,
         tls = "off",
         epoch,
         "HostPulse server listening on http://{local_addr} (WebSocket at ws://{local_addr}{})",

@@ -107,18 +107,25 @@ pub fn http_get(server: &BackgroundServer, path: &str) -> (u16, String) {
     http_get_at(server.addr(), path)
 }
 
-/// A plain HTTP/1.1 GET to any server on loopback: status and body.
+/// A plain HTTP GET to any server on loopback: status and body.
 pub fn http_get_at(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let (status, _, body) = http_head_and_body(addr, path, "");
+    (status, body)
+}
+
+/// Status, lower-cased response head, and body of a GET with extra header lines
+/// (each ending in `\r\n`).
+pub fn http_head_and_body(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &str,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: test\r\n\r\n").unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: test\r\n{headers}\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response[9..12].parse().unwrap();
-    let body = response
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (status, head.to_ascii_lowercase(), body.to_owned())
 }
