@@ -16,8 +16,13 @@ use crate::panels::{host_list, host_view};
 /// Something a panel asks the app to do, applied after the frame is drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// Watch the server at this (already validated) URL.
-    AddHost(String),
+    /// Watch the server at this (already validated) URL, with this token.
+    AddHost {
+        /// The WebSocket URL.
+        url: String,
+        /// The bearer token, if the server wants one.
+        token: Option<String>,
+    },
     /// Stop watching a host.
     Remove(u64),
     /// Show a host.
@@ -65,16 +70,16 @@ impl DashboardApp {
         }
     }
 
-    /// The app as the binary starts it: watching `urls`, or this machine through an
-    /// in-process server when `urls` is empty.
+    /// The app as the binary starts it: watching `urls` (presenting `token`), or
+    /// this machine through an in-process server when `urls` is empty.
     #[must_use]
-    pub fn start(ctx: &egui::Context, urls: &[String]) -> Self {
+    pub fn start(ctx: &egui::Context, urls: &[String], token: Option<&str>) -> Self {
         let mut app = Self::new(ctx);
         if urls.is_empty() {
             match local::start() {
                 Ok(server) => {
                     let url = server.ws_url();
-                    app.add_host(&url, Some(local::LOCAL_LABEL.to_owned()));
+                    app.add_host(&url, Some(local::LOCAL_LABEL.to_owned()), None);
                     app.local_server = Some(server);
                 }
                 Err(error) => {
@@ -85,7 +90,7 @@ impl DashboardApp {
             }
         }
         for url in urls {
-            app.add_host(url, None);
+            app.add_host(url, None, token.map(str::to_owned));
         }
         app
     }
@@ -97,9 +102,10 @@ impl DashboardApp {
     }
 
     /// Connects to `url` and lists it; the first host added is selected.
-    pub fn add_host(&mut self, url: &str, label: Option<String>) -> u64 {
+    pub fn add_host(&mut self, url: &str, label: Option<String>, token: Option<String>) -> u64 {
         let id = self.allocate_id();
-        self.hosts.push(Host::connect(id, url, label, self.wake()));
+        self.hosts
+            .push(Host::connect(id, url, label, token, self.wake()));
         self.selected.get_or_insert(id);
         id
     }
@@ -191,11 +197,11 @@ impl DashboardApp {
     /// Carries out one command.
     pub fn apply(&mut self, command: Command) {
         match command {
-            Command::AddHost(url) => {
+            Command::AddHost { url, token } => {
                 if let Some(existing) = self.hosts.iter().find(|h| h.link.url() == url) {
                     self.selected = Some(existing.id);
                 } else {
-                    let id = self.add_host(&url, None);
+                    let id = self.add_host(&url, None, token);
                     self.selected = Some(id);
                 }
             }

@@ -23,12 +23,18 @@ pub struct Host {
 }
 
 impl Host {
-    /// Starts watching the server at `url`.
-    pub fn connect(id: u64, url: &str, label: Option<String>, wake: Wake) -> Self {
+    /// Starts watching the server at `url`, presenting `token` if given.
+    pub fn connect(
+        id: u64,
+        url: &str,
+        label: Option<String>,
+        token: Option<String>,
+        wake: Wake,
+    ) -> Self {
         Self {
             id,
             label,
-            link: Link::connect(url, wake),
+            link: Link::connect(url, token, wake),
             hello: None,
             history: HostHistory::new(Retention::default()),
         }

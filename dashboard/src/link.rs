@@ -74,6 +74,8 @@ pub struct Link {
     last_heard: Instant,
     /// `(epoch, seq)` of the newest sample received, to resume from on reconnect.
     last_seen: Option<(u64, u64)>,
+    /// Sent as `Authorization: Bearer …`; never shown or logged.
+    token: Option<String>,
 }
 
 impl std::fmt::Debug for Link {
@@ -86,8 +88,8 @@ impl std::fmt::Debug for Link {
 }
 
 impl Link {
-    /// Starts connecting to `url` at once.
-    pub fn connect(url: impl Into<String>, wake: Wake) -> Self {
+    /// Starts connecting to `url` at once, presenting `token` if given.
+    pub fn connect(url: impl Into<String>, token: Option<String>, wake: Wake) -> Self {
         let now = Instant::now();
         let mut link = Self {
             url: url.into(),
@@ -97,6 +99,7 @@ impl Link {
             failed_attempts: 0,
             last_heard: now,
             last_seen: None,
+            token,
         };
         link.dial(now);
         link
@@ -113,7 +116,14 @@ impl Link {
             failed_attempts: 0,
             last_heard: Instant::now(),
             last_seen: None,
+            token: None,
         }
+    }
+
+    /// True when the link presents a token.
+    #[must_use]
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
     }
 
     /// The URL this link dials.
@@ -276,7 +286,11 @@ impl Link {
             read_timeout: Some(SOCKET_POLL),
             // The compact encoding; a server that does not offer it sends JSON.
             subprotocols: vec![Codec::MessagePack.subprotocol().to_owned()],
-            ..ewebsock::Options::default()
+            additional_headers: self
+                .token
+                .iter()
+                .map(|token| ("Authorization".to_owned(), format!("Bearer {token}")))
+                .collect(),
         };
         match ewebsock::connect_with_wakeup(self.dial_url(), options, move || wake()) {
             Ok(socket) => {
@@ -311,6 +325,9 @@ fn explain(error: &str) -> String {
         "host name not found: check the address".to_owned()
     } else if lower.contains("connection reset") || lower.contains("broken pipe") {
         "connection lost".to_owned()
+    } else if lower.contains("http error: 401") {
+        "the server wants a token (401): remove this host and add it again with its token"
+            .to_owned()
     } else if lower.contains("http error: 404") {
         "no HostPulse stream at that path (404): the usual path is /ws".to_owned()
     } else {
@@ -334,7 +351,7 @@ mod tests {
     #[test]
     fn an_unreachable_host_is_disconnected_with_a_reason_and_retried() {
         // Port 1 on loopback: nothing listens there, so the OS refuses at once.
-        let mut link = Link::connect("ws://127.0.0.1:1/ws", Arc::new(|| {}));
+        let mut link = Link::connect("ws://127.0.0.1:1/ws", None, Arc::new(|| {}));
         let deadline = Instant::now() + Duration::from_secs(10);
         while matches!(link.state(), LinkState::Connecting { .. }) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));

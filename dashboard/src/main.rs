@@ -16,6 +16,11 @@ struct Args {
         help = "Servers to watch: ws://host:9470/ws, wss://host/ws, host or host:port"
     )]
     hosts: Vec<String>,
+
+    /// File holding the bearer token the hosts given here want (for servers
+    /// started with a token). The token itself never goes on the command line.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -42,6 +47,19 @@ fn main() -> ExitCode {
         Ok(icon) => viewport = viewport.with_icon(icon),
         Err(error) => tracing::warn!(%error, "cannot decode the window icon"),
     }
+    let token = match &args.token_file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text.trim().to_owned()),
+            Err(error) => {
+                eprintln!(
+                    "hostpulse-dashboard: cannot read --token-file {}: {error}",
+                    path.display()
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let options = eframe::NativeOptions {
         // glow (OpenGL) costs far less than wgpu under software rendering.
         renderer: eframe::Renderer::Glow,
@@ -51,7 +69,13 @@ fn main() -> ExitCode {
     let result = eframe::run_native(
         "HostPulse",
         options,
-        Box::new(move |cc| Ok(Box::new(DashboardApp::start(&cc.egui_ctx, &urls)))),
+        Box::new(move |cc| {
+            Ok(Box::new(DashboardApp::start(
+                &cc.egui_ctx,
+                &urls,
+                token.as_deref(),
+            )))
+        }),
     );
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -38,7 +38,7 @@ fn samples_from_a_real_server_arrive_in_the_history_then_the_loss_is_reported() 
         ..Config::default()
     })
     .unwrap();
-    let mut host = Host::connect(1, &server.ws_url(), None, Arc::new(|| {}));
+    let mut host = Host::connect(1, &server.ws_url(), None, None, Arc::new(|| {}));
 
     assert!(
         poll_until(&mut host, |h| h.history.len() >= 3),
@@ -98,7 +98,7 @@ fn history_arrives_at_once_and_a_reconnect_resumes_without_gap_or_duplicate() {
     // Let the server build up some history before the dashboard connects.
     std::thread::sleep(Duration::from_millis(1500));
 
-    let mut link = Link::connect(server.ws_url(), Arc::new(|| {}));
+    let mut link = Link::connect(server.ws_url(), None, Arc::new(|| {}));
     let mut seqs = Vec::new();
     let mut hellos = 0;
     collect_seqs(&mut link, &mut seqs, &mut hellos, 1);
@@ -120,4 +120,41 @@ fn history_arrives_at_once_and_a_reconnect_resumes_without_gap_or_duplicate() {
     for pair in seqs.windows(2) {
         assert_eq!(pair[1], pair[0] + 1, "gap or duplicate in {seqs:?}");
     }
+}
+
+#[test]
+fn a_server_with_a_token_lets_in_only_a_host_that_presents_it() {
+    let token = "dashboard-test-token-0123456789";
+    let server = BackgroundServer::spawn_on_loopback(Config {
+        interval: Duration::from_millis(200),
+        token: Some(hostpulse_server::config::Secret::token(token, "test").unwrap()),
+        ..Config::default()
+    })
+    .unwrap();
+
+    let mut without = Host::connect(1, &server.ws_url(), None, None, Arc::new(|| {}));
+    assert!(
+        poll_until(&mut without, |h| matches!(
+            h.link.state(),
+            LinkState::Disconnected { .. }
+        )),
+        "a host without the token was let in"
+    );
+    let LinkState::Disconnected { reason, .. } = without.link.state() else {
+        unreachable!()
+    };
+    assert!(reason.contains("token"), "{reason}");
+
+    let mut with = Host::connect(
+        2,
+        &server.ws_url(),
+        None,
+        Some(token.into()),
+        Arc::new(|| {}),
+    );
+    assert!(
+        poll_until(&mut with, |h| h.history.len() >= 2),
+        "no samples with the token: {:?}",
+        with.link.state()
+    );
 }

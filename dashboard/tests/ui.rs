@@ -116,19 +116,25 @@ fn harness(app: DashboardApp) -> Harness<'static, DashboardApp> {
         .build_ui_state(|ui, app: &mut DashboardApp| app.ui(ui), app)
 }
 
-/// Focuses the "Add host" field and types `text`, as a person would.
+/// Focuses the field labelled `label` and types `text`, as a person would.
+fn type_into(harness: &mut Harness<'_, DashboardApp>, label: &str, text: &str) {
+    let role = if label == "Token" {
+        egui::accesskit::Role::PasswordInput
+    } else {
+        egui::accesskit::Role::TextInput
+    };
+    harness.get_by_role_and_label(role, label).focus();
+    harness.run_steps(1);
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.run_steps(1);
+}
+
+/// Types `text` into the "Add host" address field.
 fn type_into_add_host(harness: &mut Harness<'_, DashboardApp>, text: &str) {
-    harness
-        .get_by_role(egui::accesskit::Role::TextInput)
-        .focus();
-    harness.run_steps(1);
-    harness
-        .get_by_role(egui::accesskit::Role::TextInput)
-        .type_text(text);
-    harness.run_steps(1);
+    type_into(harness, "Add host", text);
     assert_eq!(
         harness
-            .get_by_role(egui::accesskit::Role::TextInput)
+            .get_by_role_and_label(egui::accesskit::Role::TextInput, "Add host")
             .value()
             .as_deref(),
         Some(text)
@@ -221,4 +227,20 @@ fn a_valid_address_is_added_and_selected_and_can_be_removed() {
     let hosts = harness.state().hosts();
     assert_eq!(hosts.len(), 1);
     assert_eq!(hosts[0].link.url(), "ws://127.0.0.1:1/ws");
+}
+
+#[test]
+fn a_host_added_with_a_token_presents_it() {
+    let mut harness = harness(app_with(&[]));
+    harness.run_steps(2);
+    type_into_add_host(&mut harness, "127.0.0.1:1");
+    type_into(&mut harness, "Token", "secret-token-0123456789");
+    harness.get_by_label("Add").click();
+    harness.run_steps(2);
+
+    let hosts = harness.state().hosts();
+    assert_eq!(hosts.len(), 1);
+    assert!(hosts[0].link.has_token());
+    // The token field is cleared and never echoed as text.
+    assert!(harness.query_by_label_contains("secret-token").is_none());
 }

@@ -1,5 +1,6 @@
-//! The "Add host" field: takes what was typed, checks it, and either asks the app
-//! to add the host or shows why not, right beside the field.
+//! The "Add host" fields: an address and an optional token. On "Add" the address
+//! is checked and either the app is asked to add the host or the reason it cannot
+//! be added is shown right beside the fields.
 
 use egui::{Color32, Ui};
 
@@ -7,33 +8,62 @@ use crate::address;
 use crate::app::Command;
 
 /// What the user is typing, and the last error about it.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct AddHostForm {
-    /// The text in the field.
+    /// The address field.
     pub text: String,
-    /// Why the last attempt was refused, shown beside the field.
+    /// The token field (shown as dots).
+    pub token: String,
+    /// Why the last attempt was refused, shown beside the fields.
     pub error: Option<String>,
 }
 
+impl std::fmt::Debug for AddHostForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddHostForm")
+            .field("text", &self.text)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
 impl AddHostForm {
-    /// Draws the field; on Enter or "Add", validates and emits [`Command::AddHost`].
+    /// Draws the fields; on Enter or "Add", validates and emits
+    /// [`Command::AddHost`].
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            ui.label("Add host");
-            let field = ui.add(
-                egui::TextEdit::singleline(&mut self.text)
-                    .hint_text("ws://server:9470/ws")
-                    .desired_width(260.0),
-            );
-            let submitted = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let label = ui.label("Add host");
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.text)
+                        .hint_text("ws://server:9470/ws")
+                        .desired_width(240.0),
+                )
+                .labelled_by(label.id);
+            let token_label = ui.label("Token");
+            let token = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.token)
+                        .password(true)
+                        .hint_text("if the server wants one")
+                        .desired_width(150.0),
+                )
+                .labelled_by(token_label.id);
+            let submitted = (field.lost_focus() || token.lost_focus())
+                && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if field.changed() {
                 self.error = None;
             }
             if ui.button("Add").clicked() || submitted {
                 match address::parse(&self.text) {
                     Ok(url) => {
-                        commands.push(Command::AddHost(url.into()));
+                        let token = self.token.trim();
+                        commands.push(Command::AddHost {
+                            url: url.into(),
+                            token: (!token.is_empty()).then(|| token.to_owned()),
+                        });
                         self.text.clear();
+                        self.token.clear();
                         self.error = None;
                     }
                     Err(error) => self.error = Some(error.to_string()),
