@@ -64,6 +64,16 @@ pub struct Args {
     /// that cannot send one.
     #[arg(long)]
     pub open_metrics: bool,
+
+    /// A web page origin allowed to open the stream, e.g.
+    /// `https://dash.example.com` (repeat for several). Native viewers send
+    /// no origin and need none.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+
+    /// Most viewers connected at once; more get 503 [default: 16384].
+    #[arg(long, value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_clients: Option<u64>,
 }
 
 /// Everything [`crate::run`] needs, already validated.
@@ -82,6 +92,10 @@ pub struct Config {
     pub token: Option<Secret>,
     /// Whether `/metrics` also needs the token (when there is one).
     pub metrics_need_token: bool,
+    /// Web page origins allowed to open the stream (`scheme://host[:port]`).
+    pub allowed_origins: Vec<String>,
+    /// Most viewers connected at once.
+    pub max_clients: usize,
 }
 
 /// A secret string: compared, never printed.
@@ -131,6 +145,8 @@ impl Default for Config {
             notify_systemd: false,
             token: None,
             metrics_need_token: true,
+            allowed_origins: Vec::new(),
+            max_clients: 16_384,
         }
     }
 }
@@ -196,6 +212,14 @@ pub enum ConfigError {
         /// What is wrong.
         problem: String,
     },
+    /// A command-line flag has a bad value (clap checks most flags itself).
+    #[error("{flag}: {problem}")]
+    Flag {
+        /// The flag.
+        flag: &'static str,
+        /// What is expected.
+        problem: String,
+    },
     /// A non-loopback address without a token.
     #[error(
         "refusing to serve {bind} without a token: anyone who reaches it could read this \
@@ -216,7 +240,9 @@ pub enum ConfigError {
 }
 
 /// The environment variables the server reads.
-pub const ENV_NAMES: [&str; 7] = [
+pub const ENV_NAMES: [&str; 9] = [
+    "HOSTPULSE_ALLOWED_ORIGINS",
+    "HOSTPULSE_MAX_CLIENTS",
     "HOSTPULSE_CONFIG",
     "HOSTPULSE_BIND",
     "HOSTPULSE_INTERVAL_MS",
@@ -236,6 +262,8 @@ struct Layer {
     token: Option<Secret>,
     insecure_no_auth: Option<bool>,
     open_metrics: Option<bool>,
+    allowed_origins: Option<Vec<String>>,
+    max_clients: Option<u64>,
 }
 
 /// The keys a config file may hold; anything else is refused.
@@ -249,12 +277,33 @@ struct FileConfig {
     token_file: Option<Spanned<PathBuf>>,
     insecure_no_auth: Option<bool>,
     open_metrics: Option<bool>,
+    allowed_origins: Option<Spanned<Vec<String>>>,
+    max_clients: Option<Spanned<u64>>,
 }
 
 /// Valid ranges, shared by every layer.
 const INTERVAL_MS: std::ops::RangeInclusive<u64> = 100..=3_600_000;
 const HISTORY: std::ops::RangeInclusive<u64> = 1..=1_000_000;
 const WORKERS: std::ops::RangeInclusive<u64> = 1..=64;
+const MAX_CLIENTS: std::ops::RangeInclusive<u64> = 1..=1_000_000;
+
+/// An origin as browsers send it: `scheme://host[:port]`, lower case, no path.
+fn check_origin(value: &str) -> Result<String, String> {
+    let origin = value.trim().to_ascii_lowercase();
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains('/') => Ok(origin),
+        _ => Err(format!(
+            "{value:?} is not an origin: write it as a browser sends it, e.g. \"https://dash.example.com\""
+        )),
+    }
+}
+
+fn check_origins<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>, String> {
+    values.into_iter().map(check_origin).collect()
+}
 
 fn check_range(value: u64, range: &std::ops::RangeInclusive<u64>) -> Result<u64, String> {
     if range.contains(&value) {
@@ -304,6 +353,19 @@ impl Args {
                 .transpose()?,
             insecure_no_auth: self.insecure_no_auth.then_some(true),
             open_metrics: self.open_metrics.then_some(true),
+            allowed_origins: if self.allowed_origins.is_empty() {
+                None
+            } else {
+                Some(
+                    check_origins(self.allowed_origins.iter().map(String::as_str)).map_err(
+                        |problem| ConfigError::Flag {
+                            flag: "--allow-origin",
+                            problem,
+                        },
+                    )?,
+                )
+            },
+            max_clients: self.max_clients,
         };
         // Later layers win; every value was validated where it was read.
         let pick = |f: fn(&Layer) -> Option<u64>, default: u64| {
@@ -337,6 +399,13 @@ impl Args {
                 notify_systemd: defaults.notify_systemd,
                 token,
                 metrics_need_token: !flag(|l| l.open_metrics),
+                allowed_origins: flags
+                    .allowed_origins
+                    .clone()
+                    .or_else(|| env.allowed_origins.clone())
+                    .or_else(|| file.allowed_origins.clone())
+                    .unwrap_or_default(),
+                max_clients: usize::try_from(pick(|l| l.max_clients, 16_384)).unwrap_or(usize::MAX),
             },
             file: file_path,
         })
@@ -390,6 +459,13 @@ fn env_layer(
             "HOSTPULSE_WORKERS" => layer.workers = Some(number(&WORKERS)?),
             "HOSTPULSE_TOKEN" => layer.token = Some(Secret::token(&value, "HOSTPULSE_TOKEN")?),
             "HOSTPULSE_TOKEN_FILE" => token_file = Some(PathBuf::from(&value)),
+            "HOSTPULSE_ALLOWED_ORIGINS" => {
+                layer.allowed_origins = Some(
+                    check_origins(value.split(',').filter(|o| !o.trim().is_empty()))
+                        .map_err(bad)?,
+                );
+            }
+            "HOSTPULSE_MAX_CLIENTS" => layer.max_clients = Some(number(&MAX_CLIENTS)?),
             _ => return Err(ConfigError::UnknownEnv { name }),
         }
     }
@@ -452,11 +528,21 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
             )
         })
         .transpose()?;
+    let allowed_origins = file
+        .allowed_origins
+        .map(|v| {
+            let span = v.span();
+            check_origins(v.get_ref().iter().map(String::as_str))
+                .map_err(|p| bad("allowed_origins", span, p))
+        })
+        .transpose()?;
     Ok(Layer {
         bind,
         interval_ms: number("interval_ms", file.interval_ms, INTERVAL_MS)?,
         history: number("history", file.history, HISTORY)?,
         workers: number("workers", file.workers, WORKERS)?,
+        max_clients: number("max_clients", file.max_clients, MAX_CLIENTS)?,
+        allowed_origins,
         token,
         insecure_no_auth: file.insecure_no_auth,
         open_metrics: file.open_metrics,
@@ -721,6 +807,40 @@ mod tests {
             missing.contains("--token-file /nonexistent/token"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn origins_and_client_caps_come_from_every_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "allowed_origins = [\"https://Dash.example.com\"]\nmax_clients = 50\n",
+        );
+        let path = path.to_str().unwrap();
+        let settings = args(&["--config", path]).resolve(env(&[])).unwrap();
+        assert_eq!(
+            settings.config.allowed_origins,
+            ["https://dash.example.com"]
+        );
+        assert_eq!(settings.config.max_clients, 50);
+        let settings = args(&["--config", path, "--allow-origin", "http://localhost:8080"])
+            .resolve(env(&[(
+                "HOSTPULSE_ALLOWED_ORIGINS",
+                "https://a.example,https://b.example",
+            )]))
+            .unwrap();
+        assert_eq!(settings.config.allowed_origins, ["http://localhost:8080"]);
+
+        let bad = write(&dir, "\nallowed_origins = [\"dash.example.com/path\"]\n");
+        let error = args(&["--config", bad.to_str().unwrap()])
+            .resolve(env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("line 2") && error.contains("allowed_origins"),
+            "{error}"
+        );
+        assert!(error.contains("https://dash.example.com"), "{error}");
     }
 
     #[test]

@@ -54,6 +54,9 @@ use crate::hub::Hub;
 use crate::sampler::Sampler;
 use crate::ticker::Ticker;
 
+/// How long a client may take to send its request head.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long open sessions get to close when the server stops.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
@@ -136,11 +139,16 @@ pub async fn run(
     let auth = auth::Auth::new(config.token.clone(), config.metrics_need_token);
     let auth_state = if auth.enabled() { "token" } else { "none" };
     let auth = web::Data::new(auth);
+    let gate = web::Data::new(ws::Gate {
+        allowed_origins: config.allowed_origins.clone(),
+        max_clients: config.max_clients,
+    });
     let local_addr = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(auth.clone())
+            .app_data(gate.clone())
             .wrap(actix_web::middleware::from_fn(auth::check))
             .configure(http::configure)
             .configure(rest::configure)
@@ -149,6 +157,8 @@ pub async fn run(
     })
     .workers(config.workers)
     .disable_signals()
+    // A client gets this long to send its request head (the handshake).
+    .client_request_timeout(HANDSHAKE_TIMEOUT)
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?
     .run();

@@ -33,12 +33,50 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Samples per `history` message, so a long replay is several modest frames.
 pub const HISTORY_CHUNK: usize = 256;
 
+/// Who may open the stream besides holding the token: which web pages, and how
+/// many viewers at once.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// Origins (`scheme://host[:port]`, lower case) whose pages may connect. A
+    /// request without an `Origin` header is a native viewer and needs none.
+    pub allowed_origins: Vec<String>,
+    /// Most viewers at once; more get 503.
+    pub max_clients: usize,
+}
+
+#[derive(serde::Serialize)]
+struct Refusal {
+    error: String,
+}
+
 /// Upgrades the request and starts the session.
 pub async fn route(
     req: HttpRequest,
     body: web::Payload,
     hub: web::Data<Hub>,
+    gate: web::Data<Gate>,
 ) -> actix_web::Result<HttpResponse> {
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default().to_ascii_lowercase();
+        if !gate.allowed_origins.contains(&origin) {
+            return Ok(HttpResponse::Forbidden().json(Refusal {
+                error: format!(
+                    "pages from {origin} may not open this stream: add the origin to \
+                     allowed_origins in the server's configuration"
+                ),
+            }));
+        }
+    }
+    if hub.client_count() >= gate.max_clients {
+        return Ok(HttpResponse::ServiceUnavailable()
+            .insert_header((header::RETRY_AFTER, "5"))
+            .json(Refusal {
+                error: format!(
+                    "this server already serves its maximum of {} viewers: try again later",
+                    gate.max_clients
+                ),
+            }));
+    }
     let replay = replay_from_query(req.query_string(), &hub)?;
     let codec = negotiate(&req);
     let chosen = codec.map(Codec::subprotocol);
@@ -48,9 +86,11 @@ pub async fn route(
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |addr| addr.to_string());
     let hub = hub.into_inner();
+    // Counted from the upgrade, so the cap holds even while sessions start.
+    let counted = hub.client_guard();
     let codec = codec.unwrap_or_default();
     actix_web::rt::spawn(async move {
-        let _counted = hub.client_guard();
+        let _counted = counted;
         tracing::info!(%peer, ?codec, clients = hub.client_count(), "viewer connected");
         let messages = messages.max_frame_size(MAX_CLIENT_FRAME_BYTES);
         let end = run(&hub, Sender { session, codec }, messages, replay).await;
