@@ -2,7 +2,13 @@
 //! WebSocket upgrade, before REST reads, before `/metrics` (unless the operator
 //! opened it). `/` and `/healthz` stay open so load balancers and humans can
 //! check the server is up. Tokens are compared in constant time and never
-//! logged.
+//! logged. An address that keeps presenting wrong tokens is slowed down: after
+//! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] it gets 429 until the window ends.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -14,11 +20,62 @@ use subtle::ConstantTimeEq;
 
 use crate::config::Secret;
 
+/// Failed attempts an address may make in one window.
+pub const MAX_FAILURES: u32 = 10;
+/// How long failures are remembered, and how long a slowed address waits.
+pub const FAILURE_WINDOW: Duration = Duration::from_mins(1);
+/// Addresses remembered at most; past this, expired entries are dropped, and if
+/// that is not enough the table starts over.
+const MAX_TRACKED: usize = 4096;
+
+/// Recent failures per address, bounded in size.
+#[derive(Debug, Default)]
+pub struct Failures {
+    by_address: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+}
+
+impl Failures {
+    /// Records a failure of `address` at `now`.
+    pub fn record(&self, address: IpAddr, now: Instant) {
+        let mut map = self
+            .by_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= MAX_TRACKED && !map.contains_key(&address) {
+            map.retain(|_, (_, since)| now.duration_since(*since) < FAILURE_WINDOW);
+            if map.len() >= MAX_TRACKED {
+                map.clear();
+            }
+        }
+        let entry = map.entry(address).or_insert((0, now));
+        if now.duration_since(entry.1) >= FAILURE_WINDOW {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+    }
+
+    /// How long `address` must wait, if it has failed too often.
+    #[must_use]
+    pub fn wait(&self, address: IpAddr, now: Instant) -> Option<Duration> {
+        let map = self
+            .by_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (count, since) = *map.get(&address)?;
+        let elapsed = now.duration_since(since);
+        let left = FAILURE_WINDOW
+            .checked_sub(elapsed)
+            .filter(|left| !left.is_zero())?;
+        (count >= MAX_FAILURES).then_some(left)
+    }
+}
+
 /// Who may in.
 #[derive(Debug, Clone)]
 pub struct Auth {
     token: Option<Secret>,
     metrics_need_token: bool,
+    failures: Arc<Failures>,
 }
 
 impl Auth {
@@ -29,6 +86,7 @@ impl Auth {
         Self {
             token,
             metrics_need_token,
+            failures: Arc::default(),
         }
     }
 
@@ -68,28 +126,42 @@ pub async fn check(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let refused = req.app_data::<web::Data<Auth>>().is_some_and(|auth| {
-        auth.guards(req.path())
-            && !auth.admits(
-                req.headers()
-                    .get(header::AUTHORIZATION)
-                    .map(header::HeaderValue::as_bytes),
-            )
-    });
-    if refused {
-        let peer = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default();
-        tracing::info!(%peer, path = req.path(), "refused: missing or wrong token");
-        let response = HttpResponse::Unauthorized()
-            .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"hostpulse\""))
+    let auth = req
+        .app_data::<web::Data<Auth>>()
+        .filter(|auth| auth.enabled() && auth.guards(req.path()))
+        .cloned();
+    let Some(auth) = auth else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let peer = req.peer_addr().map(|a| a.ip());
+    let now = Instant::now();
+    if let Some(wait) = peer.and_then(|ip| auth.failures.wait(ip, now)) {
+        let response = HttpResponse::TooManyRequests()
+            .insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string()))
             .json(ErrorBody {
-                error: "missing or wrong token: send `Authorization: Bearer <token>`",
+                error: "too many wrong tokens from this address: wait, then try the right one",
             });
         return Ok(req.into_response(response).map_into_right_body());
     }
-    Ok(next.call(req).await?.map_into_left_body())
+    let admitted = auth.admits(
+        req.headers()
+            .get(header::AUTHORIZATION)
+            .map(header::HeaderValue::as_bytes),
+    );
+    if admitted {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    if let Some(ip) = peer {
+        auth.failures.record(ip, now);
+    }
+    let peer = peer.map(|ip| ip.to_string()).unwrap_or_default();
+    tracing::info!(%peer, path = req.path(), "refused: missing or wrong token");
+    let response = HttpResponse::Unauthorized()
+        .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"hostpulse\""))
+        .json(ErrorBody {
+            error: "missing or wrong token: send `Authorization: Bearer <token>`",
+        });
+    Ok(req.into_response(response).map_into_right_body())
 }
 
 #[cfg(test)]
@@ -113,6 +185,38 @@ mod tests {
         assert!(!auth.admits(Some(b"0123456789abcdef-token")));
         assert!(!auth.admits(None));
         assert!(Auth::new(None, true).admits(None), "no token set: open");
+    }
+
+    #[test]
+    fn an_address_that_keeps_failing_waits_out_the_window() {
+        let failures = Failures::default();
+        let address: IpAddr = "192.0.2.7".parse().unwrap();
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        let start = Instant::now();
+        for _ in 0..MAX_FAILURES - 1 {
+            failures.record(address, start);
+        }
+        assert_eq!(failures.wait(address, start), None, "not yet");
+        failures.record(address, start);
+        let later = start + Duration::from_secs(15);
+        assert_eq!(failures.wait(address, later), Some(Duration::from_secs(45)));
+        assert_eq!(failures.wait(other, later), None, "per address");
+        assert_eq!(
+            failures.wait(address, start + FAILURE_WINDOW),
+            None,
+            "window over"
+        );
+    }
+
+    #[test]
+    fn the_failure_table_stays_bounded() {
+        let failures = Failures::default();
+        let now = Instant::now();
+        for n in 0..u32::try_from(MAX_TRACKED + 100).unwrap() {
+            failures.record(IpAddr::from(n.to_be_bytes()), now);
+        }
+        let tracked = failures.by_address.lock().unwrap().len();
+        assert!(tracked <= MAX_TRACKED, "{tracked} addresses tracked");
     }
 
     #[test]

@@ -177,3 +177,21 @@ fn viewers_beyond_the_cap_get_503() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn repeated_wrong_tokens_from_one_address_are_slowed_with_429() {
+    let server = server(true);
+    let wrong = "Authorization: Bearer wrong-token-0123456789\r\n";
+    for _ in 0..hostpulse_server::auth::MAX_FAILURES {
+        let (status, _, _) = common::http_head_and_body(server.addr(), "/api/v1/host", wrong);
+        assert_eq!(status, 401);
+    }
+    let (status, head, body) = common::http_head_and_body(server.addr(), "/api/v1/host", wrong);
+    assert_eq!(status, 429, "{body}");
+    assert!(head.contains("retry-after: "), "{head}");
+    assert!(body.contains("too many wrong tokens"), "{body}");
+    // While slowed, even the right token waits.
+    let right = format!("Authorization: Bearer {TOKEN}\r\n");
+    let (status, _, _) = common::http_head_and_body(server.addr(), "/api/v1/host", &right);
+    assert_eq!(status, 429);
+}
