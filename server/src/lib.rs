@@ -11,6 +11,7 @@
 //! - [`ticker`]: the sampler's own thread, one sample per tick.
 //! - [`hub`]: history ring, encode once per codec, bounded broadcast to sessions.
 //! - [`ws`]: one WebSocket session per viewer: hello, history, live.
+//! - [`inbound`]: a byte budget on what a viewer may send.
 //! - [`rest`]: `/api/v1` reads: host, latest sample, history.
 //! - [`query`]: strict query-string parsing for both.
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
@@ -28,6 +29,7 @@ pub mod config;
 pub mod counters;
 pub mod http;
 pub mod hub;
+pub mod inbound;
 pub mod logging;
 pub mod metrics;
 pub mod query;
@@ -149,6 +151,7 @@ pub async fn run(
             .app_data(data.clone())
             .app_data(auth.clone())
             .app_data(gate.clone())
+            .wrap(actix_web::middleware::from_fn(inbound::limit))
             .wrap(actix_web::middleware::from_fn(auth::check))
             .configure(http::configure)
             .configure(rest::configure)
@@ -177,24 +180,8 @@ pub async fn run(
     #[cfg(unix)]
     let notifier = config
         .notify_systemd
-        .then(systemd::Notifier::from_env)
+        .then(|| systemd::announce_ready(&hub, local_addr, config.interval))
         .flatten();
-    #[cfg(unix)]
-    if let Some(notifier) = &notifier {
-        // The listener is bound: viewers can connect from this moment.
-        notifier.notify(&format!("READY=1\nSTATUS=Listening on http://{local_addr}"));
-        if let (Some(period), Some(watchdog)) =
-            (systemd::watchdog_period(), systemd::Notifier::from_env())
-        {
-            let stale_after = (config.interval * 5).max(Duration::from_secs(2));
-            actix_web::rt::spawn(systemd::watchdog(
-                Arc::clone(&hub),
-                watchdog,
-                period,
-                stale_after,
-            ));
-        }
-    }
 
     let mut server = std::pin::pin!(server);
     tokio::select! {

@@ -71,6 +71,28 @@ impl Notifier {
     }
 }
 
+/// Tells systemd (when it is listening) that the server at `addr` is ready, and
+/// starts the watchdog heartbeat if systemd asked for one. Returns the notifier
+/// for the `STOPPING=1` to come. Call once the listener is bound.
+pub fn announce_ready(
+    hub: &Arc<Hub>,
+    addr: std::net::SocketAddr,
+    interval: Duration,
+) -> Option<Notifier> {
+    let notifier = Notifier::from_env()?;
+    notifier.notify(&format!("READY=1\nSTATUS=Listening on http://{addr}"));
+    if let (Some(period), Some(watchdog_notifier)) = (watchdog_period(), Notifier::from_env()) {
+        let stale_after = (interval * 5).max(Duration::from_secs(2));
+        actix_web::rt::spawn(watchdog(
+            Arc::clone(hub),
+            watchdog_notifier,
+            period,
+            stale_after,
+        ));
+    }
+    Some(notifier)
+}
+
 /// How often systemd wants a heartbeat: half of `WATCHDOG_USEC`, if it is set
 /// and meant for this process.
 #[must_use]

@@ -340,6 +340,10 @@ async fn handle_message(
     message: Option<Result<Message, ProtocolError>>,
 ) -> Result<Option<End>, End> {
     let (codec, payload) = match message {
+        // The viewer sent more than its byte budget: too big, whatever it was.
+        Some(Err(ProtocolError::Io(error))) if crate::inbound::is_overdrawn(&error) => {
+            return Ok(Some(refuse(CloseCode::Size, "sent more than a viewer may")));
+        }
         // The connection ended, perhaps mid-frame: the viewer is gone.
         None | Some(Err(ProtocolError::Io(_)) | Ok(Message::Close(_))) => {
             return Ok(Some(End::ViewerLeft));

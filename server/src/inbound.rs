@@ -1,0 +1,128 @@
+//! A budget on the bytes a viewer may send, enforced as they arrive.
+//!
+//! actix-ws's frame-size limit does not bound memory: actix-http buffers a whole
+//! declared frame before checking its size, so a peer announcing a 1 GiB frame
+//! would be buffered to 1 GiB. Viewers only ever send pongs and small control
+//! messages, so the stream of a `/ws` request is wrapped in a token bucket: a
+//! burst of [`BURST_BYTES`], refilled at [`REFILL_BYTES_PER_SEC`]. A peer that
+//! overdraws it gets an error from its own stream, which the session turns into
+//! close 1009 (message too big).
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use actix_web::HttpMessage as _;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use futures_core::Stream;
+
+/// Bytes a viewer may send at once.
+pub const BURST_BYTES: f64 = 64.0 * 1024.0;
+/// Bytes per second the allowance grows back by, up to the burst.
+pub const REFILL_BYTES_PER_SEC: f64 = 16.0 * 1024.0;
+
+/// The request body stream, with a byte budget.
+pub struct Budgeted<S> {
+    inner: S,
+    allowance_bytes: f64,
+    refilled_at: Instant,
+}
+
+impl<S> Budgeted<S> {
+    /// Wraps `inner` with a full allowance.
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            allowance_bytes: BURST_BYTES,
+            refilled_at: Instant::now(),
+        }
+    }
+
+    /// Takes `bytes` from the allowance at `now`; false when it does not cover them.
+    fn spend(&mut self, bytes: usize, now: Instant) -> bool {
+        let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
+        self.refilled_at = now;
+        self.allowance_bytes =
+            (self.allowance_bytes + elapsed * REFILL_BYTES_PER_SEC).min(BURST_BYTES);
+        self.allowance_bytes -= bytes as f64;
+        self.allowance_bytes >= 0.0
+    }
+}
+
+impl<S> Stream for Budgeted<S>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(bytes))) => {
+                if this.spend(bytes.len(), Instant::now()) {
+                    Poll::Ready(Some(Ok(bytes)))
+                } else {
+                    Poll::Ready(Some(Err(PayloadError::Overflow)))
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Middleware: puts the budget on the body of every `/ws` request.
+pub async fn limit(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.path() == hostpulse_shared::WS_PATH {
+        let payload = req.take_payload();
+        req.set_payload(Payload::Stream {
+            payload: Box::pin(Budgeted::new(payload)),
+        });
+    }
+    next.call(req).await
+}
+
+/// True for the error a [`Budgeted`] stream gives when overdrawn, as actix-ws
+/// reports it.
+#[must_use]
+pub fn is_overdrawn(error: &std::io::Error) -> bool {
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<PayloadError>())
+        .is_some_and(|payload| matches!(payload, PayloadError::Overflow))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_budget_allows_a_burst_then_refills_over_time() {
+        let mut budget = Budgeted::new(());
+        let start = budget.refilled_at;
+        assert!(budget.spend(60 * 1024, start));
+        assert!(!budget.spend(8 * 1024, start), "the burst is spent");
+        // One second later 16 KiB have come back (the overdraft is repaid first).
+        let mut budget = Budgeted::new(());
+        assert!(budget.spend(64 * 1024, start));
+        assert!(budget.spend(8 * 1024, start + Duration::from_secs(1)));
+        // It never refills past the burst.
+        let mut budget = Budgeted::new(());
+        assert!(!budget.spend(65 * 1024, start + Duration::from_hours(1)));
+    }
+
+    #[test]
+    fn an_overdraft_is_recognised_through_actix_ws_wrapping() {
+        let wrapped = std::io::Error::other(PayloadError::Overflow);
+        assert!(is_overdrawn(&wrapped));
+        assert!(!is_overdrawn(&std::io::Error::other("connection reset")));
+    }
+}
