@@ -74,17 +74,15 @@ where
     }
 }
 
-/// Middleware: puts the budget on the body of every `/ws` request.
+/// Middleware for the `/ws` resource: puts the budget on the request body.
 pub async fn limit(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.path() == hostpulse_shared::WS_PATH {
-        let payload = req.take_payload();
-        req.set_payload(Payload::Stream {
-            payload: Box::pin(Budgeted::new(payload)),
-        });
-    }
+    let payload = req.take_payload();
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(Budgeted::new(payload)),
+    });
     next.call(req).await
 }
 

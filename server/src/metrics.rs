@@ -20,7 +20,11 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Registers `/metrics`.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/metrics", web::get().to(metrics));
+    config.service(
+        web::resource("/metrics")
+            .wrap(actix_web::middleware::from_fn(crate::auth::check_metrics))
+            .route(web::get().to(metrics)),
+    );
 }
 
 async fn metrics(hub: web::Data<Hub>) -> HttpResponse {

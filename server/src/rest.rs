@@ -20,6 +20,7 @@ pub const MAX_HISTORY_LIMIT: u64 = 3600;
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(crate::auth::check))
             .route("/host", web::get().to(host))
             .route("/snapshot", web::get().to(snapshot))
             .route("/history", web::get().to(history)),

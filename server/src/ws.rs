@@ -49,6 +49,16 @@ struct Refusal {
     error: String,
 }
 
+/// Registers `/ws`, behind the token check and the inbound byte budget.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::resource(hostpulse_shared::WS_PATH)
+            .wrap(actix_web::middleware::from_fn(crate::inbound::limit))
+            .wrap(actix_web::middleware::from_fn(crate::auth::check))
+            .route(web::get().to(route)),
+    );
+}
+
 /// Upgrades the request and starts the session.
 pub async fn route(
     req: HttpRequest,

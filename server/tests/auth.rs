@@ -89,6 +89,25 @@ fn rest_and_metrics_need_the_token_and_health_does_not() {
 }
 
 #[test]
+fn no_spelling_of_a_path_gets_around_the_token() {
+    let server = server(true);
+    for path in [
+        "/%77s",
+        "/%61pi/v1/host",
+        "/api/v1/%68ost",
+        "/%6Detrics",
+        "/ws?history_secs=1",
+        "//ws",
+    ] {
+        let (status, _, body) = http_head_and_body(server.addr(), path, "");
+        assert!(
+            status == 401 || status == 404,
+            "{path} answered {status} without a token: {body}"
+        );
+    }
+}
+
+#[test]
 fn metrics_can_be_left_open_for_prometheus() {
     let server = server(false);
     let (status, _, _) = http_head_and_body(server.addr(), "/metrics", "");
