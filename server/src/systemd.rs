@@ -82,6 +82,8 @@ pub fn announce_ready(
     let notifier = Notifier::from_env()?;
     notifier.notify(&format!("READY=1\nSTATUS=Listening on http://{addr}"));
     if let (Some(period), Some(watchdog_notifier)) = (watchdog_period(), Notifier::from_env()) {
+        // Five intervals without a sample is a stall; the first sample may take
+        // up to one interval, which this also covers.
         let stale_after = (interval * 5).max(Duration::from_secs(2));
         actix_web::rt::spawn(watchdog(
             Arc::clone(hub),
@@ -107,9 +109,11 @@ pub fn watchdog_period() -> Option<Duration> {
 }
 
 /// Sends `WATCHDOG=1` every `period` while the hub's newest sample is younger
-/// than `stale_after`, until the hub shuts down. A stalled sampler means no
-/// heartbeat: systemd then restarts the service.
+/// than `stale_after` — or, before the first sample (which waits for the next
+/// interval boundary), for `stale_after` from the start — until the hub shuts
+/// down. A stalled sampler means no heartbeat: systemd then restarts the service.
 pub async fn watchdog(hub: Arc<Hub>, notifier: Notifier, period: Duration, stale_after: Duration) {
+    let started = std::time::Instant::now();
     let mut shutdown = hub.shutdown_signal();
     let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -119,9 +123,10 @@ pub async fn watchdog(hub: Arc<Hub>, notifier: Notifier, period: Duration, stale
             _ = tick.tick() => {}
             _ = shutdown.wait_for(|stopping| *stopping) => return,
         }
-        let fresh = hub
-            .latest()
-            .is_some_and(|latest| latest.published_at.elapsed() <= stale_after);
+        let fresh = match hub.latest() {
+            Some(latest) => latest.published_at.elapsed() <= stale_after,
+            None => started.elapsed() <= stale_after,
+        };
         if fresh {
             notifier.notify("WATCHDOG=1");
         } else if hub.latest().is_some() && !stalled {

@@ -175,8 +175,8 @@ fn no_watchdog_heartbeat_while_the_sampler_is_stalled() {
         )
         .unwrap();
     };
-    // No sampler runs here: the test publishes samples by hand, and stops.
-    publish(0);
+    // No sampler runs here: the test publishes samples by hand. None yet: the
+    // watchdog first runs on its start-up grace.
     let notifier = Notifier::at(path.to_str().unwrap()).unwrap();
     let task_hub = Arc::clone(&hub);
     let task = std::thread::Builder::new()
@@ -195,6 +195,13 @@ fn no_watchdog_heartbeat_while_the_sampler_is_stalled() {
         })
         .unwrap();
     let mut buffer = [0u8; 64];
+    let length = listener.recv(&mut buffer).unwrap();
+    assert_eq!(
+        &buffer[..length],
+        b"WATCHDOG=1",
+        "heartbeats while starting"
+    );
+    publish(0);
     let length = listener.recv(&mut buffer).unwrap();
     assert_eq!(&buffer[..length], b"WATCHDOG=1");
 
