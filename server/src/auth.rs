@@ -37,6 +37,7 @@ pub struct Failures {
 impl Failures {
     /// Records a failure of `address` at `now`.
     pub fn record(&self, address: IpAddr, now: Instant) {
+        let address = network_of(address);
         let mut map = self
             .by_address
             .lock()
@@ -57,6 +58,7 @@ impl Failures {
     /// How long `address` must wait, if it has failed too often.
     #[must_use]
     pub fn wait(&self, address: IpAddr, now: Instant) -> Option<Duration> {
+        let address = network_of(address);
         let map = self
             .by_address
             .lock()
@@ -67,6 +69,18 @@ impl Failures {
             .checked_sub(elapsed)
             .filter(|left| !left.is_zero())?;
         (count >= MAX_FAILURES).then_some(left)
+    }
+}
+
+/// What one party controls: an IPv4 address, or an IPv6 /64 (one host can
+/// hold a whole /64, and could otherwise take a new address per try).
+fn network_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
     }
 }
 
@@ -102,9 +116,10 @@ impl Auth {
         let Some(token) = &self.token else {
             return true;
         };
+        // The scheme name is case-insensitive (RFC 7235); the token is not.
         let presented = authorization
-            .and_then(|value| value.strip_prefix(b"Bearer "))
-            .unwrap_or_default();
+            .filter(|value| value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer "))
+            .map_or(&[][..], |value| &value[7..]);
         bool::from(presented.ct_eq(token.expose().as_bytes()))
     }
 }
@@ -193,6 +208,10 @@ mod tests {
         assert!(!auth.admits(Some(b"Bearer 0123456789abcdef-tokeN")));
         assert!(!auth.admits(Some(b"Bearer 0123456789abcdef-token ")));
         assert!(!auth.admits(Some(b"Basic 0123456789abcdef-token")));
+        assert!(
+            auth.admits(Some(b"bearer 0123456789abcdef-token")),
+            "scheme in any case"
+        );
         assert!(!auth.admits(Some(b"0123456789abcdef-token")));
         assert!(!auth.admits(None));
         assert!(Auth::new(None, true).admits(None), "no token set: open");
@@ -217,6 +236,14 @@ mod tests {
             None,
             "window over"
         );
+
+        // Addresses of one IPv6 /64 count together.
+        let v6 = Failures::default();
+        for n in 0..MAX_FAILURES {
+            v6.record(format!("2001:db8::{n:x}").parse().unwrap(), start);
+        }
+        assert!(v6.wait("2001:db8::ffff".parse().unwrap(), start).is_some());
+        assert!(v6.wait("2001:db8:0:1::1".parse().unwrap(), start).is_none());
     }
 
     #[test]

@@ -259,11 +259,30 @@ struct Layer {
     interval_ms: Option<u64>,
     history: Option<u64>,
     workers: Option<u64>,
-    token: Option<Secret>,
+    token: Option<TokenSource>,
     insecure_no_auth: Option<bool>,
     open_metrics: Option<bool>,
     allowed_origins: Option<Vec<String>>,
     max_clients: Option<u64>,
+}
+
+/// Where a layer's token comes from. Files are read only for the layer that
+/// wins, so a stale setting that loses cannot stop the server.
+#[derive(Debug, Clone)]
+enum TokenSource {
+    /// Given directly (`HOSTPULSE_TOKEN`).
+    Inline(Secret),
+    /// A file, and how to name the setting in an error.
+    File { path: PathBuf, origin: String },
+}
+
+impl TokenSource {
+    fn read(self) -> Result<Secret, ConfigError> {
+        match self {
+            Self::Inline(secret) => Ok(secret),
+            Self::File { path, origin } => read_token(&path, &origin),
+        }
+    }
 }
 
 /// The keys a config file may hold; anything else is refused.
@@ -346,11 +365,10 @@ impl Args {
             interval_ms: self.interval_ms,
             history: self.history,
             workers: self.workers,
-            token: self
-                .token_file
-                .as_deref()
-                .map(|path| read_token(path, "--token-file"))
-                .transpose()?,
+            token: self.token_file.clone().map(|path| TokenSource::File {
+                path,
+                origin: "--token-file".into(),
+            }),
             insecure_no_auth: self.insecure_no_auth.then_some(true),
             open_metrics: self.open_metrics.then_some(true),
             allowed_origins: if self.allowed_origins.is_empty() {
@@ -385,7 +403,9 @@ impl Args {
             .token
             .clone()
             .or_else(|| env.token.clone())
-            .or_else(|| file.token.clone());
+            .or_else(|| file.token.clone())
+            .map(TokenSource::read)
+            .transpose()?;
         if token.is_none() && !bind.ip().is_loopback() && !flag(|l| l.insecure_no_auth) {
             return Err(ConfigError::Insecure { bind });
         }
@@ -457,7 +477,12 @@ fn env_layer(
             "HOSTPULSE_INTERVAL_MS" => layer.interval_ms = Some(number(&INTERVAL_MS)?),
             "HOSTPULSE_HISTORY" => layer.history = Some(number(&HISTORY)?),
             "HOSTPULSE_WORKERS" => layer.workers = Some(number(&WORKERS)?),
-            "HOSTPULSE_TOKEN" => layer.token = Some(Secret::token(&value, "HOSTPULSE_TOKEN")?),
+            "HOSTPULSE_TOKEN" => {
+                layer.token = Some(TokenSource::Inline(Secret::token(
+                    &value,
+                    "HOSTPULSE_TOKEN",
+                )?));
+            }
             "HOSTPULSE_TOKEN_FILE" => token_file = Some(PathBuf::from(&value)),
             "HOSTPULSE_ALLOWED_ORIGINS" => {
                 layer.allowed_origins = Some(
@@ -471,8 +496,14 @@ fn env_layer(
     }
     if layer.token.is_none() {
         layer.token = match (token_file, credential) {
-            (Some(path), _) => Some(read_token(&path, "HOSTPULSE_TOKEN_FILE")?),
-            (None, Some(path)) => Some(read_token(&path, "the systemd credential `token`")?),
+            (Some(path), _) => Some(TokenSource::File {
+                path,
+                origin: "HOSTPULSE_TOKEN_FILE".into(),
+            }),
+            (None, Some(path)) => Some(TokenSource::File {
+                path,
+                origin: "the systemd credential `token`".into(),
+            }),
             (None, None) => None,
         };
     }
@@ -518,16 +549,13 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
             check_bind(&value).map_err(|p| bad("bind", span, p))
         })
         .transpose()?;
-    let token = file
-        .token_file
-        .map(|v| {
-            let line = line_of(v.span());
-            read_token(
-                v.get_ref(),
-                &format!("token_file ({}, line {line})", path.display()),
-            )
-        })
-        .transpose()?;
+    let token = file.token_file.map(|v| {
+        let line = line_of(v.span());
+        TokenSource::File {
+            origin: format!("token_file ({}, line {line})", path.display()),
+            path: v.into_inner(),
+        }
+    });
     let allowed_origins = file
         .allowed_origins
         .map(|v| {

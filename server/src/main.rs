@@ -17,17 +17,27 @@ fn main() -> ExitCode {
         }
     };
     if args.check_config {
+        let config = &settings.config;
         println!(
-            "configuration OK{}: bind = {}, interval_ms = {}, history = {}, workers = {}",
+            "configuration OK{}: bind = {}, interval_ms = {}, history = {}, workers = {}, \
+             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}",
             settings
                 .file
                 .as_ref()
                 .map(|path| format!(" ({})", path.display()))
                 .unwrap_or_default(),
             settings.bind,
-            settings.config.interval.as_millis(),
-            settings.config.history_capacity,
-            settings.config.workers,
+            config.interval.as_millis(),
+            config.history_capacity,
+            config.workers,
+            if config.token.is_some() {
+                "set"
+            } else {
+                "none"
+            },
+            !config.metrics_need_token,
+            config.allowed_origins,
+            config.max_clients,
         );
         return ExitCode::SUCCESS;
     }

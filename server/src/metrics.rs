@@ -235,10 +235,20 @@ fn host_metrics(out: &mut Exposition, hub: &Hub, sample: &Sample) {
             "gauge",
             "Temperature reported by a sensor.",
         );
+        // Sensor labels need not be unique (two NVMe drives are both
+        // "nvme Composite"); repeats get " #2", " #3" so no series is doubled.
+        let mut seen: Vec<&str> = Vec::new();
         for temperature in &sample.temperatures {
+            let repeats = seen.iter().filter(|l| **l == temperature.label).count();
+            seen.push(&temperature.label);
+            let sensor = if repeats == 0 {
+                temperature.label.clone()
+            } else {
+                format!("{} #{}", temperature.label, repeats + 1)
+            };
             out.value(
                 "hostpulse_temperature_celsius",
-                &[("sensor", &temperature.label)],
+                &[("sensor", &sensor)],
                 f64::from(temperature.celsius),
             );
         }
@@ -426,6 +436,28 @@ mod tests {
         let text = render(&hub);
         assert!(text.contains("hostpulse_build_info{"));
         assert!(!text.contains("node_"));
+    }
+
+    #[test]
+    fn repeated_sensor_labels_become_distinct_series() {
+        let hub = Hub::new(Hello::default()).unwrap();
+        let reading = |celsius| hostpulse_shared::TemperatureSample {
+            label: "nvme Composite".into(),
+            celsius,
+        };
+        hub.publish(
+            Sample {
+                temperatures: vec![reading(40.0), reading(41.5)],
+                ..Sample::default()
+            },
+            Counters::default(),
+        )
+        .unwrap();
+        let text = render(&hub);
+        assert!(text.contains("hostpulse_temperature_celsius{sensor=\"nvme Composite\"} 40\n"));
+        assert!(
+            text.contains("hostpulse_temperature_celsius{sensor=\"nvme Composite #2\"} 41.5\n")
+        );
     }
 
     #[test]
