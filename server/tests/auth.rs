@@ -116,38 +116,6 @@ fn metrics_can_be_left_open_for_prometheus() {
     assert_eq!(status, 401);
 }
 
-/// Status, and lower-cased head plus body, of a WebSocket handshake with extra
-/// headers. Reads the head byte by byte, then exactly the declared body, so an
-/// accepted upgrade (whose stream never ends) does not block the read.
-fn handshake(server: &BackgroundServer, headers: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(15)))
-        .unwrap();
-    write!(
-        stream,
-        "GET /ws HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
-         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{headers}\r\n"
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        stream.read_exact(&mut byte).unwrap();
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
-    let status = head[9..12].parse().unwrap();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length: "))
-        .map_or(0, |n| n.trim().parse().unwrap());
-    let mut body = vec![0u8; if status == 101 { 0 } else { length }];
-    stream.read_exact(&mut body).unwrap();
-    (status, head + &String::from_utf8_lossy(&body))
-}
-
 #[test]
 fn only_allowed_web_origins_may_open_the_stream() {
     let server = start_server_with(Config {
@@ -155,12 +123,12 @@ fn only_allowed_web_origins_may_open_the_stream() {
         allowed_origins: vec!["https://dash.example.com".into()],
         ..Config::default()
     });
-    let (status, body) = handshake(&server, "Origin: https://evil.example\r\n");
+    let (status, body) = common::handshake(&server, "Origin: https://evil.example\r\n");
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("allowed_origins"), "{body}");
-    let (status, _) = handshake(&server, "Origin: https://dash.example.com\r\n");
+    let (status, _) = common::handshake(&server, "Origin: https://dash.example.com\r\n");
     assert_eq!(status, 101);
-    let (status, _) = handshake(&server, "");
+    let (status, _) = common::handshake(&server, "");
     assert_eq!(status, 101, "native viewers send no origin");
 }
 
@@ -175,7 +143,7 @@ fn viewers_beyond_the_cap_get_503() {
     let mut second = common::connect(&server);
     read_start(&mut first);
     read_start(&mut second);
-    let (status, body) = handshake(&server, "");
+    let (status, body) = common::handshake(&server, "");
     assert_eq!(status, 503, "{body}");
     assert!(
         body.contains("retry-after: 5") && body.contains("maximum of 2"),
@@ -185,7 +153,7 @@ fn viewers_beyond_the_cap_get_503() {
     // Once a viewer leaves, a new one fits again.
     let give_up = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let (status, _) = handshake(&server, "");
+        let (status, _) = common::handshake(&server, "");
         if status == 101 {
             break;
         }

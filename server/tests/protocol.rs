@@ -229,41 +229,18 @@ fn the_msgpack_subprotocol_is_negotiated_and_named_in_the_reply() {
     assert!(matches!(decoded[2], ServerMessage::Sample(_)));
 
     // Of several offers, the one we speak is chosen; of none, JSON, unnamed.
-    let reply = raw_handshake(&server, "chat, hostpulse.v1.msgpack");
-    assert!(reply.starts_with("HTTP/1.1 101"), "{reply}");
+    let (status, reply) = common::handshake(
+        &server,
+        "Sec-WebSocket-Protocol: chat, hostpulse.v1.msgpack\r\n",
+    );
+    assert_eq!(status, 101, "{reply}");
     assert!(
         reply.contains("sec-websocket-protocol: hostpulse.v1.msgpack"),
         "{reply}"
     );
-    let reply = raw_handshake(&server, "chat");
-    assert!(reply.starts_with("HTTP/1.1 101"), "{reply}");
+    let (status, reply) = common::handshake(&server, "Sec-WebSocket-Protocol: chat\r\n");
+    assert_eq!(status, 101, "{reply}");
     assert!(!reply.contains("sec-websocket-protocol"), "{reply}");
-}
-
-/// The response head of a WebSocket handshake offering `protocols`.
-fn raw_handshake(server: &BackgroundServer, protocols: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .unwrap();
-    write!(
-        stream,
-        "GET /ws HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
-         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         Sec-WebSocket-Protocol: {protocols}\r\n\r\n"
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        stream.read_exact(&mut byte).unwrap();
-        head.push(byte[0]);
-    }
-    String::from_utf8(head)
-        .unwrap()
-        .to_ascii_lowercase()
-        .replacen("http", "HTTP", 1)
 }
 
 #[test]
