@@ -14,6 +14,7 @@ use crate::{Config, ServerError};
 #[derive(Debug)]
 pub struct BackgroundServer {
     addr: SocketAddr,
+    tls: bool,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<Result<(), ServerError>>>,
 }
@@ -22,6 +23,7 @@ impl BackgroundServer {
     /// Starts serving `listener` on a new thread named `hostpulse-server`.
     pub fn spawn(listener: TcpListener, config: Config) -> Result<Self, ServerError> {
         let addr = listener.local_addr()?;
+        let tls = config.tls.is_some();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("hostpulse-server".into())
@@ -33,6 +35,7 @@ impl BackgroundServer {
             })?;
         Ok(Self {
             addr,
+            tls,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -50,10 +53,11 @@ impl BackgroundServer {
         self.addr
     }
 
-    /// The URL of its WebSocket stream.
+    /// The URL of its WebSocket stream (`wss://` when it serves TLS).
     #[must_use]
     pub fn ws_url(&self) -> String {
-        format!("ws://{}{}", self.addr, hostpulse_shared::WS_PATH)
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}{}", self.addr, hostpulse_shared::WS_PATH)
     }
 
     /// Stops the server, waits for it, and returns how it ended.

@@ -12,6 +12,8 @@ use clap::Parser;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::tls::{Tls, TlsError};
+
 /// The file read when `--config` is not given (and skipped if absent).
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/hostpulse/server.toml";
 
@@ -30,6 +32,16 @@ pub struct Args {
     /// Check the configuration, print the settings in force, and exit.
     #[arg(long)]
     pub check_config: bool,
+
+    /// Make a private CA and a server certificate signed by it in DIR
+    /// (`ca.pem`, `cert.pem`, `key.pem`) for a self-signed TLS setup, and exit.
+    #[arg(long, value_name = "DIR")]
+    pub make_certs: Option<PathBuf>,
+
+    /// A name (DNS name or IP address) viewers dial, for --make-certs (repeat
+    /// for several) [default: this host's name, localhost, 127.0.0.1, `::1`].
+    #[arg(long = "cert-name", value_name = "NAME", requires = "make_certs")]
+    pub cert_names: Vec<String>,
 
     /// Address and port to listen on [default: 127.0.0.1:9470]. Use
     /// 0.0.0.0:9470 or [::]:9470 to let other hosts connect.
@@ -74,6 +86,17 @@ pub struct Args {
     /// Most viewers connected at once; more get 503 [default: 16384].
     #[arg(long, value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_clients: Option<u64>,
+
+    /// Serve `wss://` and `https://` with this PEM certificate chain (also:
+    /// `tls_cert`, `HOSTPULSE_TLS_CERT`, the systemd credential `tls-cert`).
+    /// Needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert (also: `tls_key`, `HOSTPULSE_TLS_KEY`,
+    /// the systemd credential `tls-key`).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Everything [`crate::run`] needs, already validated.
@@ -96,6 +119,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Most viewers connected at once.
     pub max_clients: usize,
+    /// Certificate and key for `wss://` and `https://`; `None` serves plain text.
+    pub tls: Option<Tls>,
 }
 
 /// A secret string: compared, never printed.
@@ -147,6 +172,7 @@ impl Default for Config {
             metrics_need_token: true,
             allowed_origins: Vec::new(),
             max_clients: 16_384,
+            tls: None,
         }
     }
 }
@@ -231,6 +257,18 @@ pub enum ConfigError {
         /// The address asked for.
         bind: SocketAddr,
     },
+    /// Only one of the certificate and the key was given.
+    #[error(
+        "TLS needs both a certificate and a key, but only the {given} is set: set tls_cert and \
+         tls_key (or --tls-cert and --tls-key, HOSTPULSE_TLS_CERT and HOSTPULSE_TLS_KEY)"
+    )]
+    TlsHalf {
+        /// The one that was given.
+        given: &'static str,
+    },
+    /// The certificate or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// An environment variable that looks like ours but is not one.
     #[error("unknown environment variable {name}: known ones are {}", ENV_NAMES.join(", "))]
     UnknownEnv {
@@ -240,7 +278,7 @@ pub enum ConfigError {
 }
 
 /// The environment variables the server reads.
-pub const ENV_NAMES: [&str; 9] = [
+pub const ENV_NAMES: [&str; 11] = [
     "HOSTPULSE_ALLOWED_ORIGINS",
     "HOSTPULSE_MAX_CLIENTS",
     "HOSTPULSE_CONFIG",
@@ -250,6 +288,8 @@ pub const ENV_NAMES: [&str; 9] = [
     "HOSTPULSE_WORKERS",
     "HOSTPULSE_TOKEN",
     "HOSTPULSE_TOKEN_FILE",
+    "HOSTPULSE_TLS_CERT",
+    "HOSTPULSE_TLS_KEY",
 ];
 
 /// One setting from any layer, before validation.
@@ -264,6 +304,8 @@ struct Layer {
     open_metrics: Option<bool>,
     allowed_origins: Option<Vec<String>>,
     max_clients: Option<u64>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// Where a layer's token comes from. Files are read only for the layer that
@@ -298,6 +340,8 @@ struct FileConfig {
     open_metrics: Option<bool>,
     allowed_origins: Option<Spanned<Vec<String>>>,
     max_clients: Option<Spanned<u64>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// Valid ranges, shared by every layer.
@@ -384,6 +428,8 @@ impl Args {
                 )
             },
             max_clients: self.max_clients,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
         };
         // Later layers win; every value was validated where it was read.
         let pick = |f: fn(&Layer) -> Option<u64>, default: u64| {
@@ -409,6 +455,20 @@ impl Args {
         if token.is_none() && !bind.ip().is_loopback() && !flag(|l| l.insecure_no_auth) {
             return Err(ConfigError::Insecure { bind });
         }
+        // The certificate and key come as a pair, from the latest layer with either.
+        let tls_layer = [&flags, &env, &file]
+            .into_iter()
+            .find(|l| l.tls_cert.is_some() || l.tls_key.is_some());
+        let tls = match tls_layer.map(|l| (&l.tls_cert, &l.tls_key)) {
+            None => None,
+            Some((Some(cert), Some(key))) => Some(Tls::load(cert, key)?),
+            Some((Some(_), None)) => {
+                return Err(ConfigError::TlsHalf {
+                    given: "certificate",
+                });
+            }
+            Some((None, _)) => return Err(ConfigError::TlsHalf { given: "key" }),
+        };
         let defaults = Config::default();
         Ok(Settings {
             bind,
@@ -426,6 +486,7 @@ impl Args {
                     .or_else(|| file.allowed_origins.clone())
                     .unwrap_or_default(),
                 max_clients: usize::try_from(pick(|l| l.max_clients, 16_384)).unwrap_or(usize::MAX),
+                tls,
             },
             file: file_path,
         })
@@ -440,13 +501,14 @@ fn env_layer(
     let mut config = None;
     let mut token_file = None;
     let mut credential = None;
+    let mut tls_credentials = (None, None);
     for (name, value) in env {
         if name == "CREDENTIALS_DIRECTORY" {
-            // systemd's LoadCredential=token:… puts the token here.
-            let path = Path::new(&value).join("token");
-            if path.exists() {
-                credential = Some(path);
-            }
+            // systemd's LoadCredential=token:… (and tls-cert:…, tls-key:…) put
+            // the secrets here.
+            let existing = |name: &str| Some(Path::new(&value).join(name)).filter(|p| p.exists());
+            credential = existing("token");
+            tls_credentials = (existing("tls-cert"), existing("tls-key"));
             continue;
         }
         if !name.starts_with("HOSTPULSE_") {
@@ -491,6 +553,8 @@ fn env_layer(
                 );
             }
             "HOSTPULSE_MAX_CLIENTS" => layer.max_clients = Some(number(&MAX_CLIENTS)?),
+            "HOSTPULSE_TLS_CERT" => layer.tls_cert = Some(PathBuf::from(&value)),
+            "HOSTPULSE_TLS_KEY" => layer.tls_key = Some(PathBuf::from(&value)),
             _ => return Err(ConfigError::UnknownEnv { name }),
         }
     }
@@ -506,6 +570,9 @@ fn env_layer(
             }),
             (None, None) => None,
         };
+    }
+    if layer.tls_cert.is_none() && layer.tls_key.is_none() {
+        (layer.tls_cert, layer.tls_key) = tls_credentials;
     }
     Ok((layer, config))
 }
@@ -574,6 +641,8 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
         token,
         insecure_no_auth: file.insecure_no_auth,
         open_metrics: file.open_metrics,
+        tls_cert: file.tls_cert,
+        tls_key: file.tls_key,
     })
 }
 
@@ -606,6 +675,59 @@ mod tests {
     fn args(flags: &[&str]) -> Args {
         Args::try_parse_from(std::iter::once("hostpulse-server").chain(flags.iter().copied()))
             .unwrap()
+    }
+
+    #[test]
+    fn tls_comes_as_a_pair_from_one_layer_or_the_credentials() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = crate::certs::SelfSigned::generate(&["localhost".into()]).unwrap();
+        let [_, cert, key] = made.write_to(&dir.path().join("pki")).unwrap();
+        let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+        let tls = |flags: &[&str], vars: &[(&str, &str)]| {
+            let mut all = flags.to_vec();
+            if !flags.contains(&"--config") {
+                all.extend(["--config", "/dev/null"]);
+            }
+            args(&all)
+                .resolve(env(vars))
+                .map(|s| s.config.tls.map(|t| t.cert_path))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(tls(&[], &[]), Ok(None));
+        let from_env = tls(
+            &[],
+            &[("HOSTPULSE_TLS_CERT", cert), ("HOSTPULSE_TLS_KEY", key)],
+        );
+        assert_eq!(from_env, Ok(Some(PathBuf::from(cert))));
+        let from_flags = tls(&["--tls-cert", cert, "--tls-key", key], &[]);
+        assert_eq!(from_flags, Ok(Some(PathBuf::from(cert))));
+        // systemd's LoadCredential=tls-cert:… and tls-key:….
+        let credentials = tempfile::tempdir().unwrap();
+        std::fs::copy(cert, credentials.path().join("tls-cert")).unwrap();
+        std::fs::copy(key, credentials.path().join("tls-key")).unwrap();
+        let from_credentials = tls(
+            &[],
+            &[(
+                "CREDENTIALS_DIRECTORY",
+                credentials.path().to_str().unwrap(),
+            )],
+        );
+        assert_eq!(
+            from_credentials,
+            Ok(Some(credentials.path().join("tls-cert")))
+        );
+
+        let half = tls(&[], &[("HOSTPULSE_TLS_CERT", cert)]).unwrap_err();
+        assert!(half.contains("only the certificate is set"), "{half}");
+        let file = write(&dir, &format!("tls_key = {key:?}\n"));
+        let half = tls(&["--config", file.to_str().unwrap()], &[]).unwrap_err();
+        assert!(half.contains("only the key is set"), "{half}");
+        let swapped = tls(
+            &[],
+            &[("HOSTPULSE_TLS_CERT", key), ("HOSTPULSE_TLS_KEY", cert)],
+        )
+        .unwrap_err();
+        assert!(swapped.contains("TLS certificate"), "{swapped}");
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`http`]: landing text and health check.
 //! - `systemd`: `READY=1`, and `WATCHDOG=1` while the sampler makes progress.
+//! - [`tls`]: certificate and key files to a rustls configuration.
+//! - [`certs`]: a private CA and server certificate for self-signed setups.
 //! - [`logging`]: the tracing setup both binaries use.
 //! - [`background`]: the whole server on a thread of its own, for embedding.
 //!
@@ -25,6 +27,7 @@
 
 pub mod auth;
 pub mod background;
+pub mod certs;
 pub mod config;
 pub mod counters;
 pub mod http;
@@ -40,6 +43,7 @@ pub mod schedule;
 #[cfg(unix)]
 pub mod systemd;
 pub mod ticker;
+pub mod tls;
 pub mod ws;
 
 use std::future::Future;
@@ -105,6 +109,21 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
     })
 }
 
+/// The URL schemes served (`http`/`ws` or `https`/`wss`); warns when a network
+/// address is served in clear text.
+fn schemes(config: &Config, local_addr: SocketAddr) -> (&'static str, &'static str) {
+    if config.tls.is_some() {
+        return ("https", "wss");
+    }
+    if !local_addr.ip().is_loopback() {
+        tracing::warn!(
+            "serving {local_addr} without TLS: the token and the metrics cross the network in \
+             clear text. Set tls_cert and tls_key, or put a TLS proxy in front"
+        );
+    }
+    ("http", "ws")
+}
+
 /// Serves `listener` until `shutdown` resolves, then closes every session with
 /// "going away" and returns.
 ///
@@ -146,6 +165,7 @@ pub async fn run(
         max_clients: config.max_clients,
     });
     let local_addr = listener.local_addr()?;
+    let (http_scheme, ws_scheme) = schemes(&config, local_addr);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -160,8 +180,11 @@ pub async fn run(
     .disable_signals()
     // A client gets this long to send its request head (the handshake).
     .client_request_timeout(HANDSHAKE_TIMEOUT)
-    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-    .listen(listener)?
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
+    let server = match &config.tls {
+        Some(tls) => server.listen_rustls_0_23(listener, tls.server_config())?,
+        None => server.listen(listener)?,
+    }
     .run();
     let handle = server.handle();
     tracing::info!(
@@ -170,15 +193,21 @@ pub async fn run(
         history = config.history_capacity,
         workers = config.workers,
         auth = auth_state,
-        tls = "off",
+        tls = if config.tls.is_some() { "on" } else { "off" },
         epoch,
-        "HostPulse server listening on http://{local_addr} (WebSocket at ws://{local_addr}{})",
+        "HostPulse server listening on {http_scheme}://{local_addr} (WebSocket at {ws_scheme}://{local_addr}{})",
         hostpulse_shared::WS_PATH
     );
     #[cfg(unix)]
     let notifier = config
         .notify_systemd
-        .then(|| systemd::announce_ready(&hub, local_addr, config.interval))
+        .then(|| {
+            systemd::announce_ready(
+                &hub,
+                &format!("{http_scheme}://{local_addr}"),
+                config.interval,
+            )
+        })
         .flatten();
 
     let mut server = std::pin::pin!(server);

@@ -4,11 +4,15 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use hostpulse_server::certs::SelfSigned;
 use hostpulse_server::config::Args;
 
 fn main() -> ExitCode {
     let args = Args::parse();
     hostpulse_server::logging::init();
+    if let Some(dir) = &args.make_certs {
+        return make_certs(dir, &args.cert_names);
+    }
     let mut settings = match args.resolve(std::env::vars()) {
         Ok(settings) => settings,
         Err(error) => {
@@ -20,7 +24,7 @@ fn main() -> ExitCode {
         let config = &settings.config;
         println!(
             "configuration OK{}: bind = {}, interval_ms = {}, history = {}, workers = {}, \
-             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}",
+             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}, tls = {}",
             settings
                 .file
                 .as_ref()
@@ -38,6 +42,14 @@ fn main() -> ExitCode {
             !config.metrics_need_token,
             config.allowed_origins,
             config.max_clients,
+            config.tls.as_ref().map_or_else(
+                || "off".to_owned(),
+                |tls| format!(
+                    "on (cert {}, key {})",
+                    tls.cert_path.display(),
+                    tls.key_path.display()
+                )
+            ),
         );
         return ExitCode::SUCCESS;
     }
@@ -46,6 +58,42 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("hostpulse-server: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--make-certs`: a private CA and a server certificate, and how to use them.
+fn make_certs(dir: &std::path::Path, names: &[String]) -> ExitCode {
+    let names = if names.is_empty() {
+        let mut names: Vec<String> = sysinfo::System::host_name().into_iter().collect();
+        names.extend(["localhost", "127.0.0.1", "::1"].map(String::from));
+        names
+    } else {
+        names.to_vec()
+    };
+    let written = SelfSigned::generate(&names).and_then(|made| made.write_to(dir));
+    match written {
+        Ok([ca, cert, key]) => {
+            println!(
+                "Wrote {} (the CA), {} and {} (the server's, key readable by you only), \
+                 for {}.\n\nServe with:\n  hostpulse-server --tls-cert {} --tls-key {} …\n\n\
+                 Copy {} to each viewer and start the dashboard with it:\n  \
+                 SSL_CERT_FILE=ca.pem hostpulse-dashboard wss://{}:{}",
+                ca.display(),
+                cert.display(),
+                key.display(),
+                names.join(", "),
+                cert.display(),
+                key.display(),
+                ca.display(),
+                names.first().map_or("localhost", String::as_str),
+                hostpulse_shared::DEFAULT_PORT,
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("hostpulse-server: {error}");
             ExitCode::FAILURE
         }
     }

@@ -51,9 +51,12 @@ pub fn connect_to(url: &str) -> Client {
 
 /// Every read of `client` gives up after [`READ_TIMEOUT`].
 pub fn bound_reads(client: &Client) {
-    if let MaybeTlsStream::Plain(stream) = client.get_ref() {
-        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    }
+    let tcp = match client.get_ref() {
+        MaybeTlsStream::Plain(stream) => stream,
+        MaybeTlsStream::Rustls(stream) => stream.get_ref(),
+        _ => unreachable!("the tests use plain TCP or rustls"),
+    };
+    tcp.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
 }
 
 /// The next data message, as text; pings are answered by tungstenite itself.
