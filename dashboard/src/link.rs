@@ -328,10 +328,34 @@ fn explain(error: &str) -> String {
     } else if lower.contains("http error: 401") {
         "the server wants a token (401): remove this host and add it again with its token"
             .to_owned()
+    } else if lower.contains("invalid http version") {
+        // A TLS server answers plain HTTP with a TLS alert.
+        "the server did not answer in plain HTTP: if it serves TLS, use wss://".to_owned()
+    } else if lower.contains("invalidcontenttype") {
+        // A plain server answers a TLS hello with plain HTTP.
+        "the server does not speak TLS: use ws:// (or check the port)".to_owned()
+    } else if lower.contains("invalid peer certificate") {
+        explain_certificate(&lower)
     } else if lower.contains("http error: 404") {
         "no HostPulse stream at that path (404): the usual path is /ws".to_owned()
     } else {
         error.trim_start_matches("Connect: ").to_owned()
+    }
+}
+
+/// What to do about a certificate rustls refused.
+fn explain_certificate(lower: &str) -> String {
+    if lower.contains("unknownissuer") || lower.contains("badsignature") {
+        "the server's certificate is not trusted: if it comes from a private CA (such as \
+         hostpulse-server --make-certs), start the dashboard with SSL_CERT_FILE=<that ca.pem>"
+            .to_owned()
+    } else if lower.contains("notvalidforname") {
+        "the server's certificate is not for this name: connect by a name it was made for"
+            .to_owned()
+    } else if lower.contains("expired") {
+        "the server's certificate has expired (or this computer's clock is wrong)".to_owned()
+    } else {
+        format!("the server's certificate was refused: {lower}")
     }
 }
 

@@ -10,26 +10,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{PATIENCE, poll_until};
 use hostpulse_dashboard::host::Host;
 use hostpulse_dashboard::link::{Link, LinkEvent, LinkState};
 use hostpulse_server::Config;
 use hostpulse_server::background::BackgroundServer;
-
-/// Upper bound on each wait, so a broken build fails instead of hanging.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// Polls `host` as the UI would, until `done` holds or patience runs out.
-fn poll_until(host: &mut Host, mut done: impl FnMut(&Host) -> bool) -> bool {
-    let give_up = Instant::now() + PATIENCE;
-    while Instant::now() < give_up {
-        host.poll(Instant::now());
-        if done(host) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
 
 #[test]
 fn samples_from_a_real_server_arrive_in_the_history_then_the_loss_is_reported() {
