@@ -136,6 +136,7 @@ pub struct Hub {
     /// Live frames sessions skipped because they fell behind (and then took
     /// from the history instead).
     lagged: AtomicU64,
+    stalled: AtomicU64,
 }
 
 impl Hub {
@@ -155,6 +156,7 @@ impl Hub {
             shutdown: watch::channel(false).0,
             clients: AtomicUsize::new(0),
             lagged: AtomicU64::new(0),
+            stalled: AtomicU64::new(0),
         })
     }
 
@@ -314,6 +316,17 @@ impl Hub {
     #[must_use]
     pub fn lagged_count(&self) -> u64 {
         self.lagged.load(Ordering::Relaxed)
+    }
+
+    /// Counts a viewer dropped because it stopped reading.
+    pub fn count_stalled(&self) {
+        self.stalled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Viewers dropped for not reading since the start.
+    #[must_use]
+    pub fn stalled_count(&self) -> u64 {
+        self.stalled.load(Ordering::Relaxed)
     }
 
     /// Number of WebSocket sessions open now.

@@ -11,6 +11,8 @@
 //! - [`ticker`]: the sampler's own thread, one sample per tick.
 //! - [`hub`]: history ring, encode once per codec, bounded broadcast to sessions.
 //! - [`ws`]: one WebSocket session per viewer: hello, history, live.
+//! - [`backlog`]: at most a couple of frames queued per viewer.
+//! - [`hangup`]: dropping the connection of a viewer that stopped reading.
 //! - [`inbound`]: a byte budget on what a viewer may send.
 //! - [`rest`]: `/api/v1` reads: host, latest sample, history.
 //! - [`query`]: strict query-string parsing for both.
@@ -27,9 +29,11 @@
 
 pub mod auth;
 pub mod background;
+pub mod backlog;
 pub mod certs;
 pub mod config;
 pub mod counters;
+pub mod hangup;
 pub mod http;
 pub mod hub;
 pub mod inbound;
@@ -62,6 +66,12 @@ use crate::ticker::Ticker;
 
 /// How long a client may take to send its request head.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The kernel's send buffer per connection. Left to autotuning, Linux lets a
+/// viewer that stops reading park up to 4 MB in the kernel before the server
+/// notices; this bounds that and makes a stall show within
+/// [`ws::SEND_TIMEOUT`]. Still ample: a second of samples is a few kilobytes.
+const SEND_BUFFER_BYTES: usize = 128 * 1024;
 
 /// How long open sessions get to close when the server stops.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -165,6 +175,10 @@ pub async fn run(
         max_clients: config.max_clients,
     });
     let local_addr = listener.local_addr()?;
+    // Accepted connections inherit the listener's buffer sizes.
+    if let Err(error) = socket2::SockRef::from(&listener).set_send_buffer_size(SEND_BUFFER_BYTES) {
+        tracing::warn!(%error, "cannot bound the send buffer: stalled viewers are noticed later");
+    }
     let (http_scheme, ws_scheme) = schemes(&config, local_addr);
     let server = HttpServer::new(move || {
         App::new()
@@ -176,6 +190,7 @@ pub async fn run(
             .configure(metrics::configure)
             .configure(ws::configure)
     })
+    .on_connect(hangup::Hangup::on_connect)
     .workers(config.workers)
     .disable_signals()
     // A client gets this long to send its request head (the handshake).

@@ -77,6 +77,16 @@ pub fn render(hub: &Hub) -> String {
         hub.lagged_count() as f64,
     );
     out.family(
+        "hostpulse_stalled_viewers_total",
+        "counter",
+        "Viewers closed (1008) and then dropped because they stopped reading.",
+    );
+    out.value(
+        "hostpulse_stalled_viewers_total",
+        &[],
+        hub.stalled_count() as f64,
+    );
+    out.family(
         "hostpulse_build_info",
         "gauge",
         "Always 1; the labels say which HostPulse server this is.",

@@ -19,6 +19,8 @@ use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError, Se
 use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, Sample, ServerMessageRef};
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::backlog::Backlog;
+use crate::hangup::Hangup;
 use crate::hub::{Encoded, Hub, Replay};
 use crate::query::{Params, QueryError};
 
@@ -30,8 +32,14 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(10);
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A send that cannot complete in this time means the viewer stopped reading.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Samples per `history` message, so a long replay is several modest frames.
-pub const HISTORY_CHUNK: usize = 256;
+/// How long a viewer declared stalled has to take its close frame before its
+/// connection is dropped.
+pub const HANGUP_GRACE: Duration = Duration::from_secs(5);
+/// About the size of one `history` message: a long replay is many small
+/// frames, so the couple a slow viewer may have pending stay cheap.
+pub const HISTORY_MESSAGE_BYTES: usize = 8 * 1024;
+/// Most samples in one `history` message, however small they are.
+pub const HISTORY_CHUNK_MAX: usize = 256;
 
 /// Who may open the stream besides holding the token: which web pages, and how
 /// many viewers at once.
@@ -92,6 +100,8 @@ pub async fn route(
     let chosen = codec.map(Codec::subprotocol);
     let (response, session, messages) =
         actix_ws::handle_with_protocols(&req, body, chosen.as_slice())?;
+    let (response, backlog) = Backlog::watch(response);
+    let hangup = req.conn_data::<Hangup>().cloned();
     let peer = req
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |addr| addr.to_string());
@@ -103,7 +113,21 @@ pub async fn route(
         let _counted = counted;
         tracing::info!(%peer, ?codec, clients = hub.client_count(), "viewer connected");
         let messages = messages.max_frame_size(MAX_CLIENT_FRAME_BYTES);
-        let end = run(&hub, Sender { session, codec }, messages, replay).await;
+        let out = Sender {
+            session,
+            codec,
+            backlog,
+        };
+        let end = run(&hub, out, messages, replay).await;
+        if matches!(end, End::Stalled) {
+            hub.count_stalled();
+            // A viewer that does not read cannot take its close frame, and
+            // actix-http would hold its connection forever.
+            if let Some(hangup) = hangup {
+                tokio::time::sleep(HANGUP_GRACE).await;
+                hangup.now();
+            }
+        }
         tracing::info!(%peer, reason = %end, "viewer disconnected");
     });
     Ok(response)
@@ -192,15 +216,37 @@ impl From<actix_ws::Closed> for End {
     }
 }
 
-/// The session's outgoing half, speaking its negotiated codec.
+/// The session's outgoing half, speaking its negotiated codec. Every frame
+/// waits for room in the backlog first.
 struct Sender {
     session: Session,
     codec: Codec,
+    backlog: Backlog,
 }
 
 impl Sender {
+    /// Waits until the viewer has taken enough of what was sent to queue one
+    /// more frame; a viewer that takes nothing for [`SEND_TIMEOUT`] is stalled.
+    async fn room(&self) -> Result<(), End> {
+        self.backlog
+            .reserve(SEND_TIMEOUT)
+            .await
+            .map_err(|_| End::Stalled)
+    }
+
+    async fn ping(&mut self) -> Result<(), End> {
+        self.room().await?;
+        timed(self.session.ping(b"")).await
+    }
+
+    async fn pong(&mut self, payload: &[u8]) -> Result<(), End> {
+        self.room().await?;
+        timed(self.session.pong(payload)).await
+    }
+
     /// Sends a message encoded once for everyone.
     async fn shared(&mut self, encoded: &Encoded) -> Result<(), End> {
+        self.room().await?;
         match self.codec {
             Codec::Json => timed(self.session.text(encoded.json.clone())).await,
             Codec::MessagePack => timed(self.session.binary(encoded.msgpack.clone())).await,
@@ -213,6 +259,7 @@ impl Sender {
             tracing::error!("cannot encode a message for a viewer");
             return Ok(());
         };
+        self.room().await?;
         if self.codec.is_binary() {
             timed(self.session.binary(payload)).await
         } else {
@@ -221,12 +268,21 @@ impl Sender {
         }
     }
 
-    /// Sends `samples` as one or more `history` messages (one, empty, if none).
+    /// Sends `samples` as one or more `history` messages of about
+    /// [`HISTORY_MESSAGE_BYTES`] each (one, empty, if there are none).
     async fn history(&mut self, samples: &[Arc<Sample>]) -> Result<(), End> {
-        if samples.is_empty() {
+        let Some(first) = samples.first() else {
             return self.own(&ServerMessageRef::History { samples }).await;
-        }
-        for chunk in samples.chunks(HISTORY_CHUNK) {
+        };
+        let one = ServerMessageRef::History {
+            samples: std::slice::from_ref(first),
+        };
+        let sample_bytes = self
+            .codec
+            .encode(&one)
+            .map_or(1, |bytes| bytes.len().max(1));
+        let per_message = (HISTORY_MESSAGE_BYTES / sample_bytes).clamp(1, HISTORY_CHUNK_MAX);
+        for chunk in samples.chunks(per_message) {
             self.own(&ServerMessageRef::History { samples: chunk })
                 .await?;
         }
@@ -289,7 +345,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
                     if last_heard.elapsed() > CLIENT_TIMEOUT {
                         return Ok(End::TimedOut);
                     }
-                    timed(out.session.ping(b"")).await?;
+                    out.ping().await?;
                 }
                 _ = shutdown.wait_for(|stopping| *stopping) => return Ok(End::ServerShutdown),
             }
@@ -360,7 +416,7 @@ async fn handle_message(
         }
         Some(Err(error)) => return Ok(Some(End::Refused(protocol_close(&error)))),
         Some(Ok(Message::Ping(payload))) => {
-            timed(out.session.pong(&payload)).await?;
+            out.pong(&payload).await?;
             return Ok(None);
         }
         Some(Ok(Message::Pong(_) | Message::Nop)) => return Ok(None),

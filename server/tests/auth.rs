@@ -38,10 +38,7 @@ fn upgrade(
             .insert("Authorization", value.parse().unwrap());
     }
     tungstenite::connect(request)
-        .map(|(client, _)| {
-            bound_reads(&client);
-            client
-        })
+        .map(|(client, _)| bound_reads(client))
         .map_err(Box::new)
 }
 

@@ -193,10 +193,7 @@ fn read_start_after_reset(client: &mut Client, reason: ResetReason, history_len:
         ServerMessage::Hello(_)
     ));
     assert_eq!(read_reset(client), reason);
-    match decode_json(&next_text(client)).unwrap() {
-        ServerMessage::History(history) => assert_eq!(history.samples.len(), history_len),
-        other => panic!("expected history, got {other:?}"),
-    }
+    assert_eq!(common::read_history(client).len(), history_len);
 }
 
 #[test]
@@ -208,8 +205,8 @@ fn the_msgpack_subprotocol_is_negotiated_and_named_in_the_reply() {
         "Sec-WebSocket-Protocol",
         "hostpulse.v1.msgpack".parse().unwrap(),
     );
-    let (mut client, response) = tungstenite::connect(request).unwrap();
-    bound_reads(&client);
+    let (client, response) = tungstenite::connect(request).unwrap();
+    let mut client = bound_reads(client);
     assert_eq!(
         response.headers()["Sec-WebSocket-Protocol"],
         "hostpulse.v1.msgpack"

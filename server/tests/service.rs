@@ -134,8 +134,7 @@ impl Service {
     fn connect(&self) -> common::Client {
         let (client, _) =
             tungstenite::connect(format!("ws://{}/ws", self.addr)).expect("WebSocket connects");
-        bound_reads(&client);
-        client
+        bound_reads(client)
     }
 }
 

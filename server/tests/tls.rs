@@ -83,8 +83,7 @@ fn wss_connect(setup: &Setup, config: Arc<rustls::ClientConfig>) -> common::Clie
     )
     .expect("the TLS handshake and the upgrade succeed");
     assert_eq!(response.status(), 101);
-    common::bound_reads(&client);
-    client
+    common::bound_reads(client)
 }
 
 #[test]

@@ -24,7 +24,25 @@ pub const INTERVAL: Duration = Duration::from_millis(250);
 /// A bound on every read, so a broken server fails the test instead of hanging it.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
 
-pub type Client = WebSocket<MaybeTlsStream<TcpStream>>;
+/// A WebSocket client that can put back one message it read too far.
+pub struct Client {
+    socket: WebSocket<MaybeTlsStream<TcpStream>>,
+    /// The first live message, read while looking for the end of the history.
+    pending: Option<String>,
+}
+
+impl std::ops::Deref for Client {
+    type Target = WebSocket<MaybeTlsStream<TcpStream>>;
+    fn deref(&self) -> &Self::Target {
+        &self.socket
+    }
+}
+
+impl std::ops::DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.socket
+    }
+}
 
 pub fn start_server() -> BackgroundServer {
     start_server_with(Config {
@@ -45,22 +63,28 @@ pub fn connect(server: &BackgroundServer) -> Client {
 pub fn connect_to(url: &str) -> Client {
     let (client, response) = tungstenite::connect(url).expect("WebSocket connects");
     assert_eq!(response.status(), 101);
-    bound_reads(&client);
-    client
+    bound_reads(client)
 }
 
-/// Every read of `client` gives up after [`READ_TIMEOUT`].
-pub fn bound_reads(client: &Client) {
-    let tcp = match client.get_ref() {
+/// Wraps a connected socket, every read of which gives up after [`READ_TIMEOUT`].
+pub fn bound_reads(socket: WebSocket<MaybeTlsStream<TcpStream>>) -> Client {
+    let tcp = match socket.get_ref() {
         MaybeTlsStream::Plain(stream) => stream,
         MaybeTlsStream::Rustls(stream) => stream.get_ref(),
         _ => unreachable!("the tests use plain TCP or rustls"),
     };
     tcp.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    Client {
+        socket,
+        pending: None,
+    }
 }
 
 /// The next data message, as text; pings are answered by tungstenite itself.
 pub fn next_text(client: &mut Client) -> String {
+    if let Some(text) = client.pending.take() {
+        return text;
+    }
     loop {
         match client.read().expect("a message arrives") {
             Message::Text(text) => return text,
@@ -70,16 +94,31 @@ pub fn next_text(client: &mut Client) -> String {
     }
 }
 
-/// Reads the start of a stream: the hello, then one `history` message (enough
-/// for the few samples these tests replay).
+/// Reads the start of a stream: the hello, then every `history` message (a
+/// replay comes in several small ones), up to the first live message.
 pub fn read_start(client: &mut Client) -> (Hello, Vec<Sample>) {
     let hello = match decode_json(&next_text(client)).unwrap() {
         ServerMessage::Hello(hello) => hello,
         other => panic!("expected hello first, got {other:?}"),
     };
-    match decode_json(&next_text(client)).unwrap() {
-        ServerMessage::History(history) => (hello, history.samples),
-        other => panic!("expected history after the hello, got {other:?}"),
+    (hello, read_history(client))
+}
+
+/// Reads one or more consecutive `history` messages; the message after them
+/// is kept for the next read.
+pub fn read_history(client: &mut Client) -> Vec<Sample> {
+    let mut samples = match decode_json(&next_text(client)).unwrap() {
+        ServerMessage::History(history) => history.samples,
+        other => panic!("expected history, got {other:?}"),
+    };
+    loop {
+        let text = next_text(client);
+        if let ServerMessage::History(more) = decode_json(&text).unwrap() {
+            samples.extend(more.samples);
+        } else {
+            client.pending = Some(text);
+            return samples;
+        }
     }
 }
 
