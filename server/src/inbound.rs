@@ -25,19 +25,39 @@ pub const BURST_BYTES: f64 = 64.0 * 1024.0;
 /// Bytes per second the allowance grows back by, up to the burst.
 pub const REFILL_BYTES_PER_SEC: f64 = 16.0 * 1024.0;
 
+/// The size of a token bucket of bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Bytes a peer may send at once.
+    pub burst_bytes: f64,
+    /// Bytes per second the allowance grows back by, up to the burst.
+    pub refill_bytes_per_sec: f64,
+}
+
+impl Budget {
+    /// What a `/ws` viewer may send: [`BURST_BYTES`], refilled at
+    /// [`REFILL_BYTES_PER_SEC`].
+    pub const VIEWER: Self = Self {
+        burst_bytes: BURST_BYTES,
+        refill_bytes_per_sec: REFILL_BYTES_PER_SEC,
+    };
+}
+
 /// The request body stream, with a byte budget.
 pub struct Budgeted<S> {
     inner: S,
+    budget: Budget,
     allowance_bytes: f64,
     refilled_at: Instant,
 }
 
 impl<S> Budgeted<S> {
-    /// Wraps `inner` with a full allowance.
-    pub fn new(inner: S) -> Self {
+    /// Wraps `inner` with a full allowance of `budget`.
+    pub fn new(inner: S, budget: Budget) -> Self {
         Self {
             inner,
-            allowance_bytes: BURST_BYTES,
+            budget,
+            allowance_bytes: budget.burst_bytes,
             refilled_at: Instant::now(),
         }
     }
@@ -46,8 +66,8 @@ impl<S> Budgeted<S> {
     fn spend(&mut self, bytes: usize, now: Instant) -> bool {
         let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
         self.refilled_at = now;
-        self.allowance_bytes =
-            (self.allowance_bytes + elapsed * REFILL_BYTES_PER_SEC).min(BURST_BYTES);
+        self.allowance_bytes = (self.allowance_bytes + elapsed * self.budget.refill_bytes_per_sec)
+            .min(self.budget.burst_bytes);
         self.allowance_bytes -= bytes as f64;
         self.allowance_bytes >= 0.0
     }
@@ -74,14 +94,23 @@ where
     }
 }
 
-/// Middleware for the `/ws` resource: puts the budget on the request body.
+/// Middleware for the `/ws` resource: puts the viewer budget on the request body.
 pub async fn limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    limit_to(Budget::VIEWER, req, next).await
+}
+
+/// Puts `budget` on the request body, then calls the rest of the chain.
+pub async fn limit_to(
+    budget: Budget,
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let payload = req.take_payload();
     req.set_payload(Payload::Stream {
-        payload: Box::pin(Budgeted::new(payload)),
+        payload: Box::pin(Budgeted::new(payload, budget)),
     });
     next.call(req).await
 }
@@ -104,16 +133,16 @@ mod tests {
 
     #[test]
     fn the_budget_allows_a_burst_then_refills_over_time() {
-        let mut budget = Budgeted::new(());
+        let mut budget = Budgeted::new((), Budget::VIEWER);
         let start = budget.refilled_at;
         assert!(budget.spend(60 * 1024, start));
         assert!(!budget.spend(8 * 1024, start), "the burst is spent");
         // One second later 16 KiB have come back (the overdraft is repaid first).
-        let mut budget = Budgeted::new(());
+        let mut budget = Budgeted::new((), Budget::VIEWER);
         assert!(budget.spend(64 * 1024, start));
         assert!(budget.spend(8 * 1024, start + Duration::from_secs(1)));
         // It never refills past the burst.
-        let mut budget = Budgeted::new(());
+        let mut budget = Budgeted::new((), Budget::VIEWER);
         assert!(!budget.spend(65 * 1024, start + Duration::from_hours(1)));
     }
 
