@@ -12,6 +12,8 @@
 //! - [`hub`]: history ring, encode once per codec, bounded broadcast to sessions.
 //! - [`ws`]: one WebSocket session per viewer: hello, history, live.
 //! - [`inbound`]: a byte budget on what a viewer may send.
+//! - [`echo`]: `/ws`'s session machinery as an echo, for the conformance suite;
+//!   served only by the `autobahn_echo` example, never by [`run`].
 //! - [`rest`]: `/api/v1` reads: host, latest sample, history.
 //! - [`query`]: strict query-string parsing for both.
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
@@ -27,6 +29,7 @@ pub mod auth;
 pub mod background;
 pub mod config;
 pub mod counters;
+pub mod echo;
 pub mod http;
 pub mod hub;
 pub mod inbound;
