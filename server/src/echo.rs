@@ -16,7 +16,7 @@ use actix_ws::{CloseCode, Item, MessageStream, Session};
 use bytestring::ByteString;
 
 use crate::inbound::Budget;
-use crate::ws::{CLIENT_TIMEOUT, End, Inbound, refuse, timed, triage};
+use crate::ws::{CLIENT_TIMEOUT, End, Inbound, invalid_utf8, refuse, timed, triage};
 
 /// Largest message (and frame) echoed: the suite's biggest is 16 MiB (case 9.1.6).
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -136,10 +136,6 @@ impl Reassembly {
         }
         Ok(())
     }
-}
-
-fn invalid_utf8() -> End {
-    refuse(CloseCode::Invalid, "text is not valid UTF-8")
 }
 
 #[cfg(test)]

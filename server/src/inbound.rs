@@ -7,6 +7,11 @@
 //! burst of [`BURST_BYTES`], refilled at [`REFILL_BYTES_PER_SEC`]. A peer that
 //! overdraws it gets an error from its own stream, which the session turns into
 //! close 1009 (message too big).
+//!
+//! The same stream has every frame header checked before it passes (see
+//! [`crate::frames`]); a frame that breaks the protocol ends it with an error
+//! the session turns into close 1002. The frames before the refused one still
+//! reach the session first.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -19,6 +24,8 @@ use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use futures_core::Stream;
+
+use crate::frames::{FrameChecker, Refused, Violation};
 
 /// Bytes a viewer may send at once.
 pub const BURST_BYTES: f64 = 64.0 * 1024.0;
@@ -94,6 +101,78 @@ where
     }
 }
 
+/// The request body stream, passed on frame by frame as far as the frame
+/// headers are allowed.
+pub struct Checked<S> {
+    inner: S,
+    checker: FrameChecker,
+    refused: Option<Refusal>,
+}
+
+/// A frame refused, and whether the reader has had a chance to take the
+/// frames before it.
+#[derive(Debug, Clone, Copy)]
+struct Refusal {
+    violation: Violation,
+    yielded: bool,
+}
+
+impl<S> Checked<S> {
+    /// Wraps `inner`, whose first byte starts a frame.
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            checker: FrameChecker::default(),
+            refused: None,
+        }
+    }
+}
+
+impl<S> Stream for Checked<S>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(refusal) = &mut this.refused {
+            // actix-ws returns a stream error before decoding the frames it
+            // has buffered: give it one empty turn to decode them first.
+            if !refusal.yielded {
+                refusal.yielded = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            return Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                refusal.violation,
+            )))));
+        }
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(bytes))) => match this.checker.check(&bytes) {
+                Ok(()) => Poll::Ready(Some(Ok(bytes))),
+                Err(Refused {
+                    frame_start,
+                    violation,
+                }) => {
+                    this.refused = Some(Refusal {
+                        violation,
+                        yielded: false,
+                    });
+                    if frame_start > 0 {
+                        Poll::Ready(Some(Ok(bytes.slice(..frame_start))))
+                    } else {
+                        // Nothing of these bytes passes: yield, then refuse.
+                        Pin::new(this).poll_next(cx)
+                    }
+                }
+            },
+            other => other,
+        }
+    }
+}
+
 /// Middleware for the `/ws` resource: puts the viewer budget on the request body.
 pub async fn limit(
     req: ServiceRequest,
@@ -102,7 +181,8 @@ pub async fn limit(
     limit_to(Budget::VIEWER, req, next).await
 }
 
-/// Puts `budget` on the request body, then calls the rest of the chain.
+/// Puts `budget` and the frame checks on the request body, then calls the
+/// rest of the chain.
 pub async fn limit_to(
     budget: Budget,
     mut req: ServiceRequest,
@@ -110,7 +190,7 @@ pub async fn limit_to(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let payload = req.take_payload();
     req.set_payload(Payload::Stream {
-        payload: Box::pin(Budgeted::new(payload, budget)),
+        payload: Box::pin(Checked::new(Budgeted::new(payload, budget))),
     });
     next.call(req).await
 }
@@ -123,6 +203,15 @@ pub fn is_overdrawn(error: &std::io::Error) -> bool {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<PayloadError>())
         .is_some_and(|payload| matches!(payload, PayloadError::Overflow))
+}
+
+/// The frame a [`Checked`] stream refused, as actix-ws reports it.
+#[must_use]
+pub fn violation(error: &std::io::Error) -> Option<Violation> {
+    match error.get_ref()?.downcast_ref::<PayloadError>()? {
+        PayloadError::Io(inner) => inner.get_ref()?.downcast_ref::<Violation>().copied(),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +233,47 @@ mod tests {
         // It never refills past the burst.
         let mut budget = Budgeted::new((), Budget::VIEWER);
         assert!(!budget.spend(65 * 1024, start + Duration::from_hours(1)));
+    }
+
+    /// A stream of the given chunks.
+    struct Chunks(std::collections::VecDeque<Bytes>);
+
+    impl Stream for Chunks {
+        type Item = Result<Bytes, PayloadError>;
+
+        fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Ready(self.get_mut().0.pop_front().map(Ok))
+        }
+    }
+
+    fn poll(stream: &mut Checked<Chunks>) -> Poll<Option<Result<Bytes, PayloadError>>> {
+        Pin::new(stream).poll_next(&mut Context::from_waker(std::task::Waker::noop()))
+    }
+
+    #[test]
+    fn the_frames_before_a_refused_one_pass_then_the_stream_fails() {
+        // A masked text frame "hi", then one with RSV1 set, in one chunk.
+        let good: &[u8] = &[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'];
+        let bad: &[u8] = &[0xC1, 0x80, 0, 0, 0, 0];
+        let mut stream = Checked::new(Chunks(
+            [Bytes::from_static(good), Bytes::from([good, bad].concat())].into(),
+        ));
+        assert!(matches!(poll(&mut stream), Poll::Ready(Some(Ok(b))) if b == good));
+        assert!(matches!(poll(&mut stream), Poll::Ready(Some(Ok(b))) if b == good));
+        assert!(
+            poll(&mut stream).is_pending(),
+            "a turn to decode what passed"
+        );
+        let Poll::Ready(Some(Err(error))) = poll(&mut stream) else {
+            panic!("expected the refusal");
+        };
+        let wrapped = std::io::Error::other(error);
+        assert_eq!(violation(&wrapped), Some(Violation::ReservedBits(0b100)));
+        assert!(!is_overdrawn(&wrapped));
+        assert_eq!(
+            violation(&std::io::Error::other(PayloadError::Overflow)),
+            None
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! - [`ticker`]: the sampler's own thread, one sample per tick.
 //! - [`hub`]: history ring, encode once per codec, bounded broadcast to sessions.
 //! - [`ws`]: one WebSocket session per viewer: hello, history, live.
-//! - [`inbound`]: a byte budget on what a viewer may send.
+//! - [`inbound`]: a byte budget on what a viewer may send, and frame checks.
+//! - [`frames`]: header-level checks on the raw frames a peer sends.
 //! - [`echo`]: `/ws`'s session machinery as an echo, for the conformance suite;
 //!   served only by the `autobahn_echo` example, never by [`run`].
 //! - [`rest`]: `/api/v1` reads: host, latest sample, history.
@@ -30,6 +31,7 @@ pub mod background;
 pub mod config;
 pub mod counters;
 pub mod echo;
+pub mod frames;
 pub mod http;
 pub mod hub;
 pub mod inbound;

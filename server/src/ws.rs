@@ -370,12 +370,8 @@ pub(crate) async fn triage(
     message: Option<Result<Message, ProtocolError>>,
 ) -> Result<Inbound, End> {
     match message {
-        // The viewer sent more than its byte budget: too big, whatever it was.
-        Some(Err(ProtocolError::Io(error))) if crate::inbound::is_overdrawn(&error) => {
-            Err(refuse(CloseCode::Size, "sent more than a viewer may"))
-        }
-        // The connection ended, perhaps mid-frame: the viewer is gone.
-        None | Some(Err(ProtocolError::Io(_)) | Ok(Message::Close(_))) => Err(End::ViewerLeft),
+        Some(Err(ProtocolError::Io(error))) => Err(read_failed(&error)),
+        None | Some(Ok(Message::Close(_))) => Err(End::ViewerLeft),
         Some(Err(error)) => Err(End::Refused(protocol_close(&error))),
         Some(Ok(Message::Ping(payload))) => {
             timed(session.pong(&payload)).await?;
@@ -386,6 +382,27 @@ pub(crate) async fn triage(
         Some(Ok(Message::Text(text))) => Ok(Inbound::Text(text)),
         Some(Ok(Message::Binary(bytes))) => Ok(Inbound::Binary(bytes)),
     }
+}
+
+/// Why reading from the viewer failed.
+fn read_failed(error: &std::io::Error) -> End {
+    if crate::inbound::is_overdrawn(error) {
+        // More than its byte budget: too big, whatever it was.
+        refuse(CloseCode::Size, "sent more than a viewer may")
+    } else if let Some(violation) = crate::inbound::violation(error) {
+        refuse(CloseCode::Protocol, &violation.to_string())
+    } else if matches!(error.get_ref(), Some(inner) if inner.is::<std::str::Utf8Error>()) {
+        // actix-ws found a text message that is not UTF-8.
+        invalid_utf8()
+    } else {
+        // The connection ended, perhaps mid-frame: the viewer is gone.
+        End::ViewerLeft
+    }
+}
+
+/// A text message that is not UTF-8 (RFC 6455 §8.1).
+pub(crate) fn invalid_utf8() -> End {
+    refuse(CloseCode::Invalid, "text is not valid UTF-8")
 }
 
 /// Answers one message from the viewer; `Err` says why the session ends.
@@ -455,5 +472,44 @@ fn protocol_close(error: &ProtocolError) -> CloseReason {
     CloseReason {
         code,
         description: Some(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+
+    use actix_web::error::PayloadError;
+
+    use super::*;
+    use crate::frames::Violation;
+
+    /// The close code `read_failed` answers `error` with; `None` for none.
+    fn close_code(error: &Error) -> Option<CloseCode> {
+        match read_failed(error) {
+            End::Refused(reason) => Some(reason.code),
+            End::ViewerLeft => None,
+            other => panic!("unexpected end {other:?}"),
+        }
+    }
+
+    #[test]
+    fn read_errors_become_the_close_codes_rfc_6455_asks_for() {
+        // As actix-ws wraps what the inbound stream and its own decoding report.
+        let refused_frame = Error::other(PayloadError::Io(Error::new(
+            ErrorKind::InvalidData,
+            Violation::ReservedBits(0b100),
+        )));
+        assert_eq!(close_code(&refused_frame), Some(CloseCode::Protocol));
+        let overdrawn = Error::other(PayloadError::Overflow);
+        assert_eq!(close_code(&overdrawn), Some(CloseCode::Size));
+        let bytes = vec![b'a', 0xff];
+        let not_utf8 = Error::new(
+            ErrorKind::InvalidData,
+            std::str::from_utf8(&bytes).unwrap_err(),
+        );
+        assert_eq!(close_code(&not_utf8), Some(CloseCode::Invalid));
+        let dropped = Error::other(PayloadError::Incomplete(None));
+        assert_eq!(close_code(&dropped), None);
     }
 }
