@@ -61,7 +61,10 @@ fi
 
 cargo build --workspace --example autobahn_echo
 mkdir -p "$out"
-rm -rf "$out/report"
+# Cleared here, not by the redirection below: that one runs in the background
+# child, and the wait for the URL could read the last run's first.
+rm -rf "$out/report" "$out/echo.out" "$out/echo.log"
+: >"$out/echo.out"
 
 RUST_LOG=warn "$target/debug/examples/autobahn_echo" --bind 127.0.0.1:0 \
     >"$out/echo.out" 2>"$out/echo.log" &
@@ -101,4 +104,7 @@ if grep -q "panicked" "$out/echo.log"; then
     die "the echo panicked (log: $out/echo.log)"
 fi
 
-"$venv/bin/python" scripts/autobahn-compare.py "$expected" "$out/report/index.json" "$@"
+if ! "$venv/bin/python" scripts/autobahn-compare.py "$expected" "$out/report/index.json" "$@"; then
+    echo "scripts/autobahn.sh: each failing case's reason is in $out/kosoku.log" >&2
+    exit 1
+fi
