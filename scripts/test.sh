@@ -5,6 +5,8 @@
 # Needed beyond Rust: prometheus and promtool (Debian's `prometheus` package),
 # for the tests that check /metrics against the real Prometheus tools, and
 # systemd-analyze (Debian's `systemd` package), which checks the unit file.
+# After the tests, scripts/autobahn.sh runs the Autobahn WebSocket conformance
+# cases and installs its own runner (kosoku, from PyPI) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cargo test --workspace "$@"
+
+# WebSocket conformance: fails on any Autobahn case worse than
+# server/tests/autobahn/expected.json.
+scripts/autobahn.sh

@@ -13,7 +13,10 @@
 //! - [`ws`]: one WebSocket session per viewer: hello, history, live.
 //! - [`backlog`]: at most a couple of frames queued per viewer.
 //! - [`hangup`]: dropping the connection of a viewer that stopped reading.
-//! - [`inbound`]: a byte budget on what a viewer may send.
+//! - [`inbound`]: a byte budget on what a viewer may send, and frame checks.
+//! - [`frames`]: header-level checks on the raw frames a peer sends.
+//! - [`echo`]: `/ws`'s session machinery as an echo, for the conformance suite;
+//!   served only by the `autobahn_echo` example, never by [`run`].
 //! - [`rest`]: `/api/v1` reads: host, latest sample, history.
 //! - [`query`]: strict query-string parsing for both.
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
@@ -33,6 +36,8 @@ pub mod backlog;
 pub mod certs;
 pub mod config;
 pub mod counters;
+pub mod echo;
+pub mod frames;
 pub mod hangup;
 pub mod http;
 pub mod hub;

@@ -14,8 +14,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError, Session};
+use actix_ws::{CloseCode, CloseReason, Item, Message, MessageStream, ProtocolError, Session};
+use bytestring::ByteString;
 use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, Sample, ServerMessageRef};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -177,7 +179,7 @@ fn replay_from_query(query: &str, hub: &Hub) -> Result<Replay, QueryError> {
 
 /// Why a session ended.
 #[derive(Debug)]
-enum End {
+pub(crate) enum End {
     /// The viewer sent a close frame or dropped the connection.
     ViewerLeft,
     /// A send failed: the connection is already gone.
@@ -237,11 +239,6 @@ impl Sender {
     async fn ping(&mut self) -> Result<(), End> {
         self.room().await?;
         timed(self.session.ping(b"")).await
-    }
-
-    async fn pong(&mut self, payload: &[u8]) -> Result<(), End> {
-        self.room().await?;
-        timed(self.session.pong(payload)).await
     }
 
     /// Sends a message encoded once for everyone.
@@ -337,9 +334,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
                 },
                 message = messages.recv() => {
                     last_heard = Instant::now();
-                    if let Some(end) = handle_message(hub, &mut out, message).await? {
-                        return Ok(end);
-                    }
+                    handle_message(hub, &mut out, message).await?;
                 }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > CLIENT_TIMEOUT {
@@ -354,7 +349,14 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
     .await
     .unwrap_or_else(|end: End| end);
 
-    let reason = match &end {
+    close(out.session, &end).await;
+    end
+}
+
+/// Sends the close frame that tells the viewer why `end` ended its session;
+/// nothing when the connection is already gone.
+pub(crate) async fn close(session: Session, end: &End) {
+    let reason = match end {
         End::ViewerLeft | End::SendFailed => None,
         End::ServerShutdown => Some(CloseCode::Away.into()),
         End::TimedOut => Some(CloseReason {
@@ -369,14 +371,13 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
     };
     if !matches!(end, End::SendFailed) {
         // Bounded too: a stalled viewer's queue may have no room for the close.
-        let _ = tokio::time::timeout(Duration::from_secs(1), out.session.close(reason)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), session.close(reason)).await;
     }
-    end
 }
 
 /// A send, given at most [`SEND_TIMEOUT`]: a viewer that stops reading is
 /// closed rather than holding its session open until TCP gives up.
-async fn timed(
+pub(crate) async fn timed(
     send: impl std::future::Future<Output = Result<(), actix_ws::Closed>>,
 ) -> Result<(), End> {
     match tokio::time::timeout(SEND_TIMEOUT, send).await {
@@ -399,35 +400,78 @@ fn reset(reason: ResetReason) -> Reset {
     }
 }
 
-/// Answers one message from the viewer; returns why the session ends, if it does.
+/// What a viewer sent, once the checks every session shares are done: pings
+/// are answered and pongs noted here, and a close, a dropped connection or a
+/// broken frame ends the session (as the `Err` of [`triage`]).
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    /// A whole text message.
+    Text(ByteString),
+    /// A whole binary message.
+    Binary(Bytes),
+    /// A part of a fragmented message.
+    Fragment(Item),
+    /// Nothing left to do: a ping was answered, or a pong arrived.
+    Handled,
+}
+
+/// Sorts one message from the viewer; `Err` says why the session ends.
+pub(crate) async fn triage(
+    session: &mut Session,
+    message: Option<Result<Message, ProtocolError>>,
+) -> Result<Inbound, End> {
+    match message {
+        Some(Err(ProtocolError::Io(error))) => Err(read_failed(&error)),
+        None | Some(Ok(Message::Close(_))) => Err(End::ViewerLeft),
+        Some(Err(error)) => Err(End::Refused(protocol_close(&error))),
+        Some(Ok(Message::Ping(payload))) => {
+            timed(session.pong(&payload)).await?;
+            Ok(Inbound::Handled)
+        }
+        Some(Ok(Message::Pong(_) | Message::Nop)) => Ok(Inbound::Handled),
+        Some(Ok(Message::Continuation(item))) => Ok(Inbound::Fragment(item)),
+        Some(Ok(Message::Text(text))) => Ok(Inbound::Text(text)),
+        Some(Ok(Message::Binary(bytes))) => Ok(Inbound::Binary(bytes)),
+    }
+}
+
+/// Why reading from the viewer failed.
+fn read_failed(error: &std::io::Error) -> End {
+    if crate::inbound::is_overdrawn(error) {
+        // More than its byte budget: too big, whatever it was.
+        refuse(CloseCode::Size, "sent more than a viewer may")
+    } else if let Some(violation) = crate::inbound::violation(error) {
+        refuse(CloseCode::Protocol, &violation.to_string())
+    } else if matches!(error.get_ref(), Some(inner) if inner.is::<std::str::Utf8Error>()) {
+        // actix-ws found a text message that is not UTF-8.
+        invalid_utf8()
+    } else {
+        // The connection ended, perhaps mid-frame: the viewer is gone.
+        End::ViewerLeft
+    }
+}
+
+/// A text message that is not UTF-8 (RFC 6455 §8.1).
+pub(crate) fn invalid_utf8() -> End {
+    refuse(CloseCode::Invalid, "text is not valid UTF-8")
+}
+
+/// Answers one message from the viewer; `Err` says why the session ends.
 async fn handle_message(
     hub: &Hub,
     out: &mut Sender,
     message: Option<Result<Message, ProtocolError>>,
-) -> Result<Option<End>, End> {
-    let (codec, payload) = match message {
-        // The viewer sent more than its byte budget: too big, whatever it was.
-        Some(Err(ProtocolError::Io(error))) if crate::inbound::is_overdrawn(&error) => {
-            return Ok(Some(refuse(CloseCode::Size, "sent more than a viewer may")));
-        }
-        // The connection ended, perhaps mid-frame: the viewer is gone.
-        None | Some(Err(ProtocolError::Io(_)) | Ok(Message::Close(_))) => {
-            return Ok(Some(End::ViewerLeft));
-        }
-        Some(Err(error)) => return Ok(Some(End::Refused(protocol_close(&error)))),
-        Some(Ok(Message::Ping(payload))) => {
-            out.pong(&payload).await?;
-            return Ok(None);
-        }
-        Some(Ok(Message::Pong(_) | Message::Nop)) => return Ok(None),
-        Some(Ok(Message::Continuation(_))) => {
-            return Ok(Some(refuse(
+) -> Result<(), End> {
+    let (codec, payload) = match triage(&mut out.session, message).await? {
+        Inbound::Handled => return Ok(()),
+        Inbound::Fragment(_) => {
+            return Err(refuse(
                 CloseCode::Unsupported,
                 "fragmented messages are not accepted",
-            )));
+            ));
         }
-        Some(Ok(Message::Text(text))) => (Codec::Json, text.into_bytes()),
-        Some(Ok(Message::Binary(bytes))) => (Codec::MessagePack, bytes),
+        Inbound::Text(text) => (Codec::Json, text.into_bytes()),
+        Inbound::Binary(bytes) => (Codec::MessagePack, bytes),
     };
     match codec.decode::<ClientMessage>(&payload) {
         Ok(ClientMessage::HistoryRequest { before_seq, limit }) => {
@@ -435,16 +479,14 @@ async fn handle_message(
                 .unwrap_or(usize::MAX)
                 .min(hub.history_capacity());
             let replayed = hub.replay(Replay::Before { before_seq, limit });
-            out.history(&replayed.samples).await?;
-            Ok(None)
+            out.history(&replayed.samples).await
         }
         Ok(ClientMessage::Unknown) => {
             // Perhaps a newer viewer: say so, and carry on.
             out.own(&ServerMessageRef::Error {
                 message: "unknown message type: ignored",
             })
-            .await?;
-            Ok(None)
+            .await
         }
         Err(error) => {
             let explanation = format!(
@@ -460,15 +502,12 @@ async fn handle_message(
                 message: &explanation,
             })
             .await?;
-            Ok(Some(refuse(
-                CloseCode::Invalid,
-                "malformed control message",
-            )))
+            Err(refuse(CloseCode::Invalid, "malformed control message"))
         }
     }
 }
 
-fn refuse(code: CloseCode, description: &str) -> End {
+pub(crate) fn refuse(code: CloseCode, description: &str) -> End {
     End::Refused(CloseReason {
         code,
         description: Some(description.into()),
@@ -484,5 +523,44 @@ fn protocol_close(error: &ProtocolError) -> CloseReason {
     CloseReason {
         code,
         description: Some(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+
+    use actix_web::error::PayloadError;
+
+    use super::*;
+    use crate::frames::Violation;
+
+    /// The close code `read_failed` answers `error` with; `None` for none.
+    fn close_code(error: &Error) -> Option<CloseCode> {
+        match read_failed(error) {
+            End::Refused(reason) => Some(reason.code),
+            End::ViewerLeft => None,
+            other => panic!("unexpected end {other:?}"),
+        }
+    }
+
+    #[test]
+    fn read_errors_become_the_close_codes_rfc_6455_asks_for() {
+        // As actix-ws wraps what the inbound stream and its own decoding report.
+        let refused_frame = Error::other(PayloadError::Io(Error::new(
+            ErrorKind::InvalidData,
+            Violation::ReservedBits(0b100),
+        )));
+        assert_eq!(close_code(&refused_frame), Some(CloseCode::Protocol));
+        let overdrawn = Error::other(PayloadError::Overflow);
+        assert_eq!(close_code(&overdrawn), Some(CloseCode::Size));
+        let bytes = vec![b'a', 0xff];
+        let not_utf8 = Error::new(
+            ErrorKind::InvalidData,
+            std::str::from_utf8(&bytes).unwrap_err(),
+        );
+        assert_eq!(close_code(&not_utf8), Some(CloseCode::Invalid));
+        let dropped = Error::other(PayloadError::Incomplete(None));
+        assert_eq!(close_code(&dropped), None);
     }
 }

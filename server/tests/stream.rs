@@ -8,7 +8,9 @@
 
 mod common;
 
-use common::{Client, connect, http_get, next_sample, read_close, read_hello, start_server};
+use common::{
+    Client, connect, http_get, next_sample, read_close, read_hello, start_server, write_raw,
+};
 use hostpulse_shared::Sample;
 use tungstenite::Message;
 use tungstenite::protocol::frame::coding::CloseCode;
@@ -167,7 +169,6 @@ fn a_taken_port_names_the_address_and_what_to_do() {
 
 #[test]
 fn a_frame_declaring_a_gigabyte_is_refused_with_1009_without_buffering_it() {
-    use std::io::Write;
     let server = start_server();
     let mut client = connect(&server);
     read_hello(&mut client);
@@ -177,18 +178,10 @@ fn a_frame_declaring_a_gigabyte_is_refused_with_1009_without_buffering_it() {
     let mut header = vec![0x81, 0xFF];
     header.extend_from_slice(&(1u64 << 30).to_be_bytes());
     header.extend_from_slice(&[1, 2, 3, 4]);
-    let tungstenite::stream::MaybeTlsStream::Plain(stream) = client.get_mut() else {
-        panic!("a plain TCP stream");
-    };
-    stream
-        .set_write_timeout(Some(std::time::Duration::from_secs(15)))
-        .unwrap();
-    stream.write_all(&header).unwrap();
+    write_raw(&mut client, &header);
     let chunk = vec![0x55u8; 64 * 1024];
     for _ in 0..16 {
-        if stream.write_all(&chunk).is_err() {
-            break;
-        }
+        write_raw(&mut client, &chunk);
     }
     // The frame is refused as too big long before it could be complete.
     let close = read_close(&mut client).expect("a close frame with a code");

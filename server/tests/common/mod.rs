@@ -145,6 +145,26 @@ pub fn read_close(client: &mut Client) -> Option<CloseFrame<'static>> {
     }
 }
 
+/// Writes `bytes` to the client's socket as they are, past tungstenite's framing.
+/// A write the server cuts short (it closed the connection) is not an error.
+pub fn write_raw(client: &mut Client, bytes: &[u8]) {
+    let MaybeTlsStream::Plain(stream) = client.get_mut() else {
+        panic!("a plain TCP stream");
+    };
+    stream.set_write_timeout(Some(READ_TIMEOUT)).unwrap();
+    let _ = stream.write_all(bytes);
+}
+
+/// A client frame: `first` byte (FIN, RSV, opcode), a masking key of zeros
+/// (so the payload goes as it is), then `payload`, whose length must be under 126.
+pub fn masked_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    let length = u8::try_from(payload.len())
+        .ok()
+        .filter(|n| *n < 126)
+        .unwrap();
+    [&[first, 0x80 | length, 0, 0, 0, 0][..], payload].concat()
+}
+
 pub fn http_get(server: &BackgroundServer, path: &str) -> (u16, String) {
     http_get_at(server.addr(), path)
 }
