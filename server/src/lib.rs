@@ -4,6 +4,7 @@
 //! Layout:
 //! - [`config`]: file, environment and flags, validated into a [`Config`].
 //! - [`auth`]: the bearer token, checked before the upgrade and every read.
+//! - [`proxy`]: the client's address, from `X-Forwarded-For` via trusted proxies.
 //! - [`sampler`]: owns sysinfo; one call, one [`hostpulse_shared::Sample`].
 //! - [`rate`]: counters to bytes per second over the measured elapsed time.
 //! - [`counters`]: CPU seconds and disk byte totals, for Prometheus.
@@ -32,6 +33,7 @@ pub mod hub;
 pub mod inbound;
 pub mod logging;
 pub mod metrics;
+pub mod proxy;
 pub mod query;
 pub mod rate;
 pub mod rest;
