@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
+use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::proxy::TrustedProxies;
 
 /// The file read when `--config` is not given (and skipped if absent).
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/hostpulse/server.toml";
@@ -74,6 +77,12 @@ pub struct Args {
     /// Most viewers connected at once; more get 503 [default: 16384].
     #[arg(long, value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_clients: Option<u64>,
+
+    /// A reverse proxy whose `X-Forwarded-For` header is believed: an address
+    /// or network, e.g. `127.0.0.1` or `10.0.0.0/8` (repeat for several). The
+    /// header is ignored from anyone else [default: none].
+    #[arg(long = "trusted-proxy", value_name = "ADDR|CIDR", value_parser = crate::proxy::parse_entry)]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Everything [`crate::run`] needs, already validated.
@@ -96,6 +105,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Most viewers connected at once.
     pub max_clients: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A secret string: compared, never printed.
@@ -147,6 +158,7 @@ impl Default for Config {
             metrics_need_token: true,
             allowed_origins: Vec::new(),
             max_clients: 16_384,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -240,7 +252,7 @@ pub enum ConfigError {
 }
 
 /// The environment variables the server reads.
-pub const ENV_NAMES: [&str; 9] = [
+pub const ENV_NAMES: [&str; 10] = [
     "HOSTPULSE_ALLOWED_ORIGINS",
     "HOSTPULSE_MAX_CLIENTS",
     "HOSTPULSE_CONFIG",
@@ -250,6 +262,7 @@ pub const ENV_NAMES: [&str; 9] = [
     "HOSTPULSE_WORKERS",
     "HOSTPULSE_TOKEN",
     "HOSTPULSE_TOKEN_FILE",
+    "HOSTPULSE_TRUSTED_PROXIES",
 ];
 
 /// One setting from any layer, before validation.
@@ -264,6 +277,7 @@ struct Layer {
     open_metrics: Option<bool>,
     allowed_origins: Option<Vec<String>>,
     max_clients: Option<u64>,
+    trusted_proxies: Option<TrustedProxies>,
 }
 
 /// Where a layer's token comes from. Files are read only for the layer that
@@ -298,6 +312,7 @@ struct FileConfig {
     open_metrics: Option<bool>,
     allowed_origins: Option<Spanned<Vec<String>>>,
     max_clients: Option<Spanned<u64>>,
+    trusted_proxies: Option<Vec<Spanned<String>>>,
 }
 
 /// Valid ranges, shared by every layer.
@@ -384,6 +399,8 @@ impl Args {
                 )
             },
             max_clients: self.max_clients,
+            trusted_proxies: (!self.trusted_proxies.is_empty())
+                .then(|| TrustedProxies::new(self.trusted_proxies.clone())),
         };
         // Later layers win; every value was validated where it was read.
         let pick = |f: fn(&Layer) -> Option<u64>, default: u64| {
@@ -426,6 +443,12 @@ impl Args {
                     .or_else(|| file.allowed_origins.clone())
                     .unwrap_or_default(),
                 max_clients: usize::try_from(pick(|l| l.max_clients, 16_384)).unwrap_or(usize::MAX),
+                trusted_proxies: flags
+                    .trusted_proxies
+                    .clone()
+                    .or_else(|| env.trusted_proxies.clone())
+                    .or_else(|| file.trusted_proxies.clone())
+                    .unwrap_or_default(),
             },
             file: file_path,
         })
@@ -491,6 +514,12 @@ fn env_layer(
                 );
             }
             "HOSTPULSE_MAX_CLIENTS" => layer.max_clients = Some(number(&MAX_CLIENTS)?),
+            "HOSTPULSE_TRUSTED_PROXIES" => {
+                layer.trusted_proxies = Some(
+                    TrustedProxies::parse(value.split(',').filter(|e| !e.trim().is_empty()))
+                        .map_err(bad)?,
+                );
+            }
             _ => return Err(ConfigError::UnknownEnv { name }),
         }
     }
@@ -564,6 +593,20 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
                 .map_err(|p| bad("allowed_origins", span, p))
         })
         .transpose()?;
+    // Each entry is checked on its own line, so the error points at it.
+    let trusted_proxies = file
+        .trusted_proxies
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|entry| {
+                    crate::proxy::parse_entry(entry.get_ref())
+                        .map_err(|p| bad("trusted_proxies", entry.span(), p))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(TrustedProxies::new)
+        })
+        .transpose()?;
     Ok(Layer {
         bind,
         interval_ms: number("interval_ms", file.interval_ms, INTERVAL_MS)?,
@@ -574,6 +617,7 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
         token,
         insecure_no_auth: file.insecure_no_auth,
         open_metrics: file.open_metrics,
+        trusted_proxies,
     })
 }
 
@@ -869,6 +913,78 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("https://dash.example.com"), "{error}");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_every_layer_and_bad_entries_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "trusted_proxies = [\n  \"127.0.0.1\",\n  \"10.0.0.0/8\",\n]\n",
+        );
+        let path = path.to_str().unwrap();
+        let proxies = |flags: &[&str], vars: &[(&str, &str)]| {
+            let mut all = vec!["--config", path];
+            all.extend_from_slice(flags);
+            args(&all)
+                .resolve(env(vars))
+                .unwrap()
+                .config
+                .trusted_proxies
+                .to_string()
+        };
+        assert_eq!(proxies(&[], &[]), "[127.0.0.1, 10.0.0.0/8]");
+        let from_env = [("HOSTPULSE_TRUSTED_PROXIES", "192.0.2.1, fd00::/8")];
+        assert_eq!(proxies(&[], &from_env), "[192.0.2.1, fd00::/8]");
+        assert_eq!(
+            proxies(
+                &["--trusted-proxy", "::1", "--trusted-proxy", "192.0.2.0/24"],
+                &from_env
+            ),
+            "[::1, 192.0.2.0/24]"
+        );
+        assert_eq!(
+            proxies(&[], &[("HOSTPULSE_TRUSTED_PROXIES", "")]),
+            "[]",
+            "an empty variable trusts no one"
+        );
+        let defaults = args(&["--config", "/dev/null"]).resolve(env(&[])).unwrap();
+        assert!(
+            defaults.config.trusted_proxies.is_empty(),
+            "no one by default"
+        );
+
+        let bad = write(
+            &dir,
+            "trusted_proxies = [\n  \"127.0.0.1\",\n  \"10.0.0.1/8\",\n]\n",
+        );
+        let error = args(&["--config", bad.to_str().unwrap()])
+            .resolve(env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("line 3") && error.contains("`trusted_proxies`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("\"10.0.0.1/8\" has host bits set"),
+            "{error}"
+        );
+        let error = args(&["--config", "/dev/null"])
+            .resolve(env(&[("HOSTPULSE_TRUSTED_PROXIES", "127.0.0.1,proxy.lan")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("HOSTPULSE_TRUSTED_PROXIES") && error.contains("\"proxy.lan\" is not"),
+            "{error}"
+        );
+        let error = Args::try_parse_from(["hostpulse-server", "--trusted-proxy", "10.0.0.256"])
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("--trusted-proxy")
+                && error.to_string().contains("\"10.0.0.256\" is not"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -147,12 +147,14 @@ pub async fn run(
         allowed_origins: config.allowed_origins.clone(),
         max_clients: config.max_clients,
     });
+    let proxies = web::Data::new(config.trusted_proxies.clone());
     let local_addr = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(auth.clone())
             .app_data(gate.clone())
+            .app_data(proxies.clone())
             .configure(http::configure)
             .configure(rest::configure)
             .configure(metrics::configure)

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
         let config = &settings.config;
         println!(
             "configuration OK{}: bind = {}, interval_ms = {}, history = {}, workers = {}, \
-             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}",
+             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}, \
+             trusted_proxies = {}",
             settings
                 .file
                 .as_ref()
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
             !config.metrics_need_token,
             config.allowed_origins,
             config.max_clients,
+            config.trusted_proxies,
         );
         return ExitCode::SUCCESS;
     }
