@@ -57,7 +57,8 @@ pub fn bound_reads(client: &Client) {
 }
 
 /// The next data message, as text; pings are answered by tungstenite itself.
-pub fn next_text(client: &mut Client) -> String {
+/// These readers take any stream, plain or TLS.
+pub fn next_text<S: Read + Write>(client: &mut WebSocket<S>) -> String {
     loop {
         match client.read().expect("a message arrives") {
             Message::Text(text) => return text,
@@ -69,7 +70,7 @@ pub fn next_text(client: &mut Client) -> String {
 
 /// Reads the start of a stream: the hello, then one `history` message (enough
 /// for the few samples these tests replay).
-pub fn read_start(client: &mut Client) -> (Hello, Vec<Sample>) {
+pub fn read_start<S: Read + Write>(client: &mut WebSocket<S>) -> (Hello, Vec<Sample>) {
     let hello = match decode_json(&next_text(client)).unwrap() {
         ServerMessage::Hello(hello) => hello,
         other => panic!("expected hello first, got {other:?}"),
@@ -80,11 +81,11 @@ pub fn read_start(client: &mut Client) -> (Hello, Vec<Sample>) {
     }
 }
 
-pub fn read_hello(client: &mut Client) -> Hello {
+pub fn read_hello<S: Read + Write>(client: &mut WebSocket<S>) -> Hello {
     read_start(client).0
 }
 
-pub fn next_sample(client: &mut Client) -> (Sample, String) {
+pub fn next_sample<S: Read + Write>(client: &mut WebSocket<S>) -> (Sample, String) {
     let text = next_text(client);
     match decode_json(&text).unwrap() {
         ServerMessage::Sample(sample) => (sample, text),
@@ -93,7 +94,7 @@ pub fn next_sample(client: &mut Client) -> (Sample, String) {
 }
 
 /// Reads until the close frame and returns it.
-pub fn read_close(client: &mut Client) -> Option<CloseFrame<'static>> {
+pub fn read_close<S: Read + Write>(client: &mut WebSocket<S>) -> Option<CloseFrame<'static>> {
     loop {
         match client.read() {
             Ok(Message::Close(frame)) => return frame.map(CloseFrame::into_owned),
