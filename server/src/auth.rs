@@ -4,6 +4,8 @@
 //! check the server is up. Tokens are compared in constant time and never
 //! logged. An address that keeps presenting wrong tokens is slowed down: after
 //! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] it gets 429 until the window ends.
+//! Behind a trusted proxy the address is the client's, not the proxy's
+//! ([`crate::proxy`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -19,6 +21,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use crate::config::Secret;
+use crate::proxy::Client;
 
 /// Failed attempts an address may make in one window.
 pub const MAX_FAILURES: u32 = 10;
@@ -159,9 +162,9 @@ async fn enforce(
     let Some(auth) = auth else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let peer = req.peer_addr().map(|a| a.ip());
+    let client = Client::of(req.request());
     let now = Instant::now();
-    if let Some(wait) = peer.and_then(|ip| auth.failures.wait(ip, now)) {
+    if let Some(wait) = client.and_then(|client| auth.failures.wait(client.ip(), now)) {
         let response = HttpResponse::TooManyRequests()
             .insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string()))
             .json(ErrorBody {
@@ -177,10 +180,10 @@ async fn enforce(
     if admitted {
         return Ok(next.call(req).await?.map_into_left_body());
     }
-    if let Some(ip) = peer {
-        auth.failures.record(ip, now);
+    if let Some(client) = client {
+        auth.failures.record(client.ip(), now);
     }
-    let peer = peer.map(|ip| ip.to_string()).unwrap_or_default();
+    let peer = client.map(|client| client.to_string()).unwrap_or_default();
     tracing::info!(%peer, path = req.path(), "refused: missing or wrong token");
     let response = HttpResponse::Unauthorized()
         .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"hostpulse\""))

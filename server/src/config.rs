@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
+use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::proxy::TrustedProxies;
 use crate::tls::{Tls, TlsError};
 
 /// The file read when `--config` is not given (and skipped if absent).
@@ -97,6 +99,12 @@ pub struct Args {
     /// the systemd credential `tls-key`).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// A reverse proxy whose `X-Forwarded-For` header is believed: an address
+    /// or network, e.g. `127.0.0.1` or `10.0.0.0/8` (repeat for several). The
+    /// header is ignored from anyone else [default: none].
+    #[arg(long = "trusted-proxy", value_name = "ADDR|CIDR", value_parser = crate::proxy::parse_entry)]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Everything [`crate::run`] needs, already validated.
@@ -121,6 +129,8 @@ pub struct Config {
     pub max_clients: usize,
     /// Certificate and key for `wss://` and `https://`; `None` serves plain text.
     pub tls: Option<Tls>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A secret string: compared, never printed.
@@ -173,6 +183,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_clients: 16_384,
             tls: None,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -278,7 +289,7 @@ pub enum ConfigError {
 }
 
 /// The environment variables the server reads.
-pub const ENV_NAMES: [&str; 11] = [
+pub const ENV_NAMES: [&str; 12] = [
     "HOSTPULSE_ALLOWED_ORIGINS",
     "HOSTPULSE_MAX_CLIENTS",
     "HOSTPULSE_CONFIG",
@@ -290,6 +301,7 @@ pub const ENV_NAMES: [&str; 11] = [
     "HOSTPULSE_TOKEN_FILE",
     "HOSTPULSE_TLS_CERT",
     "HOSTPULSE_TLS_KEY",
+    "HOSTPULSE_TRUSTED_PROXIES",
 ];
 
 /// One setting from any layer, before validation.
@@ -306,6 +318,7 @@ struct Layer {
     max_clients: Option<u64>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    trusted_proxies: Option<TrustedProxies>,
 }
 
 /// Where a layer's token comes from. Files are read only for the layer that
@@ -342,6 +355,7 @@ struct FileConfig {
     max_clients: Option<Spanned<u64>>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    trusted_proxies: Option<Vec<Spanned<String>>>,
 }
 
 /// Valid ranges, shared by every layer.
@@ -430,6 +444,8 @@ impl Args {
             max_clients: self.max_clients,
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
+            trusted_proxies: (!self.trusted_proxies.is_empty())
+                .then(|| TrustedProxies::new(self.trusted_proxies.clone())),
         };
         // Later layers win; every value was validated where it was read.
         let pick = |f: fn(&Layer) -> Option<u64>, default: u64| {
@@ -455,20 +471,7 @@ impl Args {
         if token.is_none() && !bind.ip().is_loopback() && !flag(|l| l.insecure_no_auth) {
             return Err(ConfigError::Insecure { bind });
         }
-        // The certificate and key come as a pair, from the latest layer with either.
-        let tls_layer = [&flags, &env, &file]
-            .into_iter()
-            .find(|l| l.tls_cert.is_some() || l.tls_key.is_some());
-        let tls = match tls_layer.map(|l| (&l.tls_cert, &l.tls_key)) {
-            None => None,
-            Some((Some(cert), Some(key))) => Some(Tls::load(cert, key)?),
-            Some((Some(_), None)) => {
-                return Err(ConfigError::TlsHalf {
-                    given: "certificate",
-                });
-            }
-            Some((None, _)) => return Err(ConfigError::TlsHalf { given: "key" }),
-        };
+        let tls = resolve_tls([&flags, &env, &file])?;
         let defaults = Config::default();
         Ok(Settings {
             bind,
@@ -487,9 +490,30 @@ impl Args {
                     .unwrap_or_default(),
                 max_clients: usize::try_from(pick(|l| l.max_clients, 16_384)).unwrap_or(usize::MAX),
                 tls,
+                trusted_proxies: flags
+                    .trusted_proxies
+                    .clone()
+                    .or_else(|| env.trusted_proxies.clone())
+                    .or_else(|| file.trusted_proxies.clone())
+                    .unwrap_or_default(),
             },
             file: file_path,
         })
+    }
+}
+
+/// The certificate and key, as a pair from the latest layer with either.
+fn resolve_tls(layers: [&Layer; 3]) -> Result<Option<Tls>, ConfigError> {
+    let chosen = layers
+        .into_iter()
+        .find(|l| l.tls_cert.is_some() || l.tls_key.is_some());
+    match chosen.map(|l| (&l.tls_cert, &l.tls_key)) {
+        None => Ok(None),
+        Some((Some(cert), Some(key))) => Ok(Some(Tls::load(cert, key)?)),
+        Some((Some(_), None)) => Err(ConfigError::TlsHalf {
+            given: "certificate",
+        }),
+        Some((None, _)) => Err(ConfigError::TlsHalf { given: "key" }),
     }
 }
 
@@ -555,6 +579,12 @@ fn env_layer(
             "HOSTPULSE_MAX_CLIENTS" => layer.max_clients = Some(number(&MAX_CLIENTS)?),
             "HOSTPULSE_TLS_CERT" => layer.tls_cert = Some(PathBuf::from(&value)),
             "HOSTPULSE_TLS_KEY" => layer.tls_key = Some(PathBuf::from(&value)),
+            "HOSTPULSE_TRUSTED_PROXIES" => {
+                layer.trusted_proxies = Some(
+                    TrustedProxies::parse(value.split(',').filter(|e| !e.trim().is_empty()))
+                        .map_err(bad)?,
+                );
+            }
             _ => return Err(ConfigError::UnknownEnv { name }),
         }
     }
@@ -631,6 +661,20 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
                 .map_err(|p| bad("allowed_origins", span, p))
         })
         .transpose()?;
+    // Each entry is checked on its own line, so the error points at it.
+    let trusted_proxies = file
+        .trusted_proxies
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|entry| {
+                    crate::proxy::parse_entry(entry.get_ref())
+                        .map_err(|p| bad("trusted_proxies", entry.span(), p))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(TrustedProxies::new)
+        })
+        .transpose()?;
     Ok(Layer {
         bind,
         interval_ms: number("interval_ms", file.interval_ms, INTERVAL_MS)?,
@@ -643,6 +687,7 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
         open_metrics: file.open_metrics,
         tls_cert: file.tls_cert,
         tls_key: file.tls_key,
+        trusted_proxies,
     })
 }
 
@@ -991,6 +1036,78 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("https://dash.example.com"), "{error}");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_every_layer_and_bad_entries_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "trusted_proxies = [\n  \"127.0.0.1\",\n  \"10.0.0.0/8\",\n]\n",
+        );
+        let path = path.to_str().unwrap();
+        let proxies = |flags: &[&str], vars: &[(&str, &str)]| {
+            let mut all = vec!["--config", path];
+            all.extend_from_slice(flags);
+            args(&all)
+                .resolve(env(vars))
+                .unwrap()
+                .config
+                .trusted_proxies
+                .to_string()
+        };
+        assert_eq!(proxies(&[], &[]), "[127.0.0.1, 10.0.0.0/8]");
+        let from_env = [("HOSTPULSE_TRUSTED_PROXIES", "192.0.2.1, fd00::/8")];
+        assert_eq!(proxies(&[], &from_env), "[192.0.2.1, fd00::/8]");
+        assert_eq!(
+            proxies(
+                &["--trusted-proxy", "::1", "--trusted-proxy", "192.0.2.0/24"],
+                &from_env
+            ),
+            "[::1, 192.0.2.0/24]"
+        );
+        assert_eq!(
+            proxies(&[], &[("HOSTPULSE_TRUSTED_PROXIES", "")]),
+            "[]",
+            "an empty variable trusts no one"
+        );
+        let defaults = args(&["--config", "/dev/null"]).resolve(env(&[])).unwrap();
+        assert!(
+            defaults.config.trusted_proxies.is_empty(),
+            "no one by default"
+        );
+
+        let bad = write(
+            &dir,
+            "trusted_proxies = [\n  \"127.0.0.1\",\n  \"10.0.0.1/8\",\n]\n",
+        );
+        let error = args(&["--config", bad.to_str().unwrap()])
+            .resolve(env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("line 3") && error.contains("`trusted_proxies`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("\"10.0.0.1/8\" has host bits set"),
+            "{error}"
+        );
+        let error = args(&["--config", "/dev/null"])
+            .resolve(env(&[("HOSTPULSE_TRUSTED_PROXIES", "127.0.0.1,proxy.lan")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("HOSTPULSE_TRUSTED_PROXIES") && error.contains("\"proxy.lan\" is not"),
+            "{error}"
+        );
+        let error = Args::try_parse_from(["hostpulse-server", "--trusted-proxy", "10.0.0.256"])
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("--trusted-proxy")
+                && error.to_string().contains("\"10.0.0.256\" is not"),
+            "{error}"
+        );
     }
 
     #[test]

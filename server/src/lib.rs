@@ -4,6 +4,7 @@
 //! Layout:
 //! - [`config`]: file, environment and flags, validated into a [`Config`].
 //! - [`auth`]: the bearer token, checked before the upgrade and every read.
+//! - [`proxy`]: the client's address, from `X-Forwarded-For` via trusted proxies.
 //! - [`sampler`]: owns sysinfo; one call, one [`hostpulse_shared::Sample`].
 //! - [`rate`]: counters to bytes per second over the measured elapsed time.
 //! - [`counters`]: CPU seconds and disk byte totals, for Prometheus.
@@ -44,6 +45,7 @@ pub mod hub;
 pub mod inbound;
 pub mod logging;
 pub mod metrics;
+pub mod proxy;
 pub mod query;
 pub mod rate;
 pub mod rest;
@@ -179,6 +181,7 @@ pub async fn run(
         allowed_origins: config.allowed_origins.clone(),
         max_clients: config.max_clients,
     });
+    let proxies = web::Data::new(config.trusted_proxies.clone());
     let local_addr = listener.local_addr()?;
     // Accepted connections inherit the listener's buffer sizes.
     if let Err(error) = socket2::SockRef::from(&listener).set_send_buffer_size(SEND_BUFFER_BYTES) {
@@ -190,6 +193,7 @@ pub async fn run(
             .app_data(data.clone())
             .app_data(auth.clone())
             .app_data(gate.clone())
+            .app_data(proxies.clone())
             .configure(http::configure)
             .configure(rest::configure)
             .configure(metrics::configure)

@@ -24,7 +24,8 @@ fn main() -> ExitCode {
         let config = &settings.config;
         println!(
             "configuration OK{}: bind = {}, interval_ms = {}, history = {}, workers = {}, \
-             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}, tls = {}",
+             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}, \
+             trusted_proxies = {}, tls = {}",
             settings
                 .file
                 .as_ref()
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
             !config.metrics_need_token,
             config.allowed_origins,
             config.max_clients,
+            config.trusted_proxies,
             config.tls.as_ref().map_or_else(
                 || "off".to_owned(),
                 |tls| format!(

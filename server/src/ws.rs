@@ -104,9 +104,8 @@ pub async fn route(
         actix_ws::handle_with_protocols(&req, body, chosen.as_slice())?;
     let (response, backlog) = Backlog::watch(response);
     let hangup = req.conn_data::<Hangup>().cloned();
-    let peer = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |addr| addr.to_string());
+    let peer = crate::proxy::Client::of(&req)
+        .map_or_else(|| "unknown".to_owned(), |client| client.to_string());
     let hub = hub.into_inner();
     // Counted from the upgrade, so the cap holds even while sessions start.
     let counted = hub.client_guard();

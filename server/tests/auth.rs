@@ -13,6 +13,7 @@ use common::{bound_reads, http_head_and_body, read_start, start_server_with};
 use hostpulse_server::Config;
 use hostpulse_server::background::BackgroundServer;
 use hostpulse_server::config::Secret;
+use hostpulse_server::proxy::TrustedProxies;
 use tungstenite::client::IntoClientRequest;
 
 const TOKEN: &str = "test-token-0123456789abcdef";
@@ -178,4 +179,52 @@ fn repeated_wrong_tokens_from_one_address_are_slowed_with_429() {
     let right = format!("Authorization: Bearer {TOKEN}\r\n");
     let (status, _, _) = common::http_head_and_body(server.addr(), "/api/v1/host", &right);
     assert_eq!(status, 429);
+}
+
+/// Sends wrong tokens "from" `forwarded_for` until the limit; then what a
+/// request from `then_from` gets, and what one without the header gets.
+fn status_after_failures_from(
+    server: &BackgroundServer,
+    forwarded_for: &str,
+    then_from: &str,
+) -> (u16, u16) {
+    let wrong = "Authorization: Bearer wrong-token-0123456789\r\n";
+    let get = |from: Option<&str>| {
+        let headers = from.map_or(String::new(), |ip| format!("X-Forwarded-For: {ip}\r\n"));
+        common::http_head_and_body(server.addr(), "/api/v1/host", &format!("{wrong}{headers}")).0
+    };
+    for _ in 0..hostpulse_server::auth::MAX_FAILURES {
+        assert_eq!(get(Some(forwarded_for)), 401);
+    }
+    assert_eq!(
+        get(Some(forwarded_for)),
+        429,
+        "the limit applies to someone"
+    );
+    (get(Some(then_from)), get(None))
+}
+
+#[test]
+fn behind_a_trusted_proxy_429_is_keyed_on_the_forwarded_client() {
+    let server = start_server_with(Config {
+        interval: common::INTERVAL,
+        token: Some(Secret::token(TOKEN, "test").unwrap()),
+        trusted_proxies: TrustedProxies::parse(["127.0.0.1"]).unwrap(),
+        ..Config::default()
+    });
+    let (other_client, proxy_itself) =
+        status_after_failures_from(&server, "192.0.2.7", "192.0.2.8");
+    assert_eq!(
+        other_client, 401,
+        "another client behind the proxy is not slowed"
+    );
+    assert_eq!(proxy_itself, 401, "nor is the proxy's own address");
+}
+
+#[test]
+fn from_an_untrusted_peer_x_forwarded_for_is_ignored() {
+    let server = server(true);
+    let (other_claim, no_claim) = status_after_failures_from(&server, "192.0.2.7", "192.0.2.8");
+    assert_eq!(other_claim, 429, "a new header does not buy new tries");
+    assert_eq!(no_claim, 429, "the peer itself is slowed");
 }

@@ -56,6 +56,21 @@ fn check_config_accepts_the_example_and_names_mistakes() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("configuration OK"), "{stdout}");
     assert!(stdout.contains("bind = 127.0.0.1:9470"), "{stdout}");
+    assert!(stdout.contains("trusted_proxies = []"), "{stdout}");
+    let output = run(&[
+        "--config",
+        "/dev/null",
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--trusted-proxy",
+        "10.0.0.0/8",
+        "--check-config",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("trusted_proxies = [127.0.0.1, 10.0.0.0/8]"),
+        "{stdout}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
