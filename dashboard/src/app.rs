@@ -1,6 +1,7 @@
 //! The dashboard's top level: the hosts, which one is shown, and the commands the
 //! panels ask for. It routes; the panels draw and the links talk.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +13,8 @@ use crate::link::Wake;
 use crate::local;
 use crate::panels::add_host::AddHostForm;
 use crate::panels::{host_list, host_view};
+use crate::prefs::{Prefs, SavedHost};
+use crate::view::{Theme, TimeView, Window};
 
 /// Something a panel asks the app to do, applied after the frame is drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +32,14 @@ pub enum Command {
     Select(u64),
     /// Reconnect to a host now instead of waiting for the backoff.
     RetryNow(u64),
+    /// Show this much of the past.
+    SetWindow(Window),
+    /// Hold the plots still with this instant (Unix ms) at the right edge.
+    Pause(u64),
+    /// Follow the newest samples again.
+    Resume,
+    /// Switch between the dark and the light theme.
+    ToggleTheme,
 }
 
 /// The dashboard application state.
@@ -43,6 +54,13 @@ pub struct DashboardApp {
     local_server: Option<BackgroundServer>,
     /// Shown at the top when the local server could not start.
     startup_error: Option<String>,
+    /// The time every plot shows.
+    view: TimeView,
+    theme: Theme,
+    /// The theme the context draws in, to apply a change once.
+    applied_theme: Option<Theme>,
+    /// Hosts added in the window, remembered for the next run.
+    saved: BTreeSet<u64>,
 }
 
 impl std::fmt::Debug for DashboardApp {
@@ -67,15 +85,26 @@ impl DashboardApp {
             wake: Arc::new(move || ctx.request_repaint()),
             local_server: None,
             startup_error: None,
+            view: TimeView::default(),
+            theme: Theme::default(),
+            applied_theme: None,
+            saved: BTreeSet::new(),
         }
     }
 
-    /// The app as the binary starts it: watching `urls` (presenting `token`), or
-    /// this machine through an in-process server when `urls` is empty.
+    /// The app as the binary starts it: the hosts and choices saved last time,
+    /// plus `urls` for this run (presenting `token`), or this machine through an
+    /// in-process server when neither names a host.
     #[must_use]
-    pub fn start(ctx: &egui::Context, urls: &[String], token: Option<&str>) -> Self {
+    pub fn start(ctx: &egui::Context, urls: &[String], token: Option<&str>, prefs: &Prefs) -> Self {
         let mut app = Self::new(ctx);
-        if urls.is_empty() {
+        app.view.window = prefs.window;
+        app.theme = prefs.theme;
+        for saved in &prefs.hosts {
+            let id = app.add_host(&saved.url, saved.label.clone(), None);
+            app.saved.insert(id);
+        }
+        if urls.is_empty() && prefs.hosts.is_empty() {
             match local::start() {
                 Ok(server) => {
                     let url = server.ws_url();
@@ -90,9 +119,47 @@ impl DashboardApp {
             }
         }
         for url in urls {
-            app.add_host(url, None, token.map(str::to_owned));
+            if !app.hosts.iter().any(|h| h.link.url() == url) {
+                app.add_host(url, None, token.map(str::to_owned));
+            }
+        }
+        if let Some(host) = prefs
+            .selected_url
+            .as_ref()
+            .and_then(|url| app.hosts.iter().find(|h| h.link.url() == url))
+        {
+            app.selected = Some(host.id);
         }
         app
+    }
+
+    /// What to remember for the next run.
+    #[must_use]
+    pub fn prefs(&self) -> Prefs {
+        Prefs {
+            hosts: self
+                .hosts
+                .iter()
+                .filter(|h| self.saved.contains(&h.id))
+                .map(|h| SavedHost {
+                    url: h.link.url().to_owned(),
+                    label: h.label.clone(),
+                })
+                .collect(),
+            window: self.view.window,
+            theme: self.theme,
+            selected_url: self
+                .hosts
+                .iter()
+                .find(|h| Some(h.id) == self.selected)
+                .map(|h| h.link.url().to_owned()),
+        }
+    }
+
+    /// The time every plot shows.
+    #[must_use]
+    pub fn view(&self) -> TimeView {
+        self.view
     }
 
     /// The wake-up a new link should call; exposed for building detached hosts.
@@ -160,13 +227,27 @@ impl DashboardApp {
 
     /// Draws one frame and applies what the panels asked for.
     pub fn ui(&mut self, ui: &mut Ui) {
+        if self.applied_theme != Some(self.theme) {
+            self.theme.apply(ui.ctx());
+            self.applied_theme = Some(self.theme);
+        }
         let mut commands = Vec::new();
+        self.shortcuts(ui.ctx(), &mut commands);
         egui::Panel::top("top").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
                 ui.heading("HostPulse");
                 ui.separator();
                 self.add_host.ui(ui, &mut commands);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let other = match self.theme {
+                        Theme::Dark => "Light theme",
+                        Theme::Light => "Dark theme",
+                    };
+                    if ui.button(other).on_hover_text("Shortcut: T").clicked() {
+                        commands.push(Command::ToggleTheme);
+                    }
+                });
             });
             if let Some(error) = &self.startup_error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
@@ -181,7 +262,7 @@ impl DashboardApp {
             });
         egui::CentralPanel::default().show(ui, |ui| {
             match self.hosts.iter().find(|h| Some(h.id) == self.selected) {
-                Some(host) => host_view::ui(ui, host, &mut commands),
+                Some(host) => host_view::ui(ui, host, self.view, &mut commands),
                 None => {
                     ui.centered_and_justified(|ui| {
                         ui.label("Add a host above to start watching it.");
@@ -202,10 +283,12 @@ impl DashboardApp {
                     self.selected = Some(existing.id);
                 } else {
                     let id = self.add_host(&url, None, token);
+                    self.saved.insert(id);
                     self.selected = Some(id);
                 }
             }
             Command::Remove(id) => {
+                self.saved.remove(&id);
                 self.hosts.retain(|h| h.id != id);
                 if self.selected == Some(id) {
                     self.selected = self.hosts.first().map(|h| h.id);
@@ -217,6 +300,51 @@ impl DashboardApp {
                     host.link.retry_now();
                 }
             }
+            Command::SetWindow(window) => self.view.window = window,
+            Command::Pause(at_ms) => self.view.paused_at_ms = Some(at_ms),
+            Command::Resume => self.view.paused_at_ms = None,
+            Command::ToggleTheme => self.theme = self.theme.toggled(),
+        }
+    }
+
+    /// Keys for the common actions, unless a text field has the keyboard:
+    /// Space pauses and resumes, 1–5 choose the window, T switches the theme.
+    fn shortcuts(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        ctx.input(|input| {
+            if input.key_pressed(egui::Key::Space) {
+                commands.push(self.pause_or_resume());
+            }
+            if input.key_pressed(egui::Key::T) {
+                commands.push(Command::ToggleTheme);
+            }
+            let keys = [
+                egui::Key::Num1,
+                egui::Key::Num2,
+                egui::Key::Num3,
+                egui::Key::Num4,
+                egui::Key::Num5,
+            ];
+            for (key, window) in keys.into_iter().zip(Window::ALL) {
+                if input.key_pressed(key) {
+                    commands.push(Command::SetWindow(window));
+                }
+            }
+        });
+    }
+
+    /// Pause at the selected host's newest sample, or resume.
+    fn pause_or_resume(&self) -> Command {
+        let newest = self
+            .hosts
+            .iter()
+            .find(|h| Some(h.id) == self.selected)
+            .and_then(|h| h.history.newest_ms());
+        match (self.view.paused_at_ms, newest) {
+            (None, Some(newest)) => Command::Pause(newest),
+            _ => Command::Resume,
         }
     }
 }
@@ -228,5 +356,9 @@ impl eframe::App for DashboardApp {
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         DashboardApp::ui(self, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.prefs().save(storage);
     }
 }

@@ -202,6 +202,12 @@ impl HostHistory {
         self.timestamps_ms.back().copied()
     }
 
+    /// When the oldest sample kept was taken (Unix ms).
+    #[must_use]
+    pub fn oldest_ms(&self) -> Option<u64> {
+        self.timestamps_ms.front().copied()
+    }
+
     /// `(timestamp_ms, value)` of `metric` for every sample at or after `since_ms`,
     /// oldest first. Unknown values come as NaN.
     pub fn points(&self, metric: Metric, since_ms: u64) -> impl Iterator<Item = (u64, f32)> + '_ {

@@ -10,6 +10,8 @@
 //! - [`address`]: what a person types as a host, checked and made into a URL.
 //! - [`local`]: the in-process server used when no host is given.
 //! - [`panels`]: one module per part of the window.
+//! - [`view`]: the time window the plots show, pause, and the theme.
+//! - [`prefs`]: hosts and choices remembered between runs.
 //! - [`format`]: numbers for people.
 //!
 //! Data flows one way: link → host history → panels. The UI thread never waits
@@ -25,5 +27,7 @@ pub mod host;
 pub mod link;
 pub mod local;
 pub mod panels;
+pub mod prefs;
+pub mod view;
 
 pub use app::DashboardApp;

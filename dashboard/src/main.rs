@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use hostpulse_dashboard::prefs::Prefs;
 use hostpulse_dashboard::{DashboardApp, address};
 
 /// `hostpulse-dashboard`: plots live metrics from HostPulse servers. With no host,
@@ -70,10 +71,12 @@ fn main() -> ExitCode {
         "HostPulse",
         options,
         Box::new(move |cc| {
+            let prefs = Prefs::load(cc.storage);
             Ok(Box::new(DashboardApp::start(
                 &cc.egui_ctx,
                 &urls,
                 token.as_deref(),
+                &prefs,
             )))
         }),
     );

@@ -15,6 +15,8 @@ use hostpulse_dashboard::DashboardApp;
 use hostpulse_dashboard::host::Host;
 use hostpulse_dashboard::link::{Link, LinkEvent, LinkState, Wake};
 use hostpulse_dashboard::panels::host_view::PLOT_TITLES;
+use hostpulse_dashboard::prefs::Prefs;
+use hostpulse_dashboard::view::{Theme, Window};
 use hostpulse_shared::{
     CpuSample, DiskSample, Hello, HostInfo, LoadAverage, MemorySample, NetworkSample, Sample,
 };
@@ -243,4 +245,74 @@ fn a_host_added_with_a_token_presents_it() {
     assert!(hosts[0].link.has_token());
     // The token field is cleared and never echoed as text.
     assert!(harness.query_by_label_contains("secret-token").is_none());
+}
+
+#[test]
+fn window_presets_pause_and_back_to_live_apply_to_every_plot() {
+    let mut harness = harness(app_with(&[("db-1", live(), 600)]));
+    harness.run_steps(2);
+    assert_eq!(harness.state().view().window, Window::FiveMinutes);
+
+    harness.get_by_label("15 m").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().view().window, Window::FifteenMinutes);
+    harness.get_by_label("all").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().view().window, Window::All);
+
+    // Pause holds the newest sample at the right edge.
+    harness.get_by_label("Pause").click();
+    harness.run_steps(2);
+    let newest = synthetic_sample(599).timestamp_ms;
+    assert_eq!(harness.state().view().paused_at_ms, Some(newest));
+    harness.get_by_label_contains("paused, 0s behind live");
+    harness.get_by_label("Back to live").click();
+    harness.run_steps(2);
+    assert!(harness.state().view().is_live());
+    harness.get_by_label("following live");
+
+    // The keyboard does the same: Space pauses and resumes, 2 picks 5 m.
+    harness.key_press(egui::Key::Space);
+    harness.run_steps(2);
+    assert!(!harness.state().view().is_live());
+    harness.key_press(egui::Key::Space);
+    harness.key_press(egui::Key::Num2);
+    harness.run_steps(2);
+    assert!(harness.state().view().is_live());
+    assert_eq!(harness.state().view().window, Window::FiveMinutes);
+}
+
+#[test]
+fn hosts_and_choices_added_in_the_window_survive_a_restart() {
+    let mut harness = harness(app_with(&[]));
+    harness.run_steps(2);
+    type_into_add_host(&mut harness, "db-7:9000");
+    harness.get_by_label("Add").click();
+    harness.run_steps(2);
+    harness.get_by_label("1 h").click();
+    harness.run_steps(2);
+    harness.get_by_label("Light theme").click();
+    harness.run_steps(2);
+    let prefs = harness.state().prefs();
+    assert_eq!(prefs.hosts.len(), 1);
+    assert_eq!(prefs.hosts[0].url, "ws://db-7:9000/ws");
+    assert_eq!(prefs.window, Window::OneHour);
+    assert_eq!(prefs.theme, Theme::Light);
+
+    // Through eframe's storage format and back, then a fresh start from it,
+    // with a command-line host that joins for this run only.
+    let saved = ron::to_string(&prefs).unwrap();
+    let restored: Prefs = ron::from_str(&saved).unwrap();
+    let cli = ["ws://db-8:9470/ws".to_owned()];
+    let app = DashboardApp::start(&egui::Context::default(), &cli, None, &restored);
+    let urls: Vec<&str> = app.hosts().iter().map(|h| h.link.url()).collect();
+    assert_eq!(urls, ["ws://db-7:9000/ws", "ws://db-8:9470/ws"]);
+    assert_eq!(app.view().window, Window::OneHour);
+    assert_eq!(app.selected(), Some(app.hosts()[0].id));
+    let again = app.prefs();
+    assert_eq!(
+        again.hosts, restored.hosts,
+        "the command-line host is not saved"
+    );
+    assert_eq!(again.theme, Theme::Light);
 }

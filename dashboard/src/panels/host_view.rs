@@ -11,6 +11,7 @@ use crate::host::Host;
 use crate::link::LinkState;
 use crate::panels::host_list::state_dot_ui;
 use crate::panels::time_plot::{Series, TimePlot, Unit};
+use crate::view::{TimeView, Window};
 
 /// Titles of the four plots, in the order they are drawn.
 pub const PLOT_TITLES: [&str; 4] = [
@@ -20,17 +21,14 @@ pub const PLOT_TITLES: [&str; 4] = [
     "Disk I/O: all devices",
 ];
 
-/// How far back the plots reach.
-pub const WINDOW_SECS: u32 = 300;
-
 const TOTAL_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
 const CORE_COLOR: Color32 = Color32::from_rgb(0x8a, 0x9b, 0xb0);
 const SWAP_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
 const RX_COLOR: Color32 = Color32::from_rgb(0x3c, 0xb3, 0x71);
 const TX_COLOR: Color32 = Color32::from_rgb(0x9b, 0x59, 0xb6);
 
-/// Draws the whole view of `host`.
-pub fn ui(ui: &mut Ui, host: &Host, commands: &mut Vec<Command>) {
+/// Draws the whole view of `host`, over the time `view` shows.
+pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>) {
     header_ui(ui, host, commands);
     ui.separator();
     match host.history.latest() {
@@ -40,7 +38,51 @@ pub fn ui(ui: &mut Ui, host: &Host, commands: &mut Vec<Command>) {
         }
     }
     ui.add_space(4.0);
-    plots_ui(ui, host);
+    time_bar_ui(ui, host, view, commands);
+    plots_ui(ui, host, view);
+}
+
+/// The window presets, and pause, resume or back to live.
+fn time_bar_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Window").weak());
+        for (key, window) in Window::ALL.into_iter().enumerate() {
+            let chosen = view.window == window;
+            if ui
+                .selectable_label(chosen, window.label())
+                .on_hover_text(format!("Shortcut: {}", key + 1))
+                .clicked()
+            {
+                commands.push(Command::SetWindow(window));
+            }
+        }
+        ui.separator();
+        match (view.paused_at_ms, host.history.newest_ms()) {
+            (None, Some(newest)) => {
+                if ui
+                    .button("Pause")
+                    .on_hover_text("Shortcut: Space")
+                    .clicked()
+                {
+                    commands.push(Command::Pause(newest));
+                }
+                ui.weak("following live");
+            }
+            (None, None) => {}
+            (Some(at_ms), newest) => {
+                if ui
+                    .button("Back to live")
+                    .on_hover_text("Shortcut: Space")
+                    .clicked()
+                {
+                    commands.push(Command::Resume);
+                }
+                let behind_secs = newest.map_or(0, |n| n.saturating_sub(at_ms)) / 1000;
+                let text = format!("paused, {} behind live", format::duration_secs(behind_secs));
+                ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+            }
+        }
+    });
 }
 
 fn header_ui(ui: &mut Ui, host: &Host, commands: &mut Vec<Command>) {
@@ -145,8 +187,11 @@ fn current_values_ui(ui: &mut Ui, sample: &Sample) {
     });
 }
 
-fn plots_ui(ui: &mut Ui, host: &Host) {
+fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView) {
     let history = &host.history;
+    let newest_ms = history.newest_ms().unwrap_or(0);
+    let end_ms = view.end_ms(newest_ms);
+    let start_ms = view.start_ms(history.oldest_ms().unwrap_or(0), newest_ms);
     let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
     // Allow one late tick before calling it a gap.
     let max_step_ms = interval_ms * 5 / 2;
@@ -196,7 +241,8 @@ fn plots_ui(ui: &mut Ui, host: &Host) {
                         id: format!("{title} {}", host.id),
                         unit,
                         series,
-                        window_secs: WINDOW_SECS,
+                        start_ms,
+                        end_ms,
                         max_step_ms,
                         y_max,
                     }

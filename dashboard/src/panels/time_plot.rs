@@ -1,8 +1,9 @@
 //! One live time-series plot: named series from a host's history over the last
 //! few minutes, with gaps drawn as breaks in the line.
 //!
-//! The x axis is seconds relative to the newest sample, so the right edge is
-//! "now" for a live host and the last thing seen for a disconnected one.
+//! The x axis is seconds relative to the right edge: the newest sample for a
+//! live view (the last thing seen, for a disconnected host), or where the user
+//! paused.
 
 use egui::{Color32, Ui};
 use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints};
@@ -55,8 +56,10 @@ pub struct TimePlot<'a> {
     pub unit: Unit,
     /// The lines.
     pub series: &'a [Series],
-    /// How far back the x axis reaches.
-    pub window_secs: u32,
+    /// The first instant shown (Unix ms).
+    pub start_ms: u64,
+    /// The instant at the right edge (Unix ms): the newest sample when live.
+    pub end_ms: u64,
     /// Samples further apart than this are not joined by a line.
     pub max_step_ms: u64,
     /// The y axis always reaches this far (100 for percentages).
@@ -66,9 +69,8 @@ pub struct TimePlot<'a> {
 impl TimePlot<'_> {
     /// Draws the plot at the given height.
     pub fn ui(&self, ui: &mut Ui, history: &HostHistory, height: f32) {
-        let newest_ms = history.newest_ms().unwrap_or(0);
-        let window_ms = u64::from(self.window_secs) * 1000;
-        let since_ms = newest_ms.saturating_sub(window_ms);
+        let (start_ms, end_ms) = (self.start_ms, self.end_ms);
+        let window_secs = end_ms.saturating_sub(start_ms) as f64 / 1000.0;
         let unit = self.unit;
         let mut plot = Plot::new(&self.id)
             .height(height)
@@ -78,7 +80,7 @@ impl TimePlot<'_> {
             .allow_scroll(false)
             .allow_boxed_zoom(false)
             .allow_double_click_reset(false)
-            .include_x(-f64::from(self.window_secs))
+            .include_x(-window_secs)
             .include_x(0.0)
             .include_y(0.0)
             .x_axis_formatter(|mark, _| format::seconds_ago(mark.value))
@@ -101,12 +103,14 @@ impl TimePlot<'_> {
         }
         plot.show(ui, |plot_ui| {
             for series in self.series {
-                let points = history.points(series.metric, since_ms);
+                let points = history
+                    .points(series.metric, start_ms)
+                    .take_while(|&(ts, _)| ts <= end_ms);
                 for run in segments(points, self.max_step_ms) {
                     let points: PlotPoints = run
                         .iter()
                         .map(|&(ts, value)| {
-                            [(ts as f64 - newest_ms as f64) / 1000.0, f64::from(value)]
+                            [(ts as f64 - end_ms as f64) / 1000.0, f64::from(value)]
                         })
                         .collect();
                     plot_ui.line(

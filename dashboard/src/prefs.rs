@@ -1,0 +1,55 @@
+//! What the dashboard remembers between runs: the hosts added in the window
+//! and the user's choices (theme, time window, selected host). Saved through
+//! eframe's storage; hosts given on the command line and the local server are
+//! for one run only and are not saved.
+//!
+//! Tokens are not saved: eframe's storage is a plain file, and a token kept
+//! there would be readable wherever the file is. A saved host that needs one
+//! says so (401) and takes it again through "Add host".
+
+use serde::{Deserialize, Serialize};
+
+use crate::view::{Theme, Window};
+
+/// The key in eframe's storage.
+pub const STORAGE_KEY: &str = "hostpulse-prefs";
+
+/// A host to watch again at the next start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedHost {
+    /// The WebSocket URL.
+    pub url: String,
+    /// The name the user gave it, if any.
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// Everything remembered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    /// Hosts added in the window, in list order.
+    pub hosts: Vec<SavedHost>,
+    /// The plots' time window.
+    pub window: Window,
+    /// Light or dark.
+    pub theme: Theme,
+    /// The URL of the host shown last.
+    pub selected_url: Option<String>,
+}
+
+impl Prefs {
+    /// Reads the saved preferences, or the defaults when there are none (or
+    /// they cannot be read, as after an incompatible upgrade).
+    #[must_use]
+    pub fn load(storage: Option<&dyn eframe::Storage>) -> Self {
+        storage
+            .and_then(|storage| eframe::get_value(storage, STORAGE_KEY))
+            .unwrap_or_default()
+    }
+
+    /// Writes them.
+    pub fn save(&self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, self);
+    }
+}

@@ -1,0 +1,147 @@
+//! How the plots look at time: which window of the past they show, whether
+//! they follow the newest sample or hold still where the user paused them,
+//! and the colour theme. One view for every host and every plot, so all the x
+//! axes stay aligned.
+
+use serde::{Deserialize, Serialize};
+
+/// How far back the plots reach.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Window {
+    /// The last minute.
+    OneMinute,
+    /// The last five minutes.
+    #[default]
+    FiveMinutes,
+    /// The last quarter hour.
+    FifteenMinutes,
+    /// The last hour.
+    OneHour,
+    /// Everything the dashboard holds for the host.
+    All,
+}
+
+impl Window {
+    /// Every preset, in the order the toolbar shows them.
+    pub const ALL: [Self; 5] = [
+        Self::OneMinute,
+        Self::FiveMinutes,
+        Self::FifteenMinutes,
+        Self::OneHour,
+        Self::All,
+    ];
+
+    /// The button's text.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OneMinute => "1 m",
+            Self::FiveMinutes => "5 m",
+            Self::FifteenMinutes => "15 m",
+            Self::OneHour => "1 h",
+            Self::All => "all",
+        }
+    }
+
+    /// The window's length; `None` for all history.
+    #[must_use]
+    pub fn millis(self) -> Option<u64> {
+        match self {
+            Self::OneMinute => Some(60_000),
+            Self::FiveMinutes => Some(300_000),
+            Self::FifteenMinutes => Some(900_000),
+            Self::OneHour => Some(3_600_000),
+            Self::All => None,
+        }
+    }
+}
+
+/// Light or dark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Theme {
+    /// Light text on dark panels.
+    #[default]
+    Dark,
+    /// Dark text on light panels.
+    Light,
+}
+
+impl Theme {
+    /// The other one.
+    #[must_use]
+    pub fn toggled(self) -> Self {
+        match self {
+            Self::Dark => Self::Light,
+            Self::Light => Self::Dark,
+        }
+    }
+
+    /// Makes `ctx` draw in this theme.
+    pub fn apply(self, ctx: &egui::Context) {
+        ctx.set_theme(match self {
+            Self::Dark => egui::Theme::Dark,
+            Self::Light => egui::Theme::Light,
+        });
+    }
+}
+
+/// The time the plots show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeView {
+    /// How far back they reach.
+    pub window: Window,
+    /// Where the right edge stays while paused (Unix ms); `None` follows the
+    /// newest sample.
+    pub paused_at_ms: Option<u64>,
+}
+
+impl TimeView {
+    /// The right edge for a host whose newest sample is at `newest_ms`.
+    #[must_use]
+    pub fn end_ms(&self, newest_ms: u64) -> u64 {
+        self.paused_at_ms.map_or(newest_ms, |at| at.min(newest_ms))
+    }
+
+    /// The first instant shown, for a host whose oldest and newest samples are
+    /// at `oldest_ms` and `newest_ms`.
+    #[must_use]
+    pub fn start_ms(&self, oldest_ms: u64, newest_ms: u64) -> u64 {
+        let end = self.end_ms(newest_ms);
+        self.window
+            .millis()
+            .map_or(oldest_ms, |window| end.saturating_sub(window))
+    }
+
+    /// Whether the plots follow the newest sample.
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        self.paused_at_ms.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_follows_the_newest_and_a_pause_holds_still() {
+        let mut view = TimeView::default();
+        assert_eq!(view.end_ms(10_000_000), 10_000_000);
+        assert_eq!(view.start_ms(0, 10_000_000), 10_000_000 - 300_000);
+        view.paused_at_ms = Some(9_000_000);
+        assert!(!view.is_live());
+        assert_eq!(view.end_ms(10_000_000), 9_000_000);
+        view.window = Window::OneMinute;
+        assert_eq!(view.start_ms(0, 10_000_000), 9_000_000 - 60_000);
+        view.window = Window::All;
+        assert_eq!(view.start_ms(1_234, 10_000_000), 1_234);
+        // A pause later than a host's newest sample shows that host's newest.
+        assert_eq!(view.end_ms(8_000_000), 8_000_000);
+    }
+
+    #[test]
+    fn theme_toggles_both_ways() {
+        assert_eq!(Theme::Dark.toggled(), Theme::Light);
+        assert_eq!(Theme::Light.toggled(), Theme::Dark);
+    }
+}
