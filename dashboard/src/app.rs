@@ -279,7 +279,13 @@ impl DashboardApp {
     pub fn apply(&mut self, command: Command) {
         match command {
             Command::AddHost { url, token } => {
-                if let Some(existing) = self.hosts.iter().find(|h| h.link.url() == url) {
+                let wake = self.wake();
+                if let Some(existing) = self.hosts.iter_mut().find(|h| h.link.url() == url) {
+                    // Added again with a token (a remembered host that wants
+                    // one): connect again, presenting it.
+                    if token.is_some() {
+                        existing.link = crate::link::Link::connect(url, token, wake);
+                    }
                     self.selected = Some(existing.id);
                 } else {
                     let id = self.add_host(&url, None, token);

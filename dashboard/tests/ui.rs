@@ -309,7 +309,17 @@ fn hosts_and_choices_added_in_the_window_survive_a_restart() {
     assert_eq!(urls, ["ws://db-7:9000/ws", "ws://db-8:9470/ws"]);
     assert_eq!(app.view().window, Window::OneHour);
     assert_eq!(app.selected(), Some(app.hosts()[0].id));
-    let again = app.prefs();
+    // A remembered host that wants a token gets it by being added again.
+    let mut harness = crate::harness(app);
+    harness.run_steps(2);
+    assert!(!harness.state().hosts()[0].link.has_token());
+    type_into_add_host(&mut harness, "db-7:9000");
+    type_into(&mut harness, "Token", "secret-token-0123456789");
+    harness.get_by_label("Add").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().hosts().len(), 2);
+    assert!(harness.state().hosts()[0].link.has_token());
+    let again = harness.state().prefs();
     assert_eq!(
         again.hosts, restored.hosts,
         "the command-line host is not saved"
