@@ -62,8 +62,11 @@ for target in $targets; do
     mkdir -p "$artifacts"
     before=$(ls "$artifacts")
     echo "== fuzz $target: ${seconds} s, sanitizer $sanitizer"
+    # libFuzzer prints a line per input it keeps (thousands a minute) and a
+    # dictionary at the end: left out, the periodic "pulse" lines stay.
     if ! cargo fuzz run --sanitizer "$sanitizer" "$target" -- \
-        -max_total_time="$seconds" -print_final_stats=1 "$@"; then
+        -max_total_time="$seconds" -print_final_stats=1 "$@" 2>&1 |
+        grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE) |# Uses: [0-9]+$'; then
         echo "scripts/fuzz.sh: $target failed" >&2
         for found in $(comm -13 <(echo "$before") <(ls "$artifacts")); do
             echo "  input: $artifacts/$found (base64: $(base64 -w0 "$artifacts/$found"))" >&2
