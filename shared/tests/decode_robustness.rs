@@ -1,7 +1,8 @@
 //! Property tests for the decoders both programs run on untrusted input: the
 //! server decodes what viewers send, the dashboard what servers send. Whatever
-//! the bytes, decoding returns a value or an error — it never panics. (A
-//! coverage-guided fuzzer would go further; this runs on stable Rust in CI.)
+//! the bytes, decoding returns a value or an error — it never panics. (The
+//! coverage-guided fuzz targets in `fuzz/` go further; these run in every
+//! `cargo test`, with no instrumented build.)
 
 #![allow(
     clippy::unwrap_used,

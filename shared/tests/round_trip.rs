@@ -24,6 +24,21 @@ fn every_server_message_round_trips() {
     }
 }
 
+/// A rate is a quotient, so it usually takes all 17 significant digits; JSON
+/// must bring back the very same `f64`, not its neighbour (found by fuzzing).
+#[test]
+fn json_keeps_every_bit_of_a_float() {
+    let mut sample = full_sample();
+    // One byte over 1.0003 s, and the fuzzer's first find.
+    sample.networks[0].rx_bytes_per_sec = Some(1.0 / 1.0003);
+    sample.disks[0].write_bytes_per_sec = Some(4.778_309_726_736_482e-299);
+    let load = sample.load.as_mut().unwrap();
+    load.one = 11.996_401_079_676_097;
+    let message = ServerMessage::Sample(sample);
+    let back: ServerMessage = decode_json(&encode_json(&message).unwrap()).unwrap();
+    assert_eq!(back, message);
+}
+
 #[test]
 fn json_is_tagged_and_names_units() {
     let text = encode_json(&ServerMessage::Sample(full_sample())).unwrap();
