@@ -14,6 +14,7 @@
 //! - [`limits`]: open files and local ports, the limits thousands of
 //!   connections run into.
 //! - [`run`]: one run start to end: idle, ramp, steady run, finish, report.
+//! - [`tally`]: each viewer's outcome into the run's totals.
 //! - [`report`]: the figures, as a table or JSON.
 //!
 //! The `hostpulse-load` binary is a thin command-line shell over [`run::run`];
@@ -27,6 +28,7 @@ pub mod report;
 pub mod run;
 pub mod seq;
 pub mod stalled;
+pub mod tally;
 pub mod viewer;
 
 pub use connect::Target;

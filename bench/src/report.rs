@@ -114,7 +114,9 @@ pub struct ServerSummary {
     pub rss_idle_bytes: u64,
     /// Highest resident memory among the timeline's readings.
     pub rss_max_sampled_bytes: u64,
-    /// Peak resident memory since the server started (`VmHWM`), at the end.
+    /// Peak resident memory: `VmHWM` (the peak since the server started) at
+    /// the end, or the highest reading if higher (the kernel updates `VmHWM`
+    /// lazily).
     pub rss_peak_bytes: u64,
     /// Resident memory at the end, after every viewer left.
     pub rss_end_bytes: u64,

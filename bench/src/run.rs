@@ -14,10 +14,9 @@ use tokio::task::JoinHandle;
 
 use crate::connect::Target;
 use crate::probe::{self, ProcStats};
-use crate::report::{
-    ConnectSummary, ProgressPoint, Report, SampleSummary, ServerSummary, StalledSummary,
-};
-use crate::stalled::{self, StallEnd, StallOutcome};
+use crate::report::{ConnectSummary, ProgressPoint, Report, ServerSummary};
+use crate::stalled::{self, StallOutcome};
+use crate::tally;
 use crate::viewer::{self, Phase, Shared, ViewerOutcome};
 
 /// How long viewers get, after the run, to receive the newest sample one of
@@ -151,7 +150,10 @@ impl ServerReadings {
             rss_start_bytes: rss(self.start),
             rss_idle_bytes: rss(self.idle),
             rss_max_sampled_bytes,
-            rss_peak_bytes: self.end.map_or(0, |(_, s)| s.hwm_bytes),
+            rss_peak_bytes: self
+                .end
+                .map_or(0, |(_, s)| s.hwm_bytes)
+                .max(rss_max_sampled_bytes),
             rss_end_bytes: rss(self.end),
             cpu_idle_percent: cpu_between(self.start, self.idle),
             cpu_ramp_percent: cpu_between(self.ramp_start, self.run_start),
@@ -223,9 +225,9 @@ pub async fn run(config: &LoadConfig) -> Result<Report, RunError> {
     counts.enter(3);
     let last_seq = shared.newest_seq();
     finish(&phase, last_seq, &shared, &counts).await;
-    let samples = summarize_viewers(join_all(viewers).await, last_seq, &mut connect);
+    let samples = tally::viewers(join_all(viewers).await, last_seq, &mut connect);
     let _ = drain.send(true);
-    let stalled_viewers = summarize_stalled(join_all(stalled).await, &mut connect);
+    let stalled_viewers = tally::stalled(join_all(stalled).await, &mut connect);
     progress.abort();
     server.end = readings.server();
 
@@ -346,120 +348,6 @@ async fn join_all<T>(handles: Vec<JoinHandle<Result<T, String>>>) -> Vec<Result<
         );
     }
     results
-}
-
-fn summarize_viewers(
-    results: Vec<Result<ViewerOutcome, String>>,
-    last_seq: Option<u64>,
-    connect: &mut ConnectSummary,
-) -> SampleSummary {
-    let mut summary = SampleSummary {
-        last_seq,
-        ..SampleSummary::default()
-    };
-    for result in results {
-        let outcome = match result {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                connect.viewers_failed += 1;
-                summary
-                    .first_problem
-                    .get_or_insert_with(|| format!("a viewer could not connect: {error}"));
-                *connect.errors.entry(error).or_default() += 1;
-                continue;
-            }
-        };
-        connect.viewers_connected += 1;
-        let target = last_seq.unwrap_or(0);
-        let (expected, missed) = if last_seq.is_some() {
-            (
-                outcome.seqs.expected_up_to(target),
-                outcome.seqs.missed_up_to(target),
-            )
-        } else {
-            (0, 0)
-        };
-        summary.expected += expected;
-        summary.missed += missed;
-        summary.received += expected - missed;
-        summary.duplicates += outcome.seqs.duplicates();
-        summary.epoch_changes += outcome.seqs.epoch_changes();
-        summary.caught_up += outcome.caught_up;
-        summary.resets += outcome.resets;
-        summary.server_errors += outcome.server_errors;
-        summary.decode_errors += outcome.decode_errors;
-        let received_nothing = last_seq.is_some() && outcome.seqs.last().is_none();
-        if missed > 0 || received_nothing {
-            summary.viewers_missing += 1;
-            summary.first_problem.get_or_insert_with(|| {
-                if received_nothing {
-                    "a viewer received no sample".to_owned()
-                } else {
-                    format!(
-                        "a viewer missed {missed} of {expected} samples (first seq {}, last {})",
-                        outcome.seqs.first().unwrap_or(0),
-                        outcome.seqs.last().unwrap_or(0)
-                    )
-                }
-            });
-        }
-        if outcome.seqs.duplicates() > 0 {
-            summary
-                .first_problem
-                .get_or_insert_with(|| "a viewer received a sample twice".to_owned());
-        }
-        if let Some(error) = outcome.first_decode_error {
-            summary
-                .first_problem
-                .get_or_insert_with(|| format!("a frame did not decode: {error}"));
-        }
-        if let Some(end) = outcome.ended_early {
-            summary.viewers_ended_early += 1;
-            summary
-                .first_problem
-                .get_or_insert_with(|| format!("a viewer's connection ended early: {end}"));
-        }
-    }
-    summary
-}
-
-fn summarize_stalled(
-    results: Vec<Result<StallOutcome, String>>,
-    connect: &mut ConnectSummary,
-) -> StalledSummary {
-    let mut summary = StalledSummary::default();
-    let mut drained_total = 0;
-    for result in results {
-        let outcome = match result {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                connect.stalled_failed += 1;
-                *connect.errors.entry(error).or_default() += 1;
-                continue;
-            }
-        };
-        connect.stalled_connected += 1;
-        drained_total += outcome.drained_bytes;
-        summary.drained_bytes_max = summary.drained_bytes_max.max(outcome.drained_bytes);
-        let end = match outcome.end {
-            StallEnd::Closed { code, reason } => {
-                *summary.close_codes.entry(code).or_default() += 1;
-                format!("closed {code} \"{reason}\"")
-            }
-            StallEnd::Dropped => "dropped without a close frame".to_owned(),
-            StallEnd::StillOpen => "still open (the server was still sending)".to_owned(),
-            StallEnd::DrainTimedOut => format!(
-                "still unread after {} s of reading",
-                stalled::DRAIN_TIMEOUT.as_secs()
-            ),
-            StallEnd::Failed { error } => format!("read failed: {error}"),
-        };
-        *summary.ends.entry(end).or_default() += 1;
-    }
-    if connect.stalled_connected > 0 {
-        summary.drained_bytes_mean = drained_total / connect.stalled_connected as u64;
-    }
-    summary
 }
 
 /// Takes a timeline reading every `progress_every` until aborted.
