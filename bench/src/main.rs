@@ -93,6 +93,9 @@ fn main() -> ExitCode {
 
 /// Runs the load; true when every viewer got every sample.
 fn run(args: &Args) -> anyhow::Result<bool> {
+    if args.clients + args.stalled == 0 {
+        bail!("no viewers asked for: pass --clients or --stalled");
+    }
     let config = load_config(args)?;
     let connections = (args.clients + args.stalled) as u64;
     let fd_limit = limits::raise_open_files(connections)?;
