@@ -1,0 +1,36 @@
+//! HostPulse load generator: many viewers in one process against one server,
+//! to check that every viewer gets every sample however many there are, and
+//! that viewers which stop reading are closed without costing the others or
+//! the server's memory.
+//!
+//! Layout:
+//! - [`connect`]: one viewer's handshake (codec, token), bounded in time.
+//! - [`viewer`]: a normal viewer: decode everything, follow seqs, time samples.
+//! - [`stalled`]: a viewer that never reads; at the end, how it was closed.
+//! - [`seq`]: did a stream have every seq, once?
+//! - [`latency`]: tick-to-receipt latency in one HDR histogram.
+//! - [`probe`]: the server's RSS and CPU from `/proc`, its viewer count from
+//!   `/metrics`.
+//! - [`limits`]: open files and local ports, the limits thousands of
+//!   connections run into.
+//! - [`run`]: one run start to end: idle, ramp, steady run, finish, report.
+//! - [`tally`]: each viewer's outcome into the run's totals.
+//! - [`report`]: the figures, as a table or JSON.
+//!
+//! The `hostpulse-load` binary is a thin command-line shell over [`run::run`];
+//! the integration test calls the same function against an in-process server.
+
+pub mod connect;
+pub mod latency;
+pub mod limits;
+pub mod probe;
+pub mod report;
+pub mod run;
+pub mod seq;
+pub mod stalled;
+pub mod tally;
+pub mod viewer;
+
+pub use connect::Target;
+pub use report::Report;
+pub use run::{LoadConfig, RunError, run};

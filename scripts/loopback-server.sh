@@ -1,0 +1,38 @@
+# shellcheck shell=bash
+# Sourced by the load scripts (soak-slow-clients.sh, bench-fanout.sh): start a
+# release hostpulse-server on a free loopback port, and stop it by PID.
+#
+#   start_server LOG [SERVER FLAG...]   sets $server (its PID) and $port
+#   stop_server                         TERM, then wait for it
+#
+# Needs $target (the cargo target directory), set by the sourcing script. Logs at info, as in production,
+# without colours so the log can be read back.
+
+: "${target:?set target to the cargo target directory before sourcing}"
+server=""
+port=""
+
+start_server() {
+    local log=$1
+    shift
+    # Port 0: the OS picks a free port, and the server's log says which.
+    NO_COLOR=1 RUST_LOG=info "$target/release/hostpulse-server" --bind 127.0.0.1:0 "$@" 2>"$log" &
+    server=$!
+    port=""
+    for _ in $(seq 100); do
+        port=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+        [ -n "$port" ] && return 0
+        sleep 0.1
+    done
+    echo "the server did not start:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+stop_server() {
+    if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+        kill -TERM "$server"
+        wait "$server" 2>/dev/null || true
+    fi
+    server=""
+}
