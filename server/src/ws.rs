@@ -39,7 +39,7 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 pub const HANGUP_GRACE: Duration = Duration::from_secs(5);
 /// About the size of one `history` message: a long replay is many small
 /// frames, so the couple a slow viewer may have pending stay cheap.
-pub const HISTORY_MESSAGE_BYTES: usize = 8 * 1024;
+pub const HISTORY_MESSAGE_BYTES: usize = 2 * 1024;
 /// Most samples in one `history` message, however small they are.
 pub const HISTORY_CHUNK_MAX: usize = 256;
 
