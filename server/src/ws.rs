@@ -120,6 +120,7 @@ pub async fn route(
             backlog,
         };
         let end = run(&hub, out, messages, replay).await;
+        tracing::info!(%peer, reason = %end, "viewer disconnected");
         if matches!(end, End::Stalled) {
             hub.count_stalled();
             // A viewer that does not read cannot take its close frame, and
@@ -129,7 +130,6 @@ pub async fn route(
                 hangup.now();
             }
         }
-        tracing::info!(%peer, reason = %end, "viewer disconnected");
     });
     Ok(response)
 }
