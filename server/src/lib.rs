@@ -80,6 +80,13 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// [`ws::SEND_TIMEOUT`]. Still ample: a second of samples is a few kilobytes.
 const SEND_BUFFER_BYTES: usize = 128 * 1024;
 
+/// How much actix-http takes from a response body into its own write buffer
+/// before it waits for the socket. Its default, 32 KiB, lets every stalled
+/// viewer pin a buffer grown to 64 KiB; with 4 KiB a stalled viewer holds one
+/// or two ~2 KiB frames there and the buffer stays at its initial 8 KiB. A
+/// larger response (a long `/metrics` page) is simply written in more rounds.
+const WRITE_BUFFER_BYTES: usize = 4 * 1024;
+
 /// How long open sessions get to close when the server stops.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
@@ -200,6 +207,7 @@ pub async fn run(
             .configure(ws::configure)
     })
     .on_connect(hangup::Hangup::on_connect)
+    .h1_write_buffer_size(WRITE_BUFFER_BYTES)
     .workers(config.workers)
     .disable_signals()
     // A client gets this long to send its request head (the handshake).
