@@ -65,7 +65,7 @@ pub struct Counters {
 
 /// Linux reports CPU times in USER_HZ ticks, which the kernel fixes at 100 for
 /// user space on every architecture it supports.
-const USER_HZ: f64 = 100.0;
+pub(crate) const USER_HZ: f64 = 100.0;
 
 /// Parses the per-CPU lines (`cpu0 …`, `cpu1 …`) of `/proc/stat`.
 #[must_use]

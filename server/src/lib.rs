@@ -45,6 +45,9 @@ pub mod hub;
 pub mod inbound;
 pub mod logging;
 pub mod metrics;
+pub mod netdev;
+#[cfg(target_os = "linux")]
+pub mod procstat;
 pub mod proxy;
 pub mod query;
 pub mod rate;
@@ -55,6 +58,7 @@ pub mod schedule;
 pub mod systemd;
 pub mod ticker;
 pub mod tls;
+pub mod top;
 pub mod ws;
 
 use std::future::Future;
@@ -148,6 +152,14 @@ fn schemes(config: &Config, local_addr: SocketAddr) -> (&'static str, &'static s
     ("http", "ws")
 }
 
+/// Bounds the kernel's send buffer of every connection the listener accepts
+/// (they inherit it).
+fn bound_send_buffer(listener: &TcpListener) {
+    if let Err(error) = socket2::SockRef::from(listener).set_send_buffer_size(SEND_BUFFER_BYTES) {
+        tracing::warn!(%error, "cannot bound the send buffer: stalled viewers are noticed later");
+    }
+}
+
 /// Serves `listener` until `shutdown` resolves, then closes every session with
 /// "going away" and returns.
 ///
@@ -190,10 +202,7 @@ pub async fn run(
     });
     let proxies = web::Data::new(config.trusted_proxies.clone());
     let local_addr = listener.local_addr()?;
-    // Accepted connections inherit the listener's buffer sizes.
-    if let Err(error) = socket2::SockRef::from(&listener).set_send_buffer_size(SEND_BUFFER_BYTES) {
-        tracing::warn!(%error, "cannot bound the send buffer: stalled viewers are noticed later");
-    }
+    bound_send_buffer(&listener);
     let (http_scheme, ws_scheme) = schemes(&config, local_addr);
     let server = HttpServer::new(move || {
         App::new()

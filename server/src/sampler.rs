@@ -3,33 +3,48 @@
 //! sysinfo reads `/proc` and `/sys` with blocking calls, so a [`Sampler`] lives on
 //! its own thread (see [`crate::ticker`]) and never on an async executor.
 
-use std::time::Instant;
+//!
+//! Each tick refreshes only what changes from one second to the next: CPU,
+//! memory, the network and disk counters, temperatures and the processes. The
+//! lists of devices (mounts and their sizes, sensors) are scanned again every
+//! [`DEVICE_RESCAN`].
+
+use std::time::{Duration, Instant};
 
 use hostpulse_shared::{
     CpuSample, DiskSample, HostInfo, LoadAverage, MemorySample, NetworkSample, ProcessSample,
     Sample, TemperatureSample,
 };
-use sysinfo::{
-    Components, DiskRefreshKind, Disks, Networks, Process, ProcessRefreshKind, ProcessesToUpdate,
-    System, ThreadKind,
-};
+use sysinfo::{Components, DiskRefreshKind, Disks, System};
 
 use crate::counters::{Counters, DiskCounters, read_cpu_seconds};
+use crate::netdev::NetworkTotals;
 use crate::rate::CounterRates;
+pub use crate::top::TOP_PROCESSES;
 
-/// How many processes each top list keeps (by CPU, and by memory).
-pub const TOP_PROCESSES: usize = 10;
+/// How often the lists of mounts and sensors are read again, and the space
+/// left on each mount: a new mount or sensor shows within this time.
+pub const DEVICE_RESCAN: Duration = Duration::from_secs(5);
 
-/// sysinfo could not be initialised on this platform.
+/// The system's figures cannot be read on this platform.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read system information: {0}")]
-pub struct SamplerError(#[from] sysinfo::Error);
+pub enum SamplerError {
+    /// sysinfo could not be initialised.
+    #[error("cannot read system information: {0}")]
+    System(#[from] sysinfo::Error),
+    /// The network interfaces' totals cannot be read.
+    #[error("cannot read the network interfaces' byte counts: {0}")]
+    Network(#[from] std::io::Error),
+}
 
 /// The sysinfo state between two samples, and the previous counter readings that
 /// rates are computed from.
 pub struct Sampler {
     system: System,
-    networks: Networks,
+    #[cfg(target_os = "linux")]
+    processes: crate::procstat::ProcessTable,
+    devices_scanned_at: Instant,
+    networks: NetworkTotals,
     disks: Disks,
     components: Components,
     network_rx: CounterRates,
@@ -49,10 +64,12 @@ impl Sampler {
         let mut system = System::new()?;
         system.refresh_cpu_usage();
         system.refresh_memory();
-        system.refresh_processes_specifics(ProcessesToUpdate::All, true, process_refresh_kind());
         let mut sampler = Self {
             system,
-            networks: Networks::new_with_refreshed_list()?,
+            #[cfg(target_os = "linux")]
+            processes: crate::procstat::ProcessTable::new(),
+            devices_scanned_at: Instant::now(),
+            networks: NetworkTotals::new()?,
             disks: Disks::new_with_refreshed_list_specifics(disk_refresh_kind())?,
             components: Components::new_with_refreshed_list()?,
             network_rx: CounterRates::default(),
@@ -65,7 +82,8 @@ impl Sampler {
         };
         // Record the first counter readings; their rates are unknown by design.
         sampler.networks();
-        sampler.disks();
+        sampler.disks(false);
+        sampler.processes();
         Ok(sampler)
     }
 
@@ -94,11 +112,10 @@ impl Sampler {
     pub fn sample(&mut self, epoch: u64, seq: u64, timestamp_ms: u64) -> Sample {
         self.system.refresh_cpu_usage();
         self.system.refresh_memory();
-        self.system.refresh_processes_specifics(
-            ProcessesToUpdate::All,
-            true,
-            process_refresh_kind(),
-        );
+        let rescan = self.devices_scanned_at.elapsed() >= DEVICE_RESCAN;
+        if rescan {
+            self.devices_scanned_at = Instant::now();
+        }
         let (process_count, top_processes) = self.processes();
         Sample {
             epoch,
@@ -122,15 +139,17 @@ impl Sampler {
                 swap_used_bytes: self.system.used_swap(),
             },
             networks: self.networks(),
-            disks: self.disks(),
-            temperatures: self.temperatures(),
+            disks: self.disks(rescan),
+            temperatures: self.temperatures(rescan),
             process_count,
             top_processes,
         }
     }
 
     fn networks(&mut self) -> Vec<NetworkSample> {
-        self.networks.refresh(true);
+        if let Err(error) = self.networks.refresh() {
+            tracing::warn!(%error, "cannot read the network interfaces' byte counts");
+        }
         let now = Instant::now();
         let elapsed = now.duration_since(self.networks_refreshed_at);
         self.networks_refreshed_at = now;
@@ -138,10 +157,10 @@ impl Sampler {
         let mut samples: Vec<NetworkSample> = self
             .networks
             .iter()
-            .map(|(name, data)| {
-                let interface = name.to_string_lossy().into_owned();
-                let rx_bytes_total = data.total_received();
-                let tx_bytes_total = data.total_transmitted();
+            .map(|totals| {
+                let interface = totals.name.to_owned();
+                let rx_bytes_total = totals.rx_bytes_total;
+                let tx_bytes_total = totals.tx_bytes_total;
                 NetworkSample {
                     rx_bytes_per_sec: self.network_rx.update(&interface, rx_bytes_total, elapsed),
                     tx_bytes_per_sec: self.network_tx.update(&interface, tx_bytes_total, elapsed),
@@ -158,8 +177,16 @@ impl Sampler {
         samples
     }
 
-    fn disks(&mut self) -> Vec<DiskSample> {
-        self.disks.refresh_specifics(true, disk_refresh_kind());
+    /// Every disk's counters; with `rescan`, the mounts and their space too.
+    fn disks(&mut self, rescan: bool) -> Vec<DiskSample> {
+        if rescan {
+            self.disks.refresh_specifics(true, disk_refresh_kind());
+        } else {
+            let counters = DiskRefreshKind::nothing().with_io_usage();
+            for disk in &mut self.disks {
+                disk.refresh_specifics(counters);
+            }
+        }
         let now = Instant::now();
         let elapsed = now.duration_since(self.disks_refreshed_at);
         self.disks_refreshed_at = now;
@@ -227,8 +254,15 @@ impl Sampler {
         totals
     }
 
-    fn temperatures(&mut self) -> Vec<TemperatureSample> {
-        self.components.refresh(true);
+    /// Every sensor's reading; with `rescan`, the list of sensors too.
+    fn temperatures(&mut self, rescan: bool) -> Vec<TemperatureSample> {
+        if rescan {
+            self.components.refresh(true);
+        } else {
+            for component in &mut self.components {
+                component.refresh();
+            }
+        }
         self.components
             .iter()
             .filter_map(|component| {
@@ -242,50 +276,38 @@ impl Sampler {
     }
 
     /// The process count, and the top processes by CPU and by memory, merged.
-    fn processes(&self) -> (u32, Vec<ProcessSample>) {
-        let mut processes: Vec<&Process> = self
-            .system
-            .processes()
-            .values()
-            .filter(|p| p.thread_kind() != Some(ThreadKind::Userland))
-            .collect();
-        let count = u32::try_from(processes.len()).unwrap_or(u32::MAX);
-        let mut top = top_by(&mut processes, |p| p.memory() as f64);
-        for process in top_by(&mut processes, |p| f64::from(p.cpu_usage())) {
-            if !top.iter().any(|t: &&Process| t.pid() == process.pid()) {
-                top.push(process);
-            }
+    #[cfg(target_os = "linux")]
+    fn processes(&mut self) -> (u32, Vec<ProcessSample>) {
+        if let Err(error) = self.processes.refresh() {
+            tracing::warn!(%error, "cannot list processes in /proc");
         }
-        let mut top: Vec<ProcessSample> = top
-            .into_iter()
-            .map(|p| ProcessSample {
-                pid: p.pid().as_u32(),
-                name: p.name().to_string_lossy().into_owned(),
-                cpu_percent: p.cpu_usage(),
-                memory_bytes: p.memory(),
-            })
-            .collect();
-        top.sort_by(|a, b| b.cpu_percent.total_cmp(&a.cpu_percent));
-        (count, top)
+        crate::top::top_processes(self.processes.iter())
     }
-}
 
-/// The [`TOP_PROCESSES`] largest processes by `key`, in no particular order.
-fn top_by<'a>(processes: &mut [&'a Process], key: impl Fn(&Process) -> f64) -> Vec<&'a Process> {
-    let keep = TOP_PROCESSES.min(processes.len());
-    if keep < processes.len() {
-        processes.select_nth_unstable_by(keep, |a, b| key(b).total_cmp(&key(a)));
+    /// The process count, and the top processes by CPU and by memory, merged.
+    #[cfg(not(target_os = "linux"))]
+    fn processes(&mut self) -> (u32, Vec<ProcessSample>) {
+        use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, ThreadKind};
+        // CPU and memory only, and no threads listed as processes.
+        let kind = ProcessRefreshKind::nothing()
+            .with_cpu()
+            .with_memory()
+            .without_tasks();
+        self.system
+            .refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
+        crate::top::top_processes(
+            self.system
+                .processes()
+                .values()
+                .filter(|p| p.thread_kind() != Some(ThreadKind::Userland))
+                .map(|p| crate::top::ProcessStat {
+                    pid: p.pid().as_u32(),
+                    name: p.name().to_str().unwrap_or_default(),
+                    cpu_percent: p.cpu_usage(),
+                    memory_bytes: p.memory(),
+                }),
+        )
     }
-    processes[..keep].to_vec()
-}
-
-/// CPU and memory only, and no threads listed as processes: the rest costs time
-/// per process and no sample carries it.
-fn process_refresh_kind() -> ProcessRefreshKind {
-    ProcessRefreshKind::nothing()
-        .with_cpu()
-        .with_memory()
-        .without_tasks()
 }
 
 fn disk_refresh_kind() -> DiskRefreshKind {
