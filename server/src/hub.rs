@@ -7,8 +7,9 @@
 //! by count (DESIGN invariant 7).
 
 use std::collections::VecDeque;
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use actix_web::web::Bytes;
@@ -65,6 +66,50 @@ pub enum EncodeError {
     NotUtf8,
 }
 
+/// A sample in the history, with its encoding as an element of a `history`
+/// message in each codec, made the first time a replay needs it and shared
+/// by every replay after: a thousand viewers connecting at once cost one
+/// encoding of the history, not a thousand.
+#[derive(Debug)]
+pub struct Recorded {
+    sample: Arc<Sample>,
+    json: OnceLock<Bytes>,
+    msgpack: OnceLock<Bytes>,
+}
+
+impl Recorded {
+    fn new(sample: Arc<Sample>) -> Self {
+        Self {
+            sample,
+            json: OnceLock::new(),
+            msgpack: OnceLock::new(),
+        }
+    }
+
+    /// The sample as an element of a `history` message in `codec`
+    /// (see [`Codec::join_history`]).
+    pub fn element(&self, codec: Codec) -> Result<&Bytes, EncodeError> {
+        let cell = match codec {
+            Codec::Json => &self.json,
+            Codec::MessagePack => &self.msgpack,
+        };
+        if let Some(bytes) = cell.get() {
+            return Ok(bytes);
+        }
+        let bytes = Bytes::from(codec.encode_element(&*self.sample)?);
+        // Another thread may have set it meanwhile: the bytes are the same.
+        Ok(cell.get_or_init(|| bytes))
+    }
+}
+
+impl Deref for Recorded {
+    type Target = Sample;
+
+    fn deref(&self) -> &Sample {
+        &self.sample
+    }
+}
+
 /// The most recent sample, for REST and health checks.
 #[derive(Debug, Clone)]
 pub struct Latest {
@@ -109,7 +154,7 @@ pub struct Replayed {
     /// Set when a resume was refused.
     pub reset: Option<ResetReason>,
     /// The samples, oldest first, contiguous in seq.
-    pub samples: Vec<Arc<Sample>>,
+    pub samples: Vec<Arc<Recorded>>,
     /// The newest seq in the history when the replay was taken: live samples
     /// continue after it.
     pub newest_seq: Option<u64>,
@@ -118,7 +163,7 @@ pub struct Replayed {
 #[derive(Debug, Default)]
 struct State {
     /// The history ring, oldest first; seqs are contiguous.
-    history: VecDeque<Arc<Sample>>,
+    history: VecDeque<Arc<Recorded>>,
     latest: Option<Latest>,
 }
 
@@ -173,7 +218,9 @@ impl Hub {
             if state.history.len() == self.history_capacity {
                 state.history.pop_front();
             }
-            state.history.push_back(Arc::clone(&sample));
+            state
+                .history
+                .push_back(Arc::new(Recorded::new(Arc::clone(&sample))));
             state.latest = Some(Latest {
                 sample,
                 counters: Arc::new(counters),
@@ -220,7 +267,7 @@ impl Hub {
     pub fn replay(&self, replay: Replay) -> Replayed {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
         let history = &state.history;
-        let newest = |count: usize| -> Vec<Arc<Sample>> {
+        let newest = |count: usize| -> Vec<Arc<Recorded>> {
             history
                 .range(history.len().saturating_sub(count)..)
                 .cloned()
@@ -277,7 +324,7 @@ impl Hub {
     /// Samples with a seq above `after_seq` (all when `None`), oldest first, at
     /// most `limit`.
     #[must_use]
-    pub fn history_after(&self, after_seq: Option<u64>, limit: usize) -> Vec<Arc<Sample>> {
+    pub fn history_after(&self, after_seq: Option<u64>, limit: usize) -> Vec<Arc<Recorded>> {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
         let start = after_seq.map_or(0, |after| state.history.partition_point(|s| s.seq <= after));
         state.history.range(start..).take(limit).cloned().collect()

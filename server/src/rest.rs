@@ -5,10 +5,9 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use hostpulse_shared::Sample;
 use serde::Serialize;
 
-use crate::hub::Hub;
+use crate::hub::{Hub, Recorded};
 use crate::query::{Params, QueryError};
 
 /// Samples returned by one history request unless `limit` says otherwise.
@@ -53,14 +52,14 @@ async fn snapshot(hub: web::Data<Hub>) -> HttpResponse {
 struct HistoryBody<'a> {
     epoch: u64,
     #[serde(serialize_with = "serialize_samples")]
-    samples: &'a [Arc<Sample>],
+    samples: &'a [Arc<Recorded>],
 }
 
 fn serialize_samples<S: serde::Serializer>(
-    samples: &&[Arc<Sample>],
+    samples: &&[Arc<Recorded>],
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(samples.iter().map(|sample| &**sample))
+    serializer.collect_seq(samples.iter().map(|sample| &***sample))
 }
 
 /// Samples with a seq above `since_seq` (default: from the oldest kept), oldest

@@ -18,12 +18,12 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use actix_ws::{CloseCode, CloseReason, Item, Message, MessageStream, ProtocolError, Session};
 use bytestring::ByteString;
-use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, Sample, ServerMessageRef};
+use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, ServerMessageRef};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::backlog::Backlog;
 use crate::hangup::Hangup;
-use crate::hub::{Encoded, Hub, Replay};
+use crate::hub::{Encoded, Hub, Recorded, Replay};
 use crate::query::{Params, QueryError};
 
 /// Largest client frame accepted. Viewers only ever send small control messages.
@@ -255,6 +255,11 @@ impl Sender {
             tracing::error!("cannot encode a message for a viewer");
             return Ok(());
         };
+        self.payload(payload).await
+    }
+
+    /// Sends a message already encoded in this session's codec.
+    async fn payload(&mut self, payload: Vec<u8>) -> Result<(), End> {
         self.room().await?;
         if self.codec.is_binary() {
             timed(self.session.binary(payload)).await
@@ -264,25 +269,35 @@ impl Sender {
         }
     }
 
-    /// Sends `samples` as one or more `history` messages of about
-    /// [`HISTORY_MESSAGE_BYTES`] each (one, empty, if there are none).
-    async fn history(&mut self, samples: &[Arc<Sample>]) -> Result<(), End> {
-        let Some(first) = samples.first() else {
-            return self.own(&ServerMessageRef::History { samples }).await;
-        };
-        let one = ServerMessageRef::History {
-            samples: std::slice::from_ref(first),
-        };
-        let sample_bytes = self
-            .codec
-            .encode(&one)
-            .map_or(1, |bytes| bytes.len().max(1));
-        let per_message = (HISTORY_MESSAGE_BYTES / sample_bytes).clamp(1, HISTORY_CHUNK_MAX);
-        for chunk in samples.chunks(per_message) {
-            self.own(&ServerMessageRef::History { samples: chunk })
-                .await?;
+    /// Sends `samples` as one or more `history` messages of at most about
+    /// [`HISTORY_MESSAGE_BYTES`] each (one, empty, if there are none), joined
+    /// from each sample's encoding, which every session shares.
+    async fn history(&mut self, samples: &[Arc<Recorded>]) -> Result<(), End> {
+        let mut rest = samples;
+        loop {
+            let mut elements: Vec<Bytes> = Vec::new();
+            let mut message_bytes = 0;
+            for recorded in rest {
+                let element = match recorded.element(self.codec) {
+                    Ok(element) => element,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot encode the history for a viewer");
+                        return Ok(());
+                    }
+                };
+                let full = message_bytes + element.len() > HISTORY_MESSAGE_BYTES;
+                if !elements.is_empty() && (full || elements.len() == HISTORY_CHUNK_MAX) {
+                    break;
+                }
+                message_bytes += element.len();
+                elements.push(element.clone());
+            }
+            rest = &rest[elements.len()..];
+            self.payload(self.codec.join_history(&elements)).await?;
+            if rest.is_empty() {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 }
 

@@ -15,6 +15,7 @@
 
 pub mod codec;
 pub mod host;
+pub mod joined;
 pub mod message;
 pub mod sample;
 
