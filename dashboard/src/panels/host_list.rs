@@ -1,11 +1,13 @@
-//! The side list of hosts: a state dot, the name and the state of each; click to
-//! open one.
+//! The side list of hosts: "All hosts" for the fleet overview, then a state dot,
+//! the name and the state of each host; click to open one, "Edit" to change it,
+//! "×" to remove it.
 
 use egui::{Color32, Ui};
 
 use crate::app::Command;
 use crate::host::Host;
 use crate::link::LinkState;
+use crate::panels::host_view::state_text;
 
 /// Colour of a host's state dot.
 #[must_use]
@@ -36,26 +38,52 @@ pub fn state_word(state: &LinkState) -> &'static str {
     }
 }
 
-/// Draws the list; clicking a host selects it, "×" removes it.
-pub fn ui(ui: &mut Ui, hosts: &[Host], selected: Option<u64>, commands: &mut Vec<Command>) {
+/// What the list shows as chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListSelection {
+    /// The host shown, when one is.
+    pub host_id: Option<u64>,
+    /// True while the fleet overview is shown instead of one host.
+    pub fleet: bool,
+}
+
+/// Draws the list; clicking a host selects it, "Edit" opens its editor, "×"
+/// removes it.
+pub fn ui(ui: &mut Ui, hosts: &[Host], chosen: ListSelection, commands: &mut Vec<Command>) {
     ui.heading("Hosts");
     ui.add_space(4.0);
     if hosts.is_empty() {
         ui.label("No hosts yet: add one above.");
+        return;
     }
+    let live = hosts.iter().filter(|h| h.is_live()).count();
+    if ui
+        .selectable_label(
+            chosen.fleet,
+            format!("All hosts ({live}/{} live)", hosts.len()),
+        )
+        .on_hover_text("Fleet overview. Shortcut: F")
+        .clicked()
+    {
+        commands.push(Command::ShowFleet);
+    }
+    ui.separator();
+    let now = std::time::Instant::now();
     for host in hosts {
         ui.horizontal(|ui| {
             let state = host.link.state();
             state_dot_ui(ui, state);
             let name = host.display_name();
+            let selected = !chosen.fleet && chosen.host_id == Some(host.id);
             if ui
-                .selectable_label(selected == Some(host.id), name)
+                .selectable_label(selected, name)
                 .on_hover_text(host.link.url())
                 .clicked()
             {
                 commands.push(Command::Select(host.id));
             }
-            ui.weak(state_word(state));
+            ui.weak(state_word(state))
+                .on_hover_text(state_text(state, now));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let remove = format!("Remove {name}");
                 let button = ui.small_button("×");
@@ -63,6 +91,15 @@ pub fn ui(ui: &mut Ui, hosts: &[Host], selected: Option<u64>, commands: &mut Vec
                 button.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &remove));
                 if button.on_hover_text(&remove).clicked() {
                     commands.push(Command::Remove(host.id));
+                }
+                let edit = format!("Edit {name}");
+                let button = ui.small_button("Edit");
+                button.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &edit));
+                if button
+                    .on_hover_text("Change the address, display name or token")
+                    .clicked()
+                {
+                    commands.push(Command::StartEdit(host.id));
                 }
             });
         });

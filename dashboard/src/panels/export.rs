@@ -1,0 +1,141 @@
+//! The "Export" window: where to save, a button for the CSV of the visible time
+//! window and one for a PNG screenshot, and what became of the last save. The
+//! saving itself is in [`crate::export`].
+
+use std::path::PathBuf;
+
+use egui::{RichText, Ui};
+
+use crate::app::Command;
+use crate::export::{PendingSave, SaveStatus};
+
+/// The window's title.
+pub const TITLE: &str = "Export";
+
+/// The export window's state, kept while the app runs.
+#[derive(Debug)]
+pub struct ExportWindow {
+    /// Whether the window is shown.
+    pub open: bool,
+    /// The folder field.
+    pub dir: String,
+    /// The last outcome, for the person: `Ok` says where the file went.
+    pub status: Option<Result<String, String>>,
+    /// The save in progress.
+    pending: Option<PendingSave>,
+}
+
+impl Default for ExportWindow {
+    fn default() -> Self {
+        Self {
+            open: false,
+            dir: crate::export::default_dir().display().to_string(),
+            status: None,
+            pending: None,
+        }
+    }
+}
+
+impl ExportWindow {
+    /// The folder to save into; an empty field means the default one.
+    #[must_use]
+    pub fn dir(&self) -> PathBuf {
+        let dir = self.dir.trim();
+        if dir.is_empty() {
+            crate::export::default_dir()
+        } else {
+            PathBuf::from(dir)
+        }
+    }
+
+    /// Watches a save that has just started.
+    pub fn start(&mut self, pending: PendingSave, what: &str) {
+        self.pending = Some(pending);
+        self.status = Some(Ok(format!("Saving {what}…")));
+    }
+
+    /// Shows why an export could not start.
+    pub fn fail(&mut self, error: &impl std::fmt::Display) {
+        self.status = Some(Err(error.to_string()));
+    }
+
+    /// Picks up a finished save; never blocks.
+    pub fn poll(&mut self) {
+        let Some(pending) = &self.pending else {
+            return;
+        };
+        match pending.poll() {
+            SaveStatus::Running => return,
+            SaveStatus::Saved(path) => {
+                self.status = Some(Ok(format!("Saved {}", path.display())));
+            }
+            SaveStatus::Failed(error) => self.status = Some(Err(error.to_string())),
+        }
+        self.pending = None;
+    }
+
+    /// True while a save runs.
+    #[must_use]
+    pub fn is_saving(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Draws the window while it is open. `host_name` is the host whose window
+    /// the CSV would hold, if one is shown.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        host_name: Option<&str>,
+        commands: &mut Vec<Command>,
+    ) {
+        let mut open = self.open;
+        egui::Window::new(TITLE)
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-16.0, 56.0))
+            .show(ctx, |ui| self.contents_ui(ui, host_name, commands));
+        self.open &= open;
+    }
+
+    fn contents_ui(&mut self, ui: &mut Ui, host_name: Option<&str>, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Save to folder");
+            ui.add(egui::TextEdit::singleline(&mut self.dir).desired_width(300.0))
+                .labelled_by(label.id);
+        });
+        ui.add_space(4.0);
+        let idle = !self.is_saving();
+        ui.horizontal(|ui| {
+            let csv = ui
+                .add_enabled(idle && host_name.is_some(), egui::Button::new("Save CSV"))
+                .on_hover_text("Every sample in the visible time window, one row each")
+                .on_disabled_hover_text("Open a host first: the CSV holds what its plots show");
+            if csv.clicked() {
+                commands.push(Command::ExportCsv);
+            }
+            match host_name {
+                Some(name) => ui.weak(format!("the visible window of {name}")),
+                None => ui.weak("open a host to export its data"),
+            };
+        });
+        ui.horizontal(|ui| {
+            let png = ui
+                .add_enabled(idle, egui::Button::new("Save screenshot"))
+                .on_hover_text("The whole window as PNG, without this box");
+            if png.clicked() {
+                commands.push(Command::Screenshot);
+            }
+            ui.weak("PNG of the window");
+        });
+        match &self.status {
+            Some(Ok(message)) => {
+                ui.label(RichText::new(message).color(ui.visuals().hyperlink_color));
+            }
+            Some(Err(message)) => {
+                ui.colored_label(ui.visuals().error_fg_color, message);
+            }
+            None => {}
+        }
+    }
+}

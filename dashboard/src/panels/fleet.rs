@@ -1,0 +1,230 @@
+//! The fleet overview: one row per host with its state, sparklines of CPU,
+//! memory and network over the last few minutes, and the current values, so
+//! twenty machines fit on one screen. A click on a row opens that host.
+//!
+//! Sparklines are painted directly (a few hundred line segments per host), not
+//! built as plots: sixteen hosts × three plots would cost more than the whole
+//! host view.
+
+use egui::{Color32, Pos2, RichText, Sense, Stroke, Ui, UiBuilder, vec2};
+
+use crate::app::Command;
+use crate::format;
+use crate::history::{HostHistory, Metric, segments};
+use crate::host::Host;
+use crate::panels::host_list::{state_dot_ui, state_word};
+use crate::panels::host_view::state_text;
+
+/// How much of the past each sparkline shows.
+pub const SPARKLINE_MS: u64 = 5 * 60 * 1000;
+/// The title above the rows.
+pub const TITLE: &str = "All hosts";
+
+const ROW_HEIGHT: f32 = 46.0;
+const NAME_WIDTH: f32 = 230.0;
+const SPARKLINE_SIZE: egui::Vec2 = vec2(150.0, 30.0);
+const VALUE_WIDTH: f32 = 150.0;
+
+const CPU_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
+const MEMORY_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
+const RX_COLOR: Color32 = Color32::from_rgb(0x3c, 0xb3, 0x71);
+const TX_COLOR: Color32 = Color32::from_rgb(0x9b, 0x59, 0xb6);
+
+/// Draws the overview of `hosts`.
+pub fn ui(ui: &mut Ui, hosts: &[Host], commands: &mut Vec<Command>) {
+    ui.heading(TITLE);
+    ui.weak(format!(
+        "The last {} of each host. Click a row to open the host.",
+        format::duration_secs(SPARKLINE_MS / 1000)
+    ));
+    ui.add_space(6.0);
+    if hosts.is_empty() {
+        ui.label("No hosts yet: add one above.");
+        return;
+    }
+    header_ui(ui);
+    let now = std::time::Instant::now();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for host in hosts {
+                row_ui(ui, host, now, commands);
+            }
+        });
+}
+
+fn header_ui(ui: &mut Ui) {
+    ui.horizontal(|ui| {
+        let column = |ui: &mut Ui, text: &str, width: f32| {
+            ui.add_sized(
+                [width, ui.text_style_height(&egui::TextStyle::Body)],
+                egui::Label::new(RichText::new(text).weak()),
+            );
+        };
+        column(ui, "Host", NAME_WIDTH);
+        for title in ["CPU", "Memory", "Network (rx / tx)"] {
+            column(ui, title, SPARKLINE_SIZE.x + VALUE_WIDTH + 8.0);
+        }
+    });
+}
+
+/// One host: the whole row is a button that opens it.
+fn row_ui(ui: &mut Ui, host: &Host, now: std::time::Instant, commands: &mut Vec<Command>) {
+    let width = ui.available_width();
+    let (rect, response) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::click());
+    let name = host.display_name();
+    let open = format!("Open {name}");
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &open));
+    if response.hovered() {
+        ui.painter()
+            .rect_filled(rect, 4.0, ui.visuals().widgets.hovered.weak_bg_fill);
+    }
+    ui.painter().hline(
+        rect.x_range(),
+        rect.bottom(),
+        ui.visuals().widgets.noninteractive.bg_stroke,
+    );
+    let mut row = ui.new_child(
+        UiBuilder::new()
+            .max_rect(rect.shrink2(vec2(4.0, 2.0)))
+            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+    );
+    name_ui(&mut row, host, now);
+    metrics_ui(&mut row, host);
+    if response.on_hover_text(host.link.url()).clicked() {
+        commands.push(Command::Select(host.id));
+    }
+}
+
+fn name_ui(ui: &mut Ui, host: &Host, now: std::time::Instant) {
+    let state = host.link.state();
+    ui.allocate_ui_with_layout(
+        vec2(NAME_WIDTH, ROW_HEIGHT),
+        egui::Layout::left_to_right(egui::Align::Center),
+        |ui| {
+            ui.set_width(NAME_WIDTH);
+            state_dot_ui(ui, state);
+            ui.vertical(|ui| {
+                ui.add(egui::Label::new(RichText::new(host.display_name()).strong()).truncate());
+                let detail = ui.add(egui::Label::new(RichText::new(state_word(state)).weak()));
+                detail.on_hover_text(state_text(state, now));
+            });
+        },
+    );
+}
+
+fn metrics_ui(ui: &mut Ui, host: &Host) {
+    let history = &host.history;
+    let latest = history.latest();
+    let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
+    let spark = Sparkline {
+        history,
+        max_step_ms: interval_ms * 5 / 2,
+    };
+    let unknown = || "–".to_owned();
+
+    spark.ui(ui, &[(Metric::CpuTotal, CPU_COLOR)], Some(100.0));
+    value_ui(
+        ui,
+        latest.map_or_else(unknown, |s| format!("{:.1}%", s.cpu.total_percent)),
+    );
+
+    let memory_total = latest.map(|s| s.memory.total_bytes as f64);
+    spark.ui(ui, &[(Metric::MemoryUsed, MEMORY_COLOR)], memory_total);
+    value_ui(
+        ui,
+        latest.map_or_else(unknown, |s| {
+            format!(
+                "{} of {}",
+                format::bytes(s.memory.used_bytes as f64),
+                format::bytes(s.memory.total_bytes as f64)
+            )
+        }),
+    );
+
+    spark.ui(
+        ui,
+        &[(Metric::NetworkRx, RX_COLOR), (Metric::NetworkTx, TX_COLOR)],
+        None,
+    );
+    let rate = |rate: Option<f64>| rate.map_or_else(unknown, format::bytes_per_sec);
+    value_ui(
+        ui,
+        latest.map_or_else(unknown, |s| {
+            format!(
+                "{} / {}",
+                rate(s.network_rx_bytes_per_sec()),
+                rate(s.network_tx_bytes_per_sec())
+            )
+        }),
+    );
+}
+
+fn value_ui(ui: &mut Ui, text: String) {
+    ui.add_sized(
+        [VALUE_WIDTH, ROW_HEIGHT - 8.0],
+        egui::Label::new(RichText::new(text).monospace()),
+    );
+    ui.add_space(8.0);
+}
+
+/// The unbroken stretches of one series: `(timestamp_ms, value)` points.
+type Runs = Vec<Vec<(u64, f32)>>;
+
+/// Small line charts from one host's history, ending at its newest sample.
+struct Sparkline<'a> {
+    history: &'a HostHistory,
+    /// Samples further apart than this are not joined.
+    max_step_ms: u64,
+}
+
+impl Sparkline<'_> {
+    /// Draws `series` on one set of axes from 0 to `y_max` (or to the highest
+    /// value shown, at least 1 KiB/s, when `None`).
+    fn ui(&self, ui: &mut Ui, series: &[(Metric, Color32)], y_max: Option<f64>) {
+        let (rect, _) = ui.allocate_exact_size(SPARKLINE_SIZE, Sense::hover());
+        ui.painter()
+            .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+        let Some(newest_ms) = self.history.newest_ms() else {
+            return;
+        };
+        let since_ms = newest_ms.saturating_sub(SPARKLINE_MS);
+        let runs: Vec<(Color32, Runs)> = series
+            .iter()
+            .map(|&(metric, color)| {
+                let points = self.history.points(metric, since_ms);
+                (color, segments(points, self.max_step_ms))
+            })
+            .collect();
+        let y_max = y_max.unwrap_or_else(|| {
+            runs.iter()
+                .flat_map(|(_, runs)| runs.iter().flatten())
+                .map(|&(_, v)| f64::from(v))
+                .fold(1024.0, f64::max)
+        });
+        let to_screen = |(ts, value): (u64, f32)| {
+            let x = (ts.saturating_sub(since_ms)) as f64 / SPARKLINE_MS as f64;
+            let y = (f64::from(value) / y_max).clamp(0.0, 1.0);
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "screen positions are f32; both factors are in 0..=1"
+            )]
+            let (x, y) = (x as f32, y as f32);
+            Pos2::new(
+                rect.left() + x * rect.width(),
+                rect.bottom() - 1.0 - y * (rect.height() - 2.0),
+            )
+        };
+        let painter = ui.painter_at(rect);
+        for (color, runs) in runs {
+            for run in runs {
+                let points: Vec<Pos2> = run.into_iter().map(to_screen).collect();
+                if let [point] = points.as_slice() {
+                    painter.circle_filled(*point, 1.0, color);
+                } else {
+                    painter.line(points, Stroke::new(1.5, color));
+                }
+            }
+        }
+    }
+}
