@@ -193,15 +193,16 @@ fn cell(value: f32, precision: Precision) -> String {
     }
 }
 
-/// `1700000000000` → `"2023-11-14T22:13:20Z"`; empty if out of range.
+/// `1700000000000` → `"2023-11-14T22:13:20.000Z"`; empty if out of range.
+/// Always with milliseconds, so every row has the same shape.
 fn utc_text(timestamp_ms: u64) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     let nanos = i128::from(timestamp_ms) * 1_000_000;
     time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|t| t.format(FORMAT).ok())
         .unwrap_or_default()
 }
 
@@ -368,7 +369,8 @@ mod tests {
             file_name("screenshot", None, 1_700_000_000_000, "png"),
             "hostpulse-screenshot-20231114-221320.png"
         );
-        assert_eq!(utc_text(1_700_000_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(utc_text(1_700_000_000_000), "2023-11-14T22:13:20.000Z");
+        assert_eq!(utc_text(1_700_000_000_042), "2023-11-14T22:13:20.042Z");
     }
 
     #[test]

@@ -525,7 +525,7 @@ fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     assert_eq!(rows.len(), 410);
     let first = synthetic_sample(0);
     assert_eq!(rows[0][0], first.timestamp_ms.to_string());
-    assert_eq!(rows[0][1], "2023-11-14T22:13:20Z");
+    assert_eq!(rows[0][1], "2023-11-14T22:13:20.000Z");
     assert_eq!(rows[0][3], first.memory.used_bytes.to_string());
     assert_eq!(rows[0][6], "50000");
     assert_eq!(rows[350][5], "", "an unknown rate is an empty cell");

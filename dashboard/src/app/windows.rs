@@ -33,17 +33,18 @@ impl DashboardApp {
         if ui.button("Export…").on_hover_text("Shortcut: E").clicked() {
             commands.push(Command::ToggleExport);
         }
-        if !self.export.open {
-            match &self.export.status {
-                Some(Ok(message)) => {
-                    ui.label(RichText::new(message).color(ui.visuals().hyperlink_color));
-                }
-                Some(Err(message)) => {
-                    ui.colored_label(ui.visuals().error_fg_color, message);
-                }
-                None => {}
-            }
+        // Not while saving: a screenshot would show its own "Saving…".
+        if self.export.open || self.export.is_saving() {
+            return;
         }
+        let (message, color) = match &self.export.status {
+            Some(Ok(message)) => (message, ui.visuals().hyperlink_color),
+            Some(Err(message)) => (message, ui.visuals().error_fg_color),
+            None => return,
+        };
+        // Cut short where the bar has no room; the whole path is on hover.
+        ui.add(egui::Label::new(RichText::new(message).color(color)).truncate())
+            .on_hover_text(message);
     }
 
     /// Draws whichever windows are open.

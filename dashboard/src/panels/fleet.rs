@@ -6,13 +6,13 @@
 //! built as plots: sixteen hosts × three plots would cost more than the whole
 //! host view.
 
-use egui::{Color32, Pos2, RichText, Sense, Stroke, Ui, UiBuilder, vec2};
+use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Ui, UiBuilder, vec2};
 
 use crate::app::Command;
 use crate::format;
 use crate::history::{HostHistory, Metric, segments};
 use crate::host::Host;
-use crate::panels::host_list::{state_dot_ui, state_word};
+use crate::panels::host_list::{retry_hint, state_dot_ui, state_word};
 use crate::panels::host_view::state_text;
 
 /// How much of the past each sparkline shows.
@@ -21,9 +21,9 @@ pub const SPARKLINE_MS: u64 = 5 * 60 * 1000;
 pub const TITLE: &str = "All hosts";
 
 const ROW_HEIGHT: f32 = 46.0;
-const NAME_WIDTH: f32 = 230.0;
-const SPARKLINE_SIZE: egui::Vec2 = vec2(150.0, 30.0);
-const VALUE_WIDTH: f32 = 150.0;
+const SPARKLINE_HEIGHT: f32 = 30.0;
+/// Space between columns.
+const GAP: f32 = 12.0;
 
 const CPU_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
 const MEMORY_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
@@ -34,42 +34,97 @@ const TX_COLOR: Color32 = Color32::from_rgb(0x9b, 0x59, 0xb6);
 pub fn ui(ui: &mut Ui, hosts: &[Host], commands: &mut Vec<Command>) {
     ui.heading(TITLE);
     ui.weak(format!(
-        "The last {} of each host. Click a row to open the host.",
-        format::duration_secs(SPARKLINE_MS / 1000)
+        "The last {} minutes of each host. Click a row to open the host.",
+        SPARKLINE_MS / 60_000
     ));
     ui.add_space(6.0);
     if hosts.is_empty() {
         ui.label("No hosts yet: add one above.");
         return;
     }
-    header_ui(ui);
+    let columns = Columns::fitting(ui.available_width());
+    header_ui(ui, columns);
     let now = std::time::Instant::now();
     egui::ScrollArea::vertical()
         .auto_shrink([false, true])
         .show(ui, |ui| {
             for host in hosts {
-                row_ui(ui, host, now, commands);
+                row_ui(ui, host, columns, now, commands);
             }
         });
 }
 
-fn header_ui(ui: &mut Ui) {
-    ui.horizontal(|ui| {
-        let column = |ui: &mut Ui, text: &str, width: f32| {
-            ui.add_sized(
-                [width, ui.text_style_height(&egui::TextStyle::Body)],
-                egui::Label::new(RichText::new(text).weak()),
-            );
-        };
-        column(ui, "Host", NAME_WIDTH);
-        for title in ["CPU", "Memory", "Network (rx / tx)"] {
-            column(ui, title, SPARKLINE_SIZE.x + VALUE_WIDTH + 8.0);
+/// Column widths, shared by the header and the rows so they line up.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    name: f32,
+    sparkline: f32,
+    value: f32,
+}
+
+impl Columns {
+    /// Widths that fill `width`: the name gets about a fifth, each metric the
+    /// same share of the rest, half of it sparkline and half value.
+    fn fitting(width: f32) -> Self {
+        let name = (width * 0.2).clamp(140.0, 260.0);
+        let metric = ((width - name - 8.0) / 3.0).max(150.0);
+        let sparkline = (metric * 0.5).min(220.0);
+        Self {
+            name,
+            sparkline,
+            value: metric - sparkline - 2.0 * GAP,
         }
-    });
+    }
+
+    fn metric(self) -> f32 {
+        self.sparkline + self.value + 2.0 * GAP
+    }
+
+    /// The name column and the three metric columns of a row at `rect`.
+    fn split(self, rect: Rect) -> [Rect; 4] {
+        let inner = rect.shrink2(vec2(4.0, 0.0));
+        let column = |left: f32, width: f32| {
+            Rect::from_min_max(
+                egui::pos2(left, inner.top()),
+                egui::pos2(left + width, inner.bottom()),
+            )
+        };
+        let metrics_left = inner.left() + self.name;
+        [
+            column(inner.left(), self.name),
+            column(metrics_left, self.metric()),
+            column(metrics_left + self.metric(), self.metric()),
+            column(metrics_left + 2.0 * self.metric(), self.metric()),
+        ]
+    }
+}
+
+fn header_ui(ui: &mut Ui, columns: Columns) {
+    let height = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::hover());
+    let titles = ["Host", "CPU", "Memory", "Network received / sent"];
+    for (title, rect) in titles.into_iter().zip(columns.split(rect)) {
+        column_ui(ui, rect).weak(title);
+    }
+}
+
+/// A child `Ui` filling one column, left to right, vertically centred.
+fn column_ui(ui: &mut Ui, rect: Rect) -> Ui {
+    ui.new_child(
+        UiBuilder::new()
+            .max_rect(rect)
+            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+    )
 }
 
 /// One host: the whole row is a button that opens it.
-fn row_ui(ui: &mut Ui, host: &Host, now: std::time::Instant, commands: &mut Vec<Command>) {
+fn row_ui(
+    ui: &mut Ui,
+    host: &Host,
+    columns: Columns,
+    now: std::time::Instant,
+    commands: &mut Vec<Command>,
+) {
     let width = ui.available_width();
     let (rect, response) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::click());
     let name = host.display_name();
@@ -84,13 +139,12 @@ fn row_ui(ui: &mut Ui, host: &Host, now: std::time::Instant, commands: &mut Vec<
         rect.bottom(),
         ui.visuals().widgets.noninteractive.bg_stroke,
     );
-    let mut row = ui.new_child(
-        UiBuilder::new()
-            .max_rect(rect.shrink2(vec2(4.0, 2.0)))
-            .layout(egui::Layout::left_to_right(egui::Align::Center)),
-    );
-    name_ui(&mut row, host, now);
-    metrics_ui(&mut row, host);
+    let [name_rect, cpu_rect, ..] = columns.split(rect);
+    name_ui(&mut column_ui(ui, name_rect), host, now);
+    let mut metrics = column_ui(ui, cpu_rect.with_max_x(rect.right()));
+    // The metric columns bring their own gaps.
+    metrics.spacing_mut().item_spacing.x = 0.0;
+    metrics_ui(&mut metrics, host, columns);
     if response.on_hover_text(host.link.url()).clicked() {
         commands.push(Command::Select(host.id));
     }
@@ -98,28 +152,42 @@ fn row_ui(ui: &mut Ui, host: &Host, now: std::time::Instant, commands: &mut Vec<
 
 fn name_ui(ui: &mut Ui, host: &Host, now: std::time::Instant) {
     let state = host.link.state();
-    ui.allocate_ui_with_layout(
-        vec2(NAME_WIDTH, ROW_HEIGHT),
-        egui::Layout::left_to_right(egui::Align::Center),
-        |ui| {
-            ui.set_width(NAME_WIDTH);
-            state_dot_ui(ui, state);
-            ui.vertical(|ui| {
-                ui.add(egui::Label::new(RichText::new(host.display_name()).strong()).truncate());
-                let detail = ui.add(egui::Label::new(RichText::new(state_word(state)).weak()));
-                detail.on_hover_text(state_text(state, now));
+    ui.scope(|ui| {
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        state_dot_ui(ui, state);
+        ui.vertical(|ui| {
+            ui.add(egui::Label::new(RichText::new(host.display_name()).strong()).truncate());
+            ui.horizontal(|ui| {
+                ui.weak(state_word(state))
+                    .on_hover_text(state_text(state, now));
+                if let Some(hint) = retry_hint(state, now) {
+                    ui.weak(format!("· {hint}"));
+                }
             });
-        },
-    );
+        });
+    });
 }
 
-fn metrics_ui(ui: &mut Ui, host: &Host) {
+fn metrics_ui(ui: &mut Ui, host: &Host, columns: Columns) {
     let history = &host.history;
     let latest = history.latest();
     let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
     let spark = Sparkline {
         history,
         max_step_ms: interval_ms * 5 / 2,
+        size: vec2(columns.sparkline, SPARKLINE_HEIGHT),
+    };
+    let value_ui = |ui: &mut Ui, text: String| {
+        ui.add_space(GAP);
+        ui.allocate_ui_with_layout(
+            vec2(columns.value, ROW_HEIGHT - 8.0),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_width(columns.value);
+                ui.label(RichText::new(text).strong());
+            },
+        );
+        ui.add_space(GAP);
     };
     let unknown = || "–".to_owned();
 
@@ -160,14 +228,6 @@ fn metrics_ui(ui: &mut Ui, host: &Host) {
     );
 }
 
-fn value_ui(ui: &mut Ui, text: String) {
-    ui.add_sized(
-        [VALUE_WIDTH, ROW_HEIGHT - 8.0],
-        egui::Label::new(RichText::new(text).monospace()),
-    );
-    ui.add_space(8.0);
-}
-
 /// The unbroken stretches of one series: `(timestamp_ms, value)` points.
 type Runs = Vec<Vec<(u64, f32)>>;
 
@@ -176,13 +236,15 @@ struct Sparkline<'a> {
     history: &'a HostHistory,
     /// Samples further apart than this are not joined.
     max_step_ms: u64,
+    /// Width and height of each chart.
+    size: egui::Vec2,
 }
 
 impl Sparkline<'_> {
     /// Draws `series` on one set of axes from 0 to `y_max` (or to the highest
     /// value shown, at least 1 KiB/s, when `None`).
     fn ui(&self, ui: &mut Ui, series: &[(Metric, Color32)], y_max: Option<f64>) {
-        let (rect, _) = ui.allocate_exact_size(SPARKLINE_SIZE, Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(self.size, Sense::hover());
         ui.painter()
             .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
         let Some(newest_ms) = self.history.newest_ms() else {
