@@ -98,21 +98,31 @@ impl EditHostForm {
         hosts: &[Host],
         commands: &mut Vec<Command>,
     ) -> EditOutcome {
+        // Enter in any field saves, as in the "Add host" fields.
+        let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let mut submitted = false;
+        let mut field_done = |response: &egui::Response| {
+            submitted |= enter && response.lost_focus();
+        };
         egui::Grid::new("edit host fields")
             .num_columns(2)
             .spacing([8.0, 6.0])
             .show(ui, |ui| {
                 let label = ui.label("Address");
-                ui.add(egui::TextEdit::singleline(&mut self.url).desired_width(280.0))
+                let field = ui
+                    .add(egui::TextEdit::singleline(&mut self.url).desired_width(280.0))
                     .labelled_by(label.id);
+                field_done(&field);
                 ui.end_row();
                 let label = ui.label("Display name");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.name)
-                        .hint_text("the name the server reports")
-                        .desired_width(280.0),
-                )
-                .labelled_by(label.id);
+                let field = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.name)
+                            .hint_text("the name the server reports")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(label.id);
+                field_done(&field);
                 ui.end_row();
                 let label = ui.label("New token");
                 let hint = if self.has_token {
@@ -120,14 +130,16 @@ impl EditHostForm {
                 } else {
                     "if the server wants one"
                 };
-                ui.add_enabled(
-                    !self.forget_token,
-                    egui::TextEdit::singleline(&mut self.token)
-                        .password(true)
-                        .hint_text(hint)
-                        .desired_width(280.0),
-                )
-                .labelled_by(label.id);
+                let field = ui
+                    .add_enabled(
+                        !self.forget_token,
+                        egui::TextEdit::singleline(&mut self.token)
+                            .password(true)
+                            .hint_text(hint)
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(label.id);
+                field_done(&field);
                 ui.end_row();
                 ui.label("");
                 ui.label(
@@ -149,7 +161,7 @@ impl EditHostForm {
         ui.add_space(4.0);
         let mut outcome = EditOutcome::Open;
         ui.horizontal(|ui| {
-            if ui.button("Save").clicked() {
+            if ui.button("Save").clicked() || submitted {
                 outcome = self.save(hosts, commands);
             }
             if ui.button("Cancel").clicked() {

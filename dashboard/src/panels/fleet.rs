@@ -264,23 +264,15 @@ impl Sparkline<'_> {
                 .map(|&(_, v)| f64::from(v))
                 .fold(1024.0, f64::max)
         });
-        let to_screen = |(ts, value): (u64, f32)| {
-            let x = (ts.saturating_sub(since_ms)) as f64 / SPARKLINE_MS as f64;
-            let y = (f64::from(value) / y_max).clamp(0.0, 1.0);
-            #[allow(
-                clippy::cast_possible_truncation,
-                reason = "screen positions are f32; both factors are in 0..=1"
-            )]
-            let (x, y) = (x as f32, y as f32);
-            Pos2::new(
-                rect.left() + x * rect.width(),
-                rect.bottom() - 1.0 - y * (rect.height() - 2.0),
-            )
+        let frame = SparkFrame {
+            since_ms,
+            y_max,
+            rect,
         };
         let painter = ui.painter_at(rect);
         for (color, runs) in runs {
             for run in runs {
-                let points: Vec<Pos2> = run.into_iter().map(to_screen).collect();
+                let points: Vec<Pos2> = run.into_iter().map(|p| frame.to_screen(p)).collect();
                 if let [point] = points.as_slice() {
                     painter.circle_filled(*point, 1.0, color);
                 } else {
@@ -288,5 +280,53 @@ impl Sparkline<'_> {
                 }
             }
         }
+    }
+}
+
+/// Where a sparkline's points land: time across (the last [`SPARKLINE_MS`]
+/// up to the newest sample), value up from 0 to `y_max`.
+struct SparkFrame {
+    since_ms: u64,
+    y_max: f64,
+    rect: egui::Rect,
+}
+
+impl SparkFrame {
+    /// The screen position of one `(timestamp_ms, value)`; a value above
+    /// `y_max` stays at the top edge, keeping one pixel of margin.
+    fn to_screen(&self, (timestamp_ms, value): (u64, f32)) -> Pos2 {
+        let x = timestamp_ms.saturating_sub(self.since_ms) as f64 / SPARKLINE_MS as f64;
+        let y = (f64::from(value) / self.y_max).clamp(0.0, 1.0);
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "screen positions are f32; both factors are in 0..=1"
+        )]
+        let (x, y) = (x as f32, y as f32);
+        let rect = self.rect;
+        Pos2::new(
+            rect.left() + x * rect.width(),
+            rect.bottom() - 1.0 - y * (rect.height() - 2.0),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_points_span_the_time_across_and_the_value_up() {
+        let frame = SparkFrame {
+            since_ms: 1_000_000,
+            y_max: 100.0,
+            rect: Rect::from_min_size(egui::pos2(10.0, 20.0), vec2(150.0, 32.0)),
+        };
+        // The oldest instant at the bottom left, the newest at the right.
+        assert_eq!(frame.to_screen((1_000_000, 0.0)), egui::pos2(10.0, 51.0));
+        let newest = frame.to_screen((1_000_000 + SPARKLINE_MS, 50.0));
+        assert_eq!(newest, egui::pos2(160.0, 36.0));
+        // Out of range values stay inside the chart.
+        assert_eq!(frame.to_screen((1_000_000, 250.0)), egui::pos2(10.0, 21.0));
+        assert_eq!(frame.to_screen((999_000, -5.0)), egui::pos2(10.0, 51.0));
     }
 }
