@@ -265,7 +265,7 @@ fn a_host_is_renamed_readdressed_given_a_token_and_removed_from_its_editor() {
 
     // A new display name only: no reconnect, nothing lost.
     harness.get_by_label("Edit db-1").click();
-    harness.run_steps(3);
+    harness.run();
     harness.get_by_label_contains("Tokens are kept for this run only");
     type_into(&mut harness, "Display name", "primary database");
     // Enter saves, as a click on "Save" does.
@@ -280,7 +280,7 @@ fn a_host_is_renamed_readdressed_given_a_token_and_removed_from_its_editor() {
 
     // Another host's address is refused, with the reason in the window.
     harness.get_by_label("Edit primary database").click();
-    harness.run_steps(3);
+    harness.run();
     select_all(&mut harness, "Address");
     harness
         .get_by_role_and_label(egui::accesskit::Role::TextInput, "Address")
@@ -310,12 +310,12 @@ fn a_host_is_renamed_readdressed_given_a_token_and_removed_from_its_editor() {
 
     // Saving with the token field empty keeps the token; "Forget" drops it.
     harness.get_by_label("Edit primary database").click();
-    harness.run_steps(3);
+    harness.run();
     harness.get_by_label("Save").click();
     harness.run_steps(2);
     assert!(harness.state().hosts()[0].link.has_token());
     harness.get_by_label("Edit primary database").click();
-    harness.run_steps(3);
+    harness.run();
     harness.get_by_label("Forget the token").click();
     harness.get_by_label("Save").click();
     harness.run_steps(2);
@@ -323,7 +323,7 @@ fn a_host_is_renamed_readdressed_given_a_token_and_removed_from_its_editor() {
 
     // And the editor removes the host.
     harness.get_by_label("Edit primary database").click();
-    harness.run_steps(3);
+    harness.run();
     harness.get_by_label("Remove host").click();
     harness.run_steps(2);
     let urls: Vec<&str> = harness
@@ -400,7 +400,7 @@ fn the_help_overlay_lists_every_shortcut_and_opens_by_key_or_button() {
     assert!(harness.query_by_label(help::TITLE).is_none());
 
     harness.key_press(egui::Key::Questionmark);
-    harness.run_steps(3);
+    harness.run();
     assert!(harness.state().help_open());
     for (keys, action) in help::SHORTCUTS {
         harness.get_by_label(keys);
@@ -412,14 +412,14 @@ fn the_help_overlay_lists_every_shortcut_and_opens_by_key_or_button() {
     assert!(harness.query_by_label(help::TITLE).is_none());
 
     harness.key_press(egui::Key::F1);
-    harness.run_steps(3);
+    harness.run();
     assert!(harness.state().help_open());
     harness.get_by_label("Close").click();
     harness.run_steps(2);
     assert!(!harness.state().help_open());
 
     harness.get_by_label("Help").click();
-    harness.run_steps(3);
+    harness.run();
     assert!(harness.state().help_open());
     harness.get_by_label(help::TITLE);
 }
@@ -474,7 +474,7 @@ fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     harness.run_steps(2);
 
     harness.key_press(egui::Key::E);
-    harness.run_steps(3);
+    harness.run();
     harness.get_by_label("the visible window of db-1");
     harness.get_by_label("Save CSV").click();
     let status = wait_for_export(&mut harness).unwrap();
@@ -541,7 +541,7 @@ fn a_screenshot_is_taken_without_the_export_window_and_saved_as_png() {
     harness.state_mut().export_window_mut().dir = dir.path().display().to_string();
     harness.run_steps(2);
     harness.get_by_label("Export…").click();
-    harness.run_steps(3);
+    harness.run();
     harness.get_by_label("Save screenshot").click();
     harness.step();
     assert!(!harness.state().export_window().open, "not in the picture");
@@ -583,7 +583,7 @@ fn an_export_into_a_missing_folder_says_why() {
     harness.state_mut().export_window_mut().dir = "/nonexistent/hostpulse-test".into();
     harness.run_steps(2);
     harness.key_press(egui::Key::E);
-    harness.run_steps(3);
+    harness.run();
     harness.get_by_label("Save CSV").click();
     let error = wait_for_export(&mut harness).unwrap_err();
     assert!(
@@ -683,7 +683,7 @@ fn display_names_and_the_fleet_view_survive_a_restart_but_tokens_do_not() {
     harness.run_steps(2);
     let name = harness.state().hosts()[0].display_name().to_owned();
     harness.get_by_label(&format!("Edit {name}")).click();
-    harness.run_steps(3);
+    harness.run();
     type_into(&mut harness, "Display name", "billing db");
     harness.get_by_label("Save").click();
     harness.run_steps(2);

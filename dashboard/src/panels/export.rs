@@ -1,8 +1,10 @@
-//! The "Export" window: where to save, a button for the CSV of the visible time
-//! window and one for a PNG screenshot, and what became of the last save. The
-//! saving itself is in [`crate::export`].
+//! The "Export" window: where to save (typed, or chosen in the desktop's folder
+//! dialog), a button for the CSV of the visible time window and one for a PNG
+//! screenshot, and what became of the last save. The saving itself is in
+//! [`crate::export`].
 
 use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 
 use egui::{RichText, Ui};
 
@@ -23,6 +25,9 @@ pub struct ExportWindow {
     pub status: Option<Result<String, String>>,
     /// The save in progress.
     pending: Option<PendingSave>,
+    /// The folder dialog, while it is open: it answers with the folder chosen,
+    /// or `None` when cancelled (or when the desktop has no dialog to show).
+    choosing: Option<Receiver<Option<PathBuf>>>,
 }
 
 impl Default for ExportWindow {
@@ -32,6 +37,7 @@ impl Default for ExportWindow {
             dir: crate::export::default_dir().display().to_string(),
             status: None,
             pending: None,
+            choosing: None,
         }
     }
 }
@@ -59,8 +65,9 @@ impl ExportWindow {
         self.status = Some(Err(error.to_string()));
     }
 
-    /// Picks up a finished save; never blocks.
+    /// Picks up a finished save or a chosen folder; never blocks.
     pub fn poll(&mut self) {
+        self.poll_folder_dialog();
         let Some(pending) = &self.pending else {
             return;
         };
@@ -72,6 +79,47 @@ impl ExportWindow {
             SaveStatus::Failed(error) => self.status = Some(Err(error.to_string())),
         }
         self.pending = None;
+    }
+
+    fn poll_folder_dialog(&mut self) {
+        let Some(choosing) = &self.choosing else {
+            return;
+        };
+        match choosing.try_recv() {
+            Err(TryRecvError::Empty) => return,
+            Ok(Some(dir)) => self.dir = dir.display().to_string(),
+            // rfd answers the same for "cancelled" and "no dialog here".
+            Ok(None) | Err(TryRecvError::Disconnected) => {
+                self.status = Some(Ok(
+                    "No folder chosen: if no dialog appeared, type the folder instead".to_owned(),
+                ));
+            }
+        }
+        self.choosing = None;
+    }
+
+    /// Opens the desktop's folder dialog on a thread of its own (it blocks
+    /// until the user answers); [`Self::poll`] picks up the answer.
+    fn choose_folder(&mut self, ctx: &egui::Context) {
+        // One answer per dialog: the channel never holds more.
+        let (sender, answer) = sync_channel(1);
+        let start = self.dir();
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hostpulse-folder-dialog".into())
+            .spawn(move || {
+                let chosen = rfd::FileDialog::new()
+                    .set_title("Save HostPulse exports in")
+                    .set_directory(start)
+                    .pick_folder();
+                // The window may have closed meanwhile: nobody to tell then.
+                let _ = sender.send(chosen);
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.choosing = Some(answer),
+            Err(error) => self.fail(&format!("cannot open the folder dialog: {error}")),
+        }
     }
 
     /// True while a save runs.
@@ -103,6 +151,12 @@ impl ExportWindow {
             let label = ui.label("Save to folder");
             ui.add(egui::TextEdit::singleline(&mut self.dir).desired_width(300.0))
                 .labelled_by(label.id);
+            let choose = ui
+                .add_enabled(self.choosing.is_none(), egui::Button::new("Choose…"))
+                .on_hover_text("Pick the folder in the desktop's dialog");
+            if choose.clicked() {
+                self.choose_folder(ui.ctx());
+            }
         });
         ui.add_space(4.0);
         let idle = !self.is_saving();
