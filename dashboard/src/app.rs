@@ -149,6 +149,9 @@ impl DashboardApp {
         app.view.window = prefs.window;
         app.theme = prefs.theme;
         app.fleet = prefs.fleet;
+        if let Some(dir) = &prefs.export_dir {
+            app.export.dir.clone_from(dir);
+        }
         for saved in &prefs.hosts {
             let id = app.add_host(&saved.url, saved.label.clone(), None);
             app.saved.insert(id);
@@ -203,6 +206,7 @@ impl DashboardApp {
                 .find(|h| Some(h.id) == self.selected)
                 .map(|h| h.link.url().to_owned()),
             fleet: self.fleet,
+            export_dir: self.export.chosen_dir(),
         }
     }
 

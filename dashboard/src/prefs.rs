@@ -1,6 +1,6 @@
 //! What the dashboard remembers between runs: the hosts added in the window
 //! (with their display names) and the user's choices (theme, time window,
-//! selected host, fleet overview or host). Saved through eframe's storage;
+//! selected host, fleet overview or host, export folder). Saved through eframe's storage;
 //! hosts given on the command line and the local server are for one run only
 //! and are not saved. Panel sizes and window positions are egui's own memory,
 //! which eframe saves beside these (`App::persist_egui_memory` is on by
@@ -41,6 +41,8 @@ pub struct Prefs {
     pub selected_url: Option<String>,
     /// The fleet overview was shown rather than one host.
     pub fleet: bool,
+    /// The folder exports were last saved in, when the user chose one.
+    pub export_dir: Option<String>,
 }
 
 impl Prefs {

@@ -674,7 +674,7 @@ fn hosts_and_choices_added_in_the_window_survive_a_restart() {
 }
 
 #[test]
-fn display_names_and_the_fleet_view_survive_a_restart_but_tokens_do_not() {
+fn display_names_the_fleet_view_and_the_export_folder_survive_a_restart_but_tokens_do_not() {
     let mut harness = harness(app_with(&[]));
     harness.run_steps(2);
     type_into_add_host(&mut harness, "db-7:9000");
@@ -689,12 +689,18 @@ fn display_names_and_the_fleet_view_survive_a_restart_but_tokens_do_not() {
     harness.run_steps(2);
     harness.key_press(egui::Key::F);
     harness.run_steps(2);
+    harness.state_mut().export_window_mut().dir = "/srv/reports".into();
 
     let saved = ron::to_string(&harness.state().prefs()).unwrap();
     assert!(!saved.contains("secret-token"), "{saved}");
     let restored: Prefs = ron::from_str(&saved).unwrap();
     let app = DashboardApp::start(&egui::Context::default(), &[], None, &restored);
     assert!(app.showing_fleet());
+    assert_eq!(app.export_window().dir, "/srv/reports");
+    assert_eq!(
+        app.export_window().chosen_dir().as_deref(),
+        Some("/srv/reports")
+    );
     let host = &app.hosts()[0];
     assert_eq!(host.link.url(), "ws://db-7:9000/ws");
     assert_eq!(host.display_name(), "billing db");

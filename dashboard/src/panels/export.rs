@@ -54,6 +54,15 @@ impl ExportWindow {
         }
     }
 
+    /// The folder to remember for the next run: `None` while it is the
+    /// default, so a default that moves (a new Downloads folder) is followed.
+    #[must_use]
+    pub fn chosen_dir(&self) -> Option<String> {
+        let dir = self.dir.trim();
+        let default = crate::export::default_dir().display().to_string();
+        (!dir.is_empty() && dir != default).then(|| dir.to_owned())
+    }
+
     /// Watches a save that has just started.
     pub fn start(&mut self, pending: PendingSave, what: &str) {
         self.pending = Some(pending);
