@@ -257,29 +257,6 @@ impl DashboardApp {
         self.selected
     }
 
-    /// True while the fleet overview is shown instead of the selected host.
-    #[must_use]
-    pub fn showing_fleet(&self) -> bool {
-        self.fleet
-    }
-
-    /// True while the keyboard shortcuts window is open.
-    #[must_use]
-    pub fn help_open(&self) -> bool {
-        self.help_open
-    }
-
-    /// The export window's state.
-    #[must_use]
-    pub fn export_window(&self) -> &ExportWindow {
-        &self.export
-    }
-
-    /// The export window's state, to change it (the folder to save into).
-    pub fn export_window_mut(&mut self) -> &mut ExportWindow {
-        &mut self.export
-    }
-
     /// Drains every link and schedules the next wake-up for retries and timeouts,
     /// so an idle dashboard sleeps instead of spinning.
     pub fn poll(&mut self, ctx: &egui::Context) {

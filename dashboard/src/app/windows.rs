@@ -9,10 +9,34 @@ use egui::{RichText, Ui};
 use super::{Command, DashboardApp};
 use crate::export::{self, ExportError, ExportTable, pending_save};
 use crate::panels::edit_host::{EditHostForm, EditOutcome};
+use crate::panels::export::ExportWindow;
 use crate::panels::help;
 use crate::view::Theme;
 
 impl DashboardApp {
+    /// True while the fleet overview is shown instead of the selected host.
+    #[must_use]
+    pub fn showing_fleet(&self) -> bool {
+        self.fleet
+    }
+
+    /// True while the keyboard shortcuts window is open.
+    #[must_use]
+    pub fn help_open(&self) -> bool {
+        self.help_open
+    }
+
+    /// The export window's state.
+    #[must_use]
+    pub fn export_window(&self) -> &ExportWindow {
+        &self.export
+    }
+
+    /// The export window's state, to change it (the folder to save into).
+    pub fn export_window_mut(&mut self) -> &mut ExportWindow {
+        &mut self.export
+    }
+
     /// The right end of the top bar: theme, help, export, and how the last
     /// export went while its window is closed.
     pub(super) fn top_buttons_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
