@@ -12,9 +12,14 @@ use crate::host::Host;
 use crate::link::Wake;
 use crate::local;
 use crate::panels::add_host::AddHostForm;
-use crate::panels::{host_list, host_view};
+use crate::panels::edit_host::{EditHostForm, TokenChange};
+use crate::panels::export::ExportWindow;
+use crate::panels::host_list::ListSelection;
+use crate::panels::{fleet, host_list, host_view};
 use crate::prefs::{Prefs, SavedHost};
 use crate::view::{Theme, TimeView, Window};
+
+mod windows;
 
 /// Something a panel asks the app to do, applied after the frame is drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +45,33 @@ pub enum Command {
     Resume,
     /// Switch between the dark and the light theme.
     ToggleTheme,
+    /// Open the editor of a host.
+    StartEdit(u64),
+    /// Apply an edit: a changed address or token reconnects.
+    EditHost {
+        /// The host.
+        id: u64,
+        /// The (already validated) WebSocket URL.
+        url: String,
+        /// The display name; `None` shows the name the server reports.
+        label: Option<String>,
+        /// What to do with the token.
+        token: TokenChange,
+    },
+    /// Show the fleet overview instead of one host.
+    ShowFleet,
+    /// Between the fleet overview and the selected host.
+    ToggleFleet,
+    /// Show or hide the keyboard shortcuts.
+    ToggleHelp,
+    /// Show or hide the export window.
+    ToggleExport,
+    /// Close the help, export and edit windows.
+    CloseWindows,
+    /// Save the selected host's visible time window as CSV.
+    ExportCsv,
+    /// Save a PNG screenshot of the window.
+    Screenshot,
 }
 
 /// The dashboard application state.
@@ -61,6 +93,17 @@ pub struct DashboardApp {
     applied_theme: Option<Theme>,
     /// Hosts added in the window, remembered for the next run.
     saved: BTreeSet<u64>,
+    /// The fleet overview is shown instead of the selected host.
+    fleet: bool,
+    /// The keyboard shortcuts window is open.
+    help_open: bool,
+    /// The host being edited, if any.
+    edit: Option<EditHostForm>,
+    /// The export window and the save it runs.
+    export: ExportWindow,
+    /// A screenshot was asked for; it is requested once the export window has
+    /// closed, so the window is not in the picture.
+    screenshot_due: bool,
 }
 
 impl std::fmt::Debug for DashboardApp {
@@ -89,6 +132,11 @@ impl DashboardApp {
             theme: Theme::default(),
             applied_theme: None,
             saved: BTreeSet::new(),
+            fleet: false,
+            help_open: false,
+            edit: None,
+            export: ExportWindow::default(),
+            screenshot_due: false,
         }
     }
 
@@ -100,6 +148,10 @@ impl DashboardApp {
         let mut app = Self::new(ctx);
         app.view.window = prefs.window;
         app.theme = prefs.theme;
+        app.fleet = prefs.fleet;
+        if let Some(dir) = &prefs.export_dir {
+            app.export.dir.clone_from(dir);
+        }
         for saved in &prefs.hosts {
             let id = app.add_host(&saved.url, saved.label.clone(), None);
             app.saved.insert(id);
@@ -153,6 +205,8 @@ impl DashboardApp {
                 .iter()
                 .find(|h| Some(h.id) == self.selected)
                 .map(|h| h.link.url().to_owned()),
+            fleet: self.fleet,
+            export_dir: self.export.chosen_dir(),
         }
     }
 
@@ -231,8 +285,10 @@ impl DashboardApp {
             self.theme.apply(ui.ctx());
             self.applied_theme = Some(self.theme);
         }
+        self.export.poll();
         let mut commands = Vec::new();
         self.shortcuts(ui.ctx(), &mut commands);
+        windows::window_shortcuts(ui.ctx(), &mut commands);
         egui::Panel::top("top").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
@@ -240,13 +296,7 @@ impl DashboardApp {
                 ui.separator();
                 self.add_host.ui(ui, &mut commands);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let other = match self.theme {
-                        Theme::Dark => "Light theme",
-                        Theme::Light => "Dark theme",
-                    };
-                    if ui.button(other).on_hover_text("Shortcut: T").clicked() {
-                        commands.push(Command::ToggleTheme);
-                    }
+                    self.top_buttons_ui(ui, &mut commands);
                 });
             });
             if let Some(error) = &self.startup_error {
@@ -258,9 +308,17 @@ impl DashboardApp {
             .resizable(true)
             .default_size(220.0)
             .show(ui, |ui| {
-                host_list::ui(ui, &self.hosts, self.selected, &mut commands);
+                let chosen = ListSelection {
+                    host_id: self.selected,
+                    fleet: self.fleet,
+                };
+                host_list::ui(ui, &self.hosts, chosen, &mut commands);
             });
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.fleet {
+                fleet::ui(ui, &self.hosts, &mut commands);
+                return;
+            }
             match self.hosts.iter().find(|h| Some(h.id) == self.selected) {
                 Some(host) => host_view::ui(ui, host, self.view, &mut commands),
                 None => {
@@ -270,8 +328,12 @@ impl DashboardApp {
                 }
             }
         });
+        self.windows_ui(ui.ctx(), &mut commands);
         for command in commands {
             self.apply(command);
+        }
+        if std::mem::take(&mut self.screenshot_due) {
+            self.request_screenshot(ui.ctx());
         }
     }
 
@@ -300,7 +362,10 @@ impl DashboardApp {
                     self.selected = self.hosts.first().map(|h| h.id);
                 }
             }
-            Command::Select(id) => self.selected = Some(id),
+            Command::Select(id) => {
+                self.selected = Some(id);
+                self.fleet = false;
+            }
             Command::RetryNow(id) => {
                 if let Some(host) = self.hosts.iter_mut().find(|h| h.id == id) {
                     host.link.retry_now();
@@ -310,6 +375,7 @@ impl DashboardApp {
             Command::Pause(at_ms) => self.view.paused_at_ms = Some(at_ms),
             Command::Resume => self.view.paused_at_ms = None,
             Command::ToggleTheme => self.theme = self.theme.toggled(),
+            command => self.apply_window_command(command),
         }
     }
 

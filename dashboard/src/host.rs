@@ -6,6 +6,7 @@ use hostpulse_shared::Hello;
 
 use crate::history::{HostHistory, Retention};
 use crate::link::{Link, LinkEvent, LinkState, Wake};
+use crate::panels::edit_host::TokenChange;
 
 /// A server the dashboard watches.
 #[derive(Debug)]
@@ -86,6 +87,26 @@ impl Host {
         match &self.hello {
             Some(hello) if !hello.host.hostname.is_empty() => &hello.host.hostname,
             _ => self.link.url(),
+        }
+    }
+
+    /// Applies an edit from the user. A new address may be another machine, so
+    /// what is known about the old one is dropped; a new address or token
+    /// reconnects at once.
+    pub fn edit(&mut self, url: String, label: Option<String>, token: TokenChange) {
+        self.label = label;
+        let token = match token {
+            TokenChange::Keep => self.link.token().map(str::to_owned),
+            TokenChange::Set(token) => Some(token),
+            TokenChange::Clear => None,
+        };
+        let moved = url != self.link.url();
+        if moved {
+            self.hello = None;
+            self.history = HostHistory::new(Retention::default());
+        }
+        if moved || token.as_deref() != self.link.token() {
+            self.link.retarget(url, token);
         }
     }
 

@@ -12,6 +12,7 @@
 //! - [`panels`]: one module per part of the window.
 //! - [`view`]: the time window the plots show, pause, and the theme.
 //! - [`prefs`]: hosts and choices remembered between runs.
+//! - [`export`]: the visible time window as CSV, the window as PNG.
 //! - [`format`]: numbers for people.
 //!
 //! Data flows one way: link → host history → panels. The UI thread never waits
@@ -21,6 +22,7 @@
 pub mod address;
 pub mod app;
 pub mod backoff;
+pub mod export;
 pub mod format;
 pub mod history;
 pub mod host;

@@ -138,6 +138,31 @@ impl Link {
         &self.state
     }
 
+    /// Points the link at `url` with `token` (the user edited the host) and
+    /// dials at once. The resume point is kept only when the URL is the same:
+    /// another address may be another server.
+    pub fn retarget(&mut self, url: String, token: Option<String>) {
+        if url != self.url {
+            self.last_seen = None;
+        }
+        self.url = url;
+        self.token = token;
+        self.failed_attempts = 0;
+        self.retry_now();
+    }
+
+    /// The token presented, if any (to carry it over when the host is edited).
+    #[must_use]
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// How many attempts in a row have failed since the last greeting.
+    #[must_use]
+    pub fn failed_attempts(&self) -> u32 {
+        self.failed_attempts
+    }
+
     /// Drops any connection and dials again now (the user asked to retry).
     pub fn retry_now(&mut self) {
         self.socket = None;
@@ -326,8 +351,7 @@ fn explain(error: &str) -> String {
     } else if lower.contains("connection reset") || lower.contains("broken pipe") {
         "connection lost".to_owned()
     } else if lower.contains("http error: 401") {
-        "the server wants a token (401): remove this host and add it again with its token"
-            .to_owned()
+        "the server wants a token (401): edit the host (in the list) and give its token".to_owned()
     } else if lower.contains("invalid http version") {
         // A TLS server answers plain HTTP with a TLS alert.
         "the server did not answer in plain HTTP: if it serves TLS, use wss://".to_owned()
@@ -390,5 +414,70 @@ mod tests {
         // Once the retry time passes, the link dials again.
         link.poll(retry_at + Duration::from_millis(1));
         assert!(matches!(link.state(), LinkState::Connecting { .. }));
+    }
+
+    #[test]
+    fn a_server_that_never_answers_times_out_and_backs_off() {
+        // A listener that never accepts: the OS completes the TCP handshake from
+        // its backlog, but no WebSocket answer ever comes, so only the link's own
+        // timeout can end the attempt.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+        let mut link = Link::connect(url, None, Arc::new(|| {}));
+        let LinkState::Connecting { since } = link.state().clone() else {
+            panic!("expected connecting, got {:?}", link.state());
+        };
+        assert_eq!(link.next_deadline(), since + CONNECT_TIMEOUT);
+
+        // Polled as the UI would once the deadline has passed (no waiting here:
+        // the clock is the argument).
+        let late = since + CONNECT_TIMEOUT + Duration::from_millis(1);
+        link.poll(late);
+        let LinkState::Disconnected { reason, retry_at } = link.state().clone() else {
+            panic!("expected disconnected, got {:?}", link.state());
+        };
+        assert_eq!(reason, "no answer within 10 s");
+        let first_delay = retry_at - late;
+        assert!(
+            first_delay >= Duration::from_millis(400) && first_delay <= Duration::from_millis(600)
+        );
+        assert_eq!(link.failed_attempts(), 1);
+
+        // The retry dials again and, unanswered, waits ~1.6 times longer.
+        link.poll(retry_at);
+        assert!(matches!(link.state(), LinkState::Connecting { .. }));
+        let late = retry_at + CONNECT_TIMEOUT + Duration::from_millis(1);
+        link.poll(late);
+        let LinkState::Disconnected { retry_at, .. } = link.state().clone() else {
+            panic!("expected disconnected, got {:?}", link.state());
+        };
+        let second_delay = retry_at - late;
+        assert!(
+            second_delay >= Duration::from_millis(640)
+                && second_delay <= Duration::from_millis(960)
+        );
+        assert_eq!(link.failed_attempts(), 2);
+        drop(listener);
+    }
+
+    #[test]
+    fn retargeting_keeps_the_resume_point_only_for_the_same_url() {
+        let mut link = Link::detached(
+            "ws://127.0.0.1:1/ws",
+            LinkState::Live {
+                since: Instant::now(),
+            },
+            Arc::new(|| {}),
+        );
+        link.last_seen = Some((7, 41));
+        link.retarget("ws://127.0.0.1:1/ws".into(), Some("t0ken".into()));
+        assert_eq!(link.token(), Some("t0ken"));
+        assert!(link.dial_url().contains("resume_after_seq=41"));
+        assert!(matches!(link.state(), LinkState::Connecting { .. }));
+
+        link.retarget("ws://127.0.0.1:2/ws".into(), None);
+        assert_eq!(link.url(), "ws://127.0.0.1:2/ws");
+        assert_eq!(link.token(), None);
+        assert_eq!(link.dial_url(), "ws://127.0.0.1:2/ws");
     }
 }

@@ -1,11 +1,14 @@
 //! What the dashboard remembers between runs: the hosts added in the window
-//! and the user's choices (theme, time window, selected host). Saved through
-//! eframe's storage; hosts given on the command line and the local server are
-//! for one run only and are not saved.
+//! (with their display names) and the user's choices (theme, time window,
+//! selected host, fleet overview or host, export folder). Saved through eframe's storage;
+//! hosts given on the command line and the local server are for one run only
+//! and are not saved. Panel sizes and window positions are egui's own memory,
+//! which eframe saves beside these (`App::persist_egui_memory` is on by
+//! default).
 //!
 //! Tokens are not saved: eframe's storage is a plain file, and a token kept
 //! there would be readable wherever the file is. A saved host that needs one
-//! says so (401) and takes it again through "Add host".
+//! says so (401) and takes it again through its "Edit" window or "Add host".
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +39,10 @@ pub struct Prefs {
     pub theme: Theme,
     /// The URL of the host shown last.
     pub selected_url: Option<String>,
+    /// The fleet overview was shown rather than one host.
+    pub fleet: bool,
+    /// The folder exports were last saved in, when the user chose one.
+    pub export_dir: Option<String>,
 }
 
 impl Prefs {

@@ -14,6 +14,7 @@ use egui_kittest::kittest::Queryable as _;
 use hostpulse_dashboard::DashboardApp;
 use hostpulse_dashboard::host::Host;
 use hostpulse_dashboard::link::{Link, LinkEvent, LinkState, Wake};
+use hostpulse_dashboard::panels::help;
 use hostpulse_dashboard::panels::host_view::PLOT_TITLES;
 use hostpulse_dashboard::prefs::Prefs;
 use hostpulse_dashboard::view::{Theme, Window};
@@ -120,7 +121,7 @@ fn harness(app: DashboardApp) -> Harness<'static, DashboardApp> {
 
 /// Focuses the field labelled `label` and types `text`, as a person would.
 fn type_into(harness: &mut Harness<'_, DashboardApp>, label: &str, text: &str) {
-    let role = if label == "Token" {
+    let role = if label == "Token" || label == "New token" {
         egui::accesskit::Role::PasswordInput
     } else {
         egui::accesskit::Role::TextInput
@@ -247,6 +248,351 @@ fn a_host_added_with_a_token_presents_it() {
     assert!(harness.query_by_label_contains("secret-token").is_none());
 }
 
+/// Selects all of the focused field's text, so typing replaces it.
+fn select_all(harness: &mut Harness<'_, DashboardApp>, label: &str) {
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .focus();
+    harness.run_steps(1);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+}
+
+#[test]
+fn a_host_is_renamed_readdressed_given_a_token_and_removed_from_its_editor() {
+    let mut harness = harness(app_with(&[("db-1", live(), 30), ("db-2", live(), 5)]));
+    harness.run_steps(2);
+
+    // A new display name only: no reconnect, nothing lost.
+    harness.get_by_label("Edit db-1").click();
+    harness.run();
+    harness.get_by_label_contains("Tokens are kept for this run only");
+    type_into(&mut harness, "Display name", "primary database");
+    // Enter saves, as a click on "Save" does.
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    let host = &harness.state().hosts()[0];
+    assert_eq!(host.display_name(), "primary database");
+    assert!(host.is_live(), "{:?}", host.link.state());
+    assert_eq!(host.history.len(), 30);
+    assert!(harness.query_by_label("Edit host").is_none(), "closed");
+    harness.get_by_label("Edit primary database");
+
+    // Another host's address is refused, with the reason in the window.
+    harness.get_by_label("Edit primary database").click();
+    harness.run();
+    select_all(&mut harness, "Address");
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Address")
+        .type_text("db-2");
+    harness.run_steps(1);
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    harness.get_by_label("ws://db-2:9470/ws is already in the list");
+
+    // A new address and a token: it reconnects there, presenting the token, and
+    // the old machine's samples are gone.
+    select_all(&mut harness, "Address");
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Address")
+        .type_text("127.0.0.1:1");
+    harness.run_steps(1);
+    type_into(&mut harness, "New token", "secret-token-0123456789");
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    let host = &harness.state().hosts()[0];
+    assert_eq!(host.link.url(), "ws://127.0.0.1:1/ws");
+    assert_eq!(host.link.token(), Some("secret-token-0123456789"));
+    assert!(host.history.is_empty());
+    assert!(!matches!(host.link.state(), LinkState::Live { .. }));
+    assert_eq!(host.display_name(), "primary database");
+    assert!(harness.query_by_label_contains("secret-token").is_none());
+
+    // Saving with the token field empty keeps the token; "Forget" drops it.
+    harness.get_by_label("Edit primary database").click();
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    assert!(harness.state().hosts()[0].link.has_token());
+    harness.get_by_label("Edit primary database").click();
+    harness.run();
+    harness.get_by_label("Forget the token").click();
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    assert!(!harness.state().hosts()[0].link.has_token());
+
+    // And the editor removes the host.
+    harness.get_by_label("Edit primary database").click();
+    harness.run();
+    harness.get_by_label("Remove host").click();
+    harness.run_steps(2);
+    let urls: Vec<&str> = harness
+        .state()
+        .hosts()
+        .iter()
+        .map(|h| h.link.url())
+        .collect();
+    assert_eq!(urls, ["ws://db-2:9470/ws"]);
+    assert!(harness.query_by_label("Edit host").is_none());
+}
+
+#[test]
+fn the_fleet_overview_shows_each_host_and_a_click_opens_it() {
+    let down = LinkState::Disconnected {
+        reason: "connection lost".into(),
+        retry_at: Instant::now() + Duration::from_mins(1),
+    };
+    let dialling = LinkState::Connecting {
+        since: Instant::now(),
+    };
+    let mut harness = harness(app_with(&[
+        ("web-1", live(), 300),
+        ("web-2", down, 120),
+        ("web-3", dialling, 0),
+    ]));
+    harness.run_steps(2);
+    assert!(!harness.state().showing_fleet());
+
+    harness.get_by_label("All hosts (1/3 live)").click();
+    harness.run_steps(2);
+    assert!(harness.state().showing_fleet());
+    harness.get_by_label("All hosts");
+    for name in ["web-1", "web-2", "web-3"] {
+        harness.get_by_label(&format!("Open {name}"));
+    }
+    // Current values with units, from each host's newest sample.
+    let newest = synthetic_sample(299);
+    harness.get_by_label(&format!("{:.1}%", newest.cpu.total_percent));
+    harness.get_by_label(&format!("{:.1}%", synthetic_sample(119).cpu.total_percent));
+    harness.get_by_label("8.3 GiB of 16.0 GiB");
+    assert_eq!(
+        harness.query_all_by_label_contains("/ 48.8 KiB/s").count(),
+        2
+    );
+    // The state of each, in the rows as in the list.
+    assert_eq!(harness.query_all_by_label("disconnected").count(), 2);
+    assert_eq!(harness.query_all_by_label("connecting…").count(), 2);
+    // A host with no sample yet shows no made-up numbers.
+    assert_eq!(harness.query_all_by_label("–").count(), 3);
+
+    harness.get_by_label("Open web-2").click();
+    harness.run_steps(2);
+    assert!(!harness.state().showing_fleet());
+    assert_eq!(
+        harness.state().selected(),
+        Some(harness.state().hosts()[1].id)
+    );
+    harness.get_by_label("Retry now");
+
+    // F goes to the fleet and back.
+    harness.key_press(egui::Key::F);
+    harness.run_steps(2);
+    assert!(harness.state().showing_fleet());
+    harness.key_press(egui::Key::F);
+    harness.run_steps(2);
+    assert!(!harness.state().showing_fleet());
+}
+
+#[test]
+fn the_help_overlay_lists_every_shortcut_and_opens_by_key_or_button() {
+    let mut harness = harness(app_with(&[("db-1", live(), 10)]));
+    harness.run_steps(2);
+    assert!(harness.query_by_label(help::TITLE).is_none());
+
+    harness.key_press(egui::Key::Questionmark);
+    harness.run();
+    assert!(harness.state().help_open());
+    for (keys, action) in help::SHORTCUTS {
+        harness.get_by_label(keys);
+        harness.get_by_label(action);
+    }
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(!harness.state().help_open());
+    assert!(harness.query_by_label(help::TITLE).is_none());
+
+    harness.key_press(egui::Key::F1);
+    harness.run();
+    assert!(harness.state().help_open());
+    harness.get_by_label("Close").click();
+    harness.run_steps(2);
+    assert!(!harness.state().help_open());
+
+    harness.get_by_label("Help").click();
+    harness.run();
+    assert!(harness.state().help_open());
+    harness.get_by_label(help::TITLE);
+}
+
+/// Steps the app until its export status is no longer "Saving…" (bounded).
+fn wait_for_export(harness: &mut Harness<'_, DashboardApp>) -> Result<String, String> {
+    let give_up = Instant::now() + Duration::from_secs(20);
+    loop {
+        harness.run_steps(1);
+        let status = harness.state().export_window().status.clone();
+        match status {
+            Some(Ok(message)) if message.starts_with("Saving") && Instant::now() < give_up => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Some(status) => return status,
+            None => panic!("no export status"),
+        }
+    }
+}
+
+#[test]
+fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
+    let mut app = app_with(&[]);
+    let wake = app.wake();
+    app.insert_host(|id| {
+        let mut host = synthetic_host(wake, id, "db-1", live(), 0);
+        for seq in 0..400 {
+            let mut sample = synthetic_sample(seq);
+            if seq == 350 {
+                sample.networks[0].rx_bytes_per_sec = None;
+            }
+            host.apply(LinkEvent::Sample(sample));
+        }
+        // The server restarted: a marked gap, then a new epoch.
+        host.apply(LinkEvent::Reset(hostpulse_shared::Reset {
+            reason: hostpulse_shared::ResetReason::EpochChanged,
+            message: "server restarted".into(),
+        }));
+        for seq in 500..510 {
+            host.apply(LinkEvent::Sample(Sample {
+                epoch: 2,
+                ..synthetic_sample(seq)
+            }));
+        }
+        host
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(app);
+    harness.state_mut().export_window_mut().dir = dir.path().display().to_string();
+    harness.run_steps(2);
+    harness.get_by_label("1 m").click();
+    harness.run_steps(2);
+
+    harness.key_press(egui::Key::E);
+    harness.run();
+    harness.get_by_label("the visible window of db-1");
+    harness.get_by_label("Save CSV").click();
+    let status = wait_for_export(&mut harness).unwrap();
+    assert!(status.starts_with("Saved "), "{status}");
+
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let path = files[0].as_ref().unwrap().path();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("hostpulse-db-1-2023") && path.extension().unwrap() == "csv",
+        "{name}"
+    );
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time_unix_ms,time_utc,cpu_total_percent,memory_used_bytes,swap_used_bytes,\
+         network_rx_bytes_per_sec,network_tx_bytes_per_sec,disk_read_bytes_per_sec,\
+         disk_write_bytes_per_sec,cpu0_percent,cpu1_percent,cpu2_percent,cpu3_percent"
+    );
+    // The last minute: samples 449..=509 would be there, but 400..=499 never
+    // happened. One row per sample, and the gap marker is not a sample.
+    let times: Vec<u64> = lines[1..]
+        .iter()
+        .map(|line| line.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    let expected: Vec<u64> = (500..510)
+        .map(|seq| synthetic_sample(seq).timestamp_ms)
+        .collect();
+    assert_eq!(times, expected);
+
+    // All of it, to see the unknown value and the exact numbers.
+    harness.get_by_label("all").click();
+    harness.run_steps(2);
+    harness.get_by_label("Save CSV").click();
+    assert!(wait_for_export(&mut harness).unwrap().starts_with("Saved "));
+    let newest = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|p| p != &path)
+        .unwrap();
+    let csv = std::fs::read_to_string(newest).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 410);
+    let first = synthetic_sample(0);
+    assert_eq!(rows[0][0], first.timestamp_ms.to_string());
+    assert_eq!(rows[0][1], "2023-11-14T22:13:20.000Z");
+    assert_eq!(rows[0][3], first.memory.used_bytes.to_string());
+    assert_eq!(rows[0][6], "50000");
+    assert_eq!(rows[350][5], "", "an unknown rate is an empty cell");
+    assert_eq!(rows[350][6], "50000");
+    assert_ne!(rows[349][5], "");
+}
+
+#[test]
+fn a_screenshot_is_taken_without_the_export_window_and_saved_as_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(app_with(&[("db-1", live(), 10)]));
+    harness.state_mut().export_window_mut().dir = dir.path().display().to_string();
+    harness.run_steps(2);
+    harness.get_by_label("Export…").click();
+    harness.run();
+    harness.get_by_label("Save screenshot").click();
+    harness.step();
+    assert!(!harness.state().export_window().open, "not in the picture");
+
+    // The renderer answers the request with the window's pixels; here, a
+    // made-up picture stands in for them.
+    let request = harness
+        .output()
+        .viewport_output
+        .values()
+        .flat_map(|viewport| viewport.commands.iter())
+        .find_map(|command| match command {
+            egui::ViewportCommand::Screenshot(callback) => Some(callback.clone()),
+            _ => None,
+        })
+        .expect("a screenshot request");
+    let mut pixels = egui::ColorImage::filled([64, 40], egui::Color32::from_rgb(1, 2, 3));
+    pixels.pixels[0] = egui::Color32::from_rgb(250, 0, 0);
+    request.complete(std::sync::Arc::new(pixels));
+    let status = wait_for_export(&mut harness).unwrap();
+    assert!(status.starts_with("Saved "), "{status}");
+    harness.get_by_label_contains(".png");
+
+    let path = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let png = image::open(&path).unwrap().to_rgba8();
+    assert_eq!(png.dimensions(), (64, 40));
+    assert_eq!(png.get_pixel(0, 0).0, [250, 0, 0, 255]);
+    assert_eq!(png.get_pixel(1, 0).0, [1, 2, 3, 255]);
+}
+
+#[test]
+fn an_export_into_a_missing_folder_says_why() {
+    let mut harness = harness(app_with(&[("db-1", live(), 10)]));
+    harness.state_mut().export_window_mut().dir = "/nonexistent/hostpulse-test".into();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::E);
+    harness.run();
+    harness.get_by_label("Save CSV").click();
+    let error = wait_for_export(&mut harness).unwrap_err();
+    assert!(
+        error.starts_with("cannot write /nonexistent/hostpulse-test/hostpulse-db-1-"),
+        "{error}"
+    );
+    harness.get_by_label(&error);
+}
+
 #[test]
 fn window_presets_pause_and_back_to_live_apply_to_every_plot() {
     let mut harness = harness(app_with(&[("db-1", live(), 600)]));
@@ -325,4 +671,38 @@ fn hosts_and_choices_added_in_the_window_survive_a_restart() {
         "the command-line host is not saved"
     );
     assert_eq!(again.theme, Theme::Light);
+}
+
+#[test]
+fn display_names_the_fleet_view_and_the_export_folder_survive_a_restart_but_tokens_do_not() {
+    let mut harness = harness(app_with(&[]));
+    harness.run_steps(2);
+    type_into_add_host(&mut harness, "db-7:9000");
+    type_into(&mut harness, "Token", "secret-token-0123456789");
+    harness.get_by_label("Add").click();
+    harness.run_steps(2);
+    let name = harness.state().hosts()[0].display_name().to_owned();
+    harness.get_by_label(&format!("Edit {name}")).click();
+    harness.run();
+    type_into(&mut harness, "Display name", "billing db");
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::F);
+    harness.run_steps(2);
+    harness.state_mut().export_window_mut().dir = "/srv/reports".into();
+
+    let saved = ron::to_string(&harness.state().prefs()).unwrap();
+    assert!(!saved.contains("secret-token"), "{saved}");
+    let restored: Prefs = ron::from_str(&saved).unwrap();
+    let app = DashboardApp::start(&egui::Context::default(), &[], None, &restored);
+    assert!(app.showing_fleet());
+    assert_eq!(app.export_window().dir, "/srv/reports");
+    assert_eq!(
+        app.export_window().chosen_dir().as_deref(),
+        Some("/srv/reports")
+    );
+    let host = &app.hosts()[0];
+    assert_eq!(host.link.url(), "ws://db-7:9000/ws");
+    assert_eq!(host.display_name(), "billing db");
+    assert!(!host.link.has_token());
 }

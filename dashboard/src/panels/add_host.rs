@@ -45,10 +45,14 @@ impl AddHostForm {
                 .add(
                     egui::TextEdit::singleline(&mut self.token)
                         .password(true)
-                        .hint_text("if the server wants one")
+                        .hint_text("if needed; not saved")
                         .desired_width(150.0),
                 )
-                .labelled_by(token_label.id);
+                .labelled_by(token_label.id)
+                .on_hover_text(
+                    "Only for a server started with a token. \
+                     Kept for this run only: never written to disk.",
+                );
             let submitted = (field.lost_focus() || token.lost_focus())
                 && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if field.changed() {

@@ -2,6 +2,10 @@
 //! [`crate::app::Command`]s; the app applies them once, after the frame.
 
 pub mod add_host;
+pub mod edit_host;
+pub mod export;
+pub mod fleet;
+pub mod help;
 pub mod host_list;
 pub mod host_view;
 pub mod time_plot;

@@ -1,0 +1,212 @@
+//! The windows over the main view (help, export, the host editor), the top-bar
+//! buttons and keys that open them, and the commands they send. Kept apart
+//! from `app.rs`, which routes hosts and the time view.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use egui::{RichText, Ui};
+
+use super::{Command, DashboardApp};
+use crate::export::{self, ExportError, ExportTable, pending_save};
+use crate::panels::edit_host::{EditHostForm, EditOutcome};
+use crate::panels::export::ExportWindow;
+use crate::panels::help;
+use crate::view::Theme;
+
+impl DashboardApp {
+    /// True while the fleet overview is shown instead of the selected host.
+    #[must_use]
+    pub fn showing_fleet(&self) -> bool {
+        self.fleet
+    }
+
+    /// True while the keyboard shortcuts window is open.
+    #[must_use]
+    pub fn help_open(&self) -> bool {
+        self.help_open
+    }
+
+    /// The export window's state.
+    #[must_use]
+    pub fn export_window(&self) -> &ExportWindow {
+        &self.export
+    }
+
+    /// The export window's state, to change it (the folder to save into).
+    pub fn export_window_mut(&mut self) -> &mut ExportWindow {
+        &mut self.export
+    }
+
+    /// The right end of the top bar: theme, help, export, and how the last
+    /// export went while its window is closed.
+    pub(super) fn top_buttons_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let other = match self.theme {
+            Theme::Dark => "Light theme",
+            Theme::Light => "Dark theme",
+        };
+        if ui.button(other).on_hover_text("Shortcut: T").clicked() {
+            commands.push(Command::ToggleTheme);
+        }
+        if ui
+            .button("Help")
+            .on_hover_text("Shortcuts: ? or F1")
+            .clicked()
+        {
+            commands.push(Command::ToggleHelp);
+        }
+        if ui.button("Export…").on_hover_text("Shortcut: E").clicked() {
+            commands.push(Command::ToggleExport);
+        }
+        // Not while saving: a screenshot would show its own "Saving…".
+        if self.export.open || self.export.is_saving() {
+            return;
+        }
+        let (message, color) = match &self.export.status {
+            Some(Ok(message)) => (message, ui.visuals().hyperlink_color),
+            Some(Err(message)) => (message, ui.visuals().error_fg_color),
+            None => return,
+        };
+        // Cut short where the bar has no room; the whole path is on hover.
+        ui.add(egui::Label::new(RichText::new(message).color(color)).truncate())
+            .on_hover_text(message);
+    }
+
+    /// Draws whichever windows are open.
+    pub(super) fn windows_ui(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        if self.help_open {
+            help::show(ctx, &mut self.help_open, commands);
+        }
+        if self.export.open {
+            let host_name = self.shown_host().map(|host| host.display_name().to_owned());
+            self.export.show(ctx, host_name.as_deref(), commands);
+        }
+        if let Some(form) = &mut self.edit {
+            let listed = self.hosts.iter().any(|h| h.id == form.host_id);
+            if !listed || form.show(ctx, &self.hosts, commands) == EditOutcome::Close {
+                self.edit = None;
+            }
+        }
+    }
+
+    /// Carries out the commands of the windows and the fleet view.
+    pub(super) fn apply_window_command(&mut self, command: Command) {
+        match command {
+            Command::StartEdit(id) => {
+                self.edit = self
+                    .hosts
+                    .iter()
+                    .find(|h| h.id == id)
+                    .map(EditHostForm::new);
+            }
+            Command::EditHost {
+                id,
+                url,
+                label,
+                token,
+            } => {
+                if let Some(host) = self.hosts.iter_mut().find(|h| h.id == id) {
+                    host.edit(url, label, token);
+                }
+            }
+            Command::ShowFleet => self.fleet = true,
+            Command::ToggleFleet => self.fleet = !self.fleet,
+            Command::ToggleHelp => self.help_open = !self.help_open,
+            Command::ToggleExport => self.export.open = !self.export.open,
+            Command::CloseWindows => {
+                self.help_open = false;
+                self.export.open = false;
+                self.edit = None;
+            }
+            Command::ExportCsv => self.export_csv(),
+            Command::Screenshot => {
+                // Requested at the end of this frame, so the next one (which
+                // the screenshot shows) is drawn without the export window.
+                self.export.open = false;
+                self.screenshot_due = true;
+            }
+            _ => {}
+        }
+    }
+
+    /// The host in the main view, unless the fleet overview is shown.
+    fn shown_host(&self) -> Option<&crate::host::Host> {
+        if self.fleet {
+            return None;
+        }
+        self.hosts.iter().find(|h| Some(h.id) == self.selected)
+    }
+
+    /// Copies the shown host's visible samples and writes them on a thread.
+    fn export_csv(&mut self) {
+        let Some(host) = self.shown_host() else {
+            self.export
+                .fail(&"open a host first: the CSV holds what its plots show");
+            return;
+        };
+        let history = &host.history;
+        let newest_ms = history.newest_ms().unwrap_or(0);
+        let end_ms = self.view.end_ms(newest_ms);
+        let start_ms = self
+            .view
+            .start_ms(history.oldest_ms().unwrap_or(0), newest_ms);
+        let table = ExportTable::from_history(history, start_ms, end_ms);
+        if table.is_empty() {
+            self.export.fail(&ExportError::Empty);
+            return;
+        }
+        let path = self.export.dir().join(export::file_name(
+            host.display_name(),
+            Some(start_ms),
+            end_ms,
+            "csv",
+        ));
+        let rows = table.len();
+        let (reporter, pending) = pending_save();
+        let wake = self.wake();
+        reporter.spawn(path, move |path| table.save(path), move || wake());
+        self.export.start(pending, &format!("{rows} samples"));
+    }
+
+    /// Asks the window for its pixels; they are saved when they arrive.
+    pub(super) fn request_screenshot(&mut self, ctx: &egui::Context) {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let path = self
+            .export
+            .dir()
+            .join(export::file_name("screenshot", None, now_ms, "png"));
+        let (reporter, pending) = pending_save();
+        let wake = self.wake();
+        ctx.request_screenshot(move |image| {
+            reporter.spawn(
+                path,
+                move |path| export::save_png(&image, path),
+                move || wake(),
+            );
+        });
+        self.export.start(pending, "the screenshot");
+    }
+}
+
+/// Keys for the windows and the fleet view, unless a text field has the
+/// keyboard: F, E, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.
+pub(super) fn window_shortcuts(ctx: &egui::Context, commands: &mut Vec<Command>) {
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    ctx.input(|input| {
+        let keys = [
+            (egui::Key::F, Command::ToggleFleet),
+            (egui::Key::E, Command::ToggleExport),
+            (egui::Key::Questionmark, Command::ToggleHelp),
+            (egui::Key::F1, Command::ToggleHelp),
+            (egui::Key::Escape, Command::CloseWindows),
+        ];
+        for (key, command) in keys {
+            if input.key_pressed(key) {
+                commands.push(command);
+            }
+        }
+    });
+}

@@ -1,0 +1,215 @@
+//! The "Edit host" window: change a host's address, display name or token, or
+//! remove it. Opened from the host list; the address is checked here, and the
+//! app is asked to apply the change, which reconnects when the address or the
+//! token changed.
+
+use egui::{RichText, Ui};
+
+use crate::address;
+use crate::app::Command;
+use crate::host::Host;
+
+/// What happens to the host's token when the edit is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenChange {
+    /// Keep presenting the token it has (or none).
+    Keep,
+    /// Present this token from now on.
+    Set(String),
+    /// Present no token any more.
+    Clear,
+}
+
+/// The edit window's fields, for one host.
+pub struct EditHostForm {
+    /// The host being edited.
+    pub host_id: u64,
+    /// The address field, starting at the host's URL.
+    pub url: String,
+    /// The display name field; empty means "the name the server reports".
+    pub name: String,
+    /// A new token (shown as dots); empty keeps the current one.
+    pub token: String,
+    /// Whether the host presents a token now.
+    pub has_token: bool,
+    /// "Forget the token" is ticked.
+    pub forget_token: bool,
+    /// Why the last save was refused, shown in the window.
+    pub error: Option<String>,
+}
+
+impl std::fmt::Debug for EditHostForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EditHostForm")
+            .field("host_id", &self.host_id)
+            .field("url", &self.url)
+            .field("name", &self.name)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the user did in the window this frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditOutcome {
+    /// Still editing.
+    Open,
+    /// Saved, cancelled or removed: close the window.
+    Close,
+}
+
+impl EditHostForm {
+    /// A form filled in from `host`.
+    #[must_use]
+    pub fn new(host: &Host) -> Self {
+        Self {
+            host_id: host.id,
+            url: host.link.url().to_owned(),
+            name: host.label.clone().unwrap_or_default(),
+            token: String::new(),
+            has_token: host.link.has_token(),
+            forget_token: false,
+            error: None,
+        }
+    }
+
+    /// Draws the window over everything else; `hosts` are all the listed hosts,
+    /// so an address already listed under another host is refused.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        hosts: &[Host],
+        commands: &mut Vec<Command>,
+    ) -> EditOutcome {
+        let mut outcome = EditOutcome::Open;
+        let mut open = true;
+        egui::Window::new("Edit host")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 80.0))
+            .show(ctx, |ui| outcome = self.fields_ui(ui, hosts, commands));
+        if open { outcome } else { EditOutcome::Close }
+    }
+
+    fn fields_ui(
+        &mut self,
+        ui: &mut Ui,
+        hosts: &[Host],
+        commands: &mut Vec<Command>,
+    ) -> EditOutcome {
+        // Enter in any field saves, as in the "Add host" fields.
+        let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let mut submitted = false;
+        let mut field_done = |response: &egui::Response| {
+            submitted |= enter && response.lost_focus();
+        };
+        egui::Grid::new("edit host fields")
+            .num_columns(2)
+            .spacing([8.0, 6.0])
+            .show(ui, |ui| {
+                let label = ui.label("Address");
+                let field = ui
+                    .add(egui::TextEdit::singleline(&mut self.url).desired_width(280.0))
+                    .labelled_by(label.id);
+                field_done(&field);
+                ui.end_row();
+                let label = ui.label("Display name");
+                let field = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.name)
+                            .hint_text("the name the server reports")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(label.id);
+                field_done(&field);
+                ui.end_row();
+                let label = ui.label("New token");
+                let hint = if self.has_token {
+                    "empty keeps the current one"
+                } else {
+                    "if the server wants one"
+                };
+                let field = ui
+                    .add_enabled(
+                        !self.forget_token,
+                        egui::TextEdit::singleline(&mut self.token)
+                            .password(true)
+                            .hint_text(hint)
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(label.id);
+                field_done(&field);
+                ui.end_row();
+                ui.label("");
+                ui.label(
+                    RichText::new(
+                        "Tokens are kept for this run only: they are never written to disk.",
+                    )
+                    .weak(),
+                );
+                ui.end_row();
+                if self.has_token {
+                    ui.label("");
+                    ui.checkbox(&mut self.forget_token, "Forget the token");
+                    ui.end_row();
+                }
+            });
+        if let Some(error) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        ui.add_space(4.0);
+        let mut outcome = EditOutcome::Open;
+        ui.horizontal(|ui| {
+            if ui.button("Save").clicked() || submitted {
+                outcome = self.save(hosts, commands);
+            }
+            if ui.button("Cancel").clicked() {
+                outcome = EditOutcome::Close;
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Remove host").clicked() {
+                    commands.push(Command::Remove(self.host_id));
+                    outcome = EditOutcome::Close;
+                }
+            });
+        });
+        outcome
+    }
+
+    /// Checks the address and asks the app to apply the edit.
+    fn save(&mut self, hosts: &[Host], commands: &mut Vec<Command>) -> EditOutcome {
+        match address::parse(&self.url) {
+            Ok(url)
+                if hosts
+                    .iter()
+                    .any(|h| h.id != self.host_id && h.link.url() == url.as_str()) =>
+            {
+                self.error = Some(format!("{url} is already in the list"));
+                EditOutcome::Open
+            }
+            Ok(url) => {
+                let token = self.token.trim();
+                let token = if self.forget_token {
+                    TokenChange::Clear
+                } else if token.is_empty() {
+                    TokenChange::Keep
+                } else {
+                    TokenChange::Set(token.to_owned())
+                };
+                let name = self.name.trim();
+                commands.push(Command::EditHost {
+                    id: self.host_id,
+                    url: url.into(),
+                    label: (!name.is_empty()).then(|| name.to_owned()),
+                    token,
+                });
+                EditOutcome::Close
+            }
+            Err(error) => {
+                self.error = Some(error.to_string());
+                EditOutcome::Open
+            }
+        }
+    }
+}

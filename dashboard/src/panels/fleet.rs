@@ -1,0 +1,332 @@
+//! The fleet overview: one row per host with its state, sparklines of CPU,
+//! memory and network over the last few minutes, and the current values, so
+//! twenty machines fit on one screen. A click on a row opens that host.
+//!
+//! Sparklines are painted directly (a few hundred line segments per host), not
+//! built as plots: sixteen hosts × three plots would cost more than the whole
+//! host view.
+
+use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Ui, UiBuilder, vec2};
+
+use crate::app::Command;
+use crate::format;
+use crate::history::{HostHistory, Metric, segments};
+use crate::host::Host;
+use crate::panels::host_list::{retry_hint, state_dot_ui, state_word};
+use crate::panels::host_view::state_text;
+
+/// How much of the past each sparkline shows.
+pub const SPARKLINE_MS: u64 = 5 * 60 * 1000;
+/// The title above the rows.
+pub const TITLE: &str = "All hosts";
+
+const ROW_HEIGHT: f32 = 46.0;
+const SPARKLINE_HEIGHT: f32 = 30.0;
+/// Space between columns.
+const GAP: f32 = 12.0;
+
+const CPU_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
+const MEMORY_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
+const RX_COLOR: Color32 = Color32::from_rgb(0x3c, 0xb3, 0x71);
+const TX_COLOR: Color32 = Color32::from_rgb(0x9b, 0x59, 0xb6);
+
+/// Draws the overview of `hosts`.
+pub fn ui(ui: &mut Ui, hosts: &[Host], commands: &mut Vec<Command>) {
+    ui.heading(TITLE);
+    ui.weak(format!(
+        "The last {} minutes of each host. Click a row to open the host.",
+        SPARKLINE_MS / 60_000
+    ));
+    ui.add_space(6.0);
+    if hosts.is_empty() {
+        ui.label("No hosts yet: add one above.");
+        return;
+    }
+    let columns = Columns::fitting(ui.available_width());
+    header_ui(ui, columns);
+    let now = std::time::Instant::now();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for host in hosts {
+                row_ui(ui, host, columns, now, commands);
+            }
+        });
+}
+
+/// Column widths, shared by the header and the rows so they line up.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    name: f32,
+    sparkline: f32,
+    value: f32,
+}
+
+impl Columns {
+    /// Widths that fill `width`: the name gets about a fifth, each metric the
+    /// same share of the rest, half of it sparkline and half value.
+    fn fitting(width: f32) -> Self {
+        let name = (width * 0.2).clamp(140.0, 260.0);
+        let metric = ((width - name - 8.0) / 3.0).max(150.0);
+        let sparkline = (metric * 0.5).min(220.0);
+        Self {
+            name,
+            sparkline,
+            value: metric - sparkline - 2.0 * GAP,
+        }
+    }
+
+    fn metric(self) -> f32 {
+        self.sparkline + self.value + 2.0 * GAP
+    }
+
+    /// The name column and the three metric columns of a row at `rect`.
+    fn split(self, rect: Rect) -> [Rect; 4] {
+        let inner = rect.shrink2(vec2(4.0, 0.0));
+        let column = |left: f32, width: f32| {
+            Rect::from_min_max(
+                egui::pos2(left, inner.top()),
+                egui::pos2(left + width, inner.bottom()),
+            )
+        };
+        let metrics_left = inner.left() + self.name;
+        [
+            column(inner.left(), self.name),
+            column(metrics_left, self.metric()),
+            column(metrics_left + self.metric(), self.metric()),
+            column(metrics_left + 2.0 * self.metric(), self.metric()),
+        ]
+    }
+}
+
+fn header_ui(ui: &mut Ui, columns: Columns) {
+    let height = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::hover());
+    let titles = ["Host", "CPU", "Memory", "Network received / sent"];
+    for (title, rect) in titles.into_iter().zip(columns.split(rect)) {
+        column_ui(ui, rect).weak(title);
+    }
+}
+
+/// A child `Ui` filling one column, left to right, vertically centred.
+fn column_ui(ui: &mut Ui, rect: Rect) -> Ui {
+    ui.new_child(
+        UiBuilder::new()
+            .max_rect(rect)
+            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+    )
+}
+
+/// One host: the whole row is a button that opens it.
+fn row_ui(
+    ui: &mut Ui,
+    host: &Host,
+    columns: Columns,
+    now: std::time::Instant,
+    commands: &mut Vec<Command>,
+) {
+    let width = ui.available_width();
+    let (rect, response) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::click());
+    let name = host.display_name();
+    let open = format!("Open {name}");
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &open));
+    if response.hovered() {
+        ui.painter()
+            .rect_filled(rect, 4.0, ui.visuals().widgets.hovered.weak_bg_fill);
+    }
+    ui.painter().hline(
+        rect.x_range(),
+        rect.bottom(),
+        ui.visuals().widgets.noninteractive.bg_stroke,
+    );
+    let [name_rect, cpu_rect, ..] = columns.split(rect);
+    name_ui(&mut column_ui(ui, name_rect), host, now);
+    let mut metrics = column_ui(ui, cpu_rect.with_max_x(rect.right()));
+    // The metric columns bring their own gaps.
+    metrics.spacing_mut().item_spacing.x = 0.0;
+    metrics_ui(&mut metrics, host, columns);
+    if response.on_hover_text(host.link.url()).clicked() {
+        commands.push(Command::Select(host.id));
+    }
+}
+
+fn name_ui(ui: &mut Ui, host: &Host, now: std::time::Instant) {
+    let state = host.link.state();
+    ui.scope(|ui| {
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        state_dot_ui(ui, state);
+        ui.vertical(|ui| {
+            ui.add(egui::Label::new(RichText::new(host.display_name()).strong()).truncate());
+            ui.horizontal(|ui| {
+                ui.weak(state_word(state))
+                    .on_hover_text(state_text(state, now));
+                if let Some(hint) = retry_hint(state, now) {
+                    ui.weak(format!("· {hint}"));
+                }
+            });
+        });
+    });
+}
+
+fn metrics_ui(ui: &mut Ui, host: &Host, columns: Columns) {
+    let history = &host.history;
+    let latest = history.latest();
+    let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
+    let spark = Sparkline {
+        history,
+        max_step_ms: interval_ms * 5 / 2,
+        size: vec2(columns.sparkline, SPARKLINE_HEIGHT),
+    };
+    let value_ui = |ui: &mut Ui, text: String| {
+        ui.add_space(GAP);
+        ui.allocate_ui_with_layout(
+            vec2(columns.value, ROW_HEIGHT - 8.0),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_width(columns.value);
+                ui.label(RichText::new(text).strong());
+            },
+        );
+        ui.add_space(GAP);
+    };
+    let unknown = || "–".to_owned();
+
+    spark.ui(ui, &[(Metric::CpuTotal, CPU_COLOR)], Some(100.0));
+    value_ui(
+        ui,
+        latest.map_or_else(unknown, |s| format!("{:.1}%", s.cpu.total_percent)),
+    );
+
+    let memory_total = latest.map(|s| s.memory.total_bytes as f64);
+    spark.ui(ui, &[(Metric::MemoryUsed, MEMORY_COLOR)], memory_total);
+    value_ui(
+        ui,
+        latest.map_or_else(unknown, |s| {
+            format!(
+                "{} of {}",
+                format::bytes(s.memory.used_bytes as f64),
+                format::bytes(s.memory.total_bytes as f64)
+            )
+        }),
+    );
+
+    spark.ui(
+        ui,
+        &[(Metric::NetworkRx, RX_COLOR), (Metric::NetworkTx, TX_COLOR)],
+        None,
+    );
+    let rate = |rate: Option<f64>| rate.map_or_else(unknown, format::bytes_per_sec);
+    value_ui(
+        ui,
+        latest.map_or_else(unknown, |s| {
+            format!(
+                "{} / {}",
+                rate(s.network_rx_bytes_per_sec()),
+                rate(s.network_tx_bytes_per_sec())
+            )
+        }),
+    );
+}
+
+/// The unbroken stretches of one series: `(timestamp_ms, value)` points.
+type Runs = Vec<Vec<(u64, f32)>>;
+
+/// Small line charts from one host's history, ending at its newest sample.
+struct Sparkline<'a> {
+    history: &'a HostHistory,
+    /// Samples further apart than this are not joined.
+    max_step_ms: u64,
+    /// Width and height of each chart.
+    size: egui::Vec2,
+}
+
+impl Sparkline<'_> {
+    /// Draws `series` on one set of axes from 0 to `y_max` (or to the highest
+    /// value shown, at least 1 KiB/s, when `None`).
+    fn ui(&self, ui: &mut Ui, series: &[(Metric, Color32)], y_max: Option<f64>) {
+        let (rect, _) = ui.allocate_exact_size(self.size, Sense::hover());
+        ui.painter()
+            .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+        let Some(newest_ms) = self.history.newest_ms() else {
+            return;
+        };
+        let since_ms = newest_ms.saturating_sub(SPARKLINE_MS);
+        let runs: Vec<(Color32, Runs)> = series
+            .iter()
+            .map(|&(metric, color)| {
+                let points = self.history.points(metric, since_ms);
+                (color, segments(points, self.max_step_ms))
+            })
+            .collect();
+        let y_max = y_max.unwrap_or_else(|| {
+            runs.iter()
+                .flat_map(|(_, runs)| runs.iter().flatten())
+                .map(|&(_, v)| f64::from(v))
+                .fold(1024.0, f64::max)
+        });
+        let frame = SparkFrame {
+            since_ms,
+            y_max,
+            rect,
+        };
+        let painter = ui.painter_at(rect);
+        for (color, runs) in runs {
+            for run in runs {
+                let points: Vec<Pos2> = run.into_iter().map(|p| frame.to_screen(p)).collect();
+                if let [point] = points.as_slice() {
+                    painter.circle_filled(*point, 1.0, color);
+                } else {
+                    painter.line(points, Stroke::new(1.5, color));
+                }
+            }
+        }
+    }
+}
+
+/// Where a sparkline's points land: time across (the last [`SPARKLINE_MS`]
+/// up to the newest sample), value up from 0 to `y_max`.
+struct SparkFrame {
+    since_ms: u64,
+    y_max: f64,
+    rect: egui::Rect,
+}
+
+impl SparkFrame {
+    /// The screen position of one `(timestamp_ms, value)`; a value above
+    /// `y_max` stays at the top edge, keeping one pixel of margin.
+    fn to_screen(&self, (timestamp_ms, value): (u64, f32)) -> Pos2 {
+        let x = timestamp_ms.saturating_sub(self.since_ms) as f64 / SPARKLINE_MS as f64;
+        let y = (f64::from(value) / self.y_max).clamp(0.0, 1.0);
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "screen positions are f32; both factors are in 0..=1"
+        )]
+        let (x, y) = (x as f32, y as f32);
+        let rect = self.rect;
+        Pos2::new(
+            rect.left() + x * rect.width(),
+            rect.bottom() - 1.0 - y * (rect.height() - 2.0),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_points_span_the_time_across_and_the_value_up() {
+        let frame = SparkFrame {
+            since_ms: 1_000_000,
+            y_max: 100.0,
+            rect: Rect::from_min_size(egui::pos2(10.0, 20.0), vec2(150.0, 32.0)),
+        };
+        // The oldest instant at the bottom left, the newest at the right.
+        assert_eq!(frame.to_screen((1_000_000, 0.0)), egui::pos2(10.0, 51.0));
+        let newest = frame.to_screen((1_000_000 + SPARKLINE_MS, 50.0));
+        assert_eq!(newest, egui::pos2(160.0, 36.0));
+        // Out of range values stay inside the chart.
+        assert_eq!(frame.to_screen((1_000_000, 250.0)), egui::pos2(10.0, 21.0));
+        assert_eq!(frame.to_screen((999_000, -5.0)), egui::pos2(10.0, 51.0));
+    }
+}

@@ -1,0 +1,53 @@
+//! The help overlay: every keyboard shortcut in one window, opened with `?`, F1
+//! or the "Help" button, so nobody has to hunt through hover texts for them.
+
+use egui::RichText;
+
+use crate::app::Command;
+
+/// Every shortcut, as the overlay lists it: the keys, then what they do.
+/// Keys work whenever no text field has the keyboard.
+pub const SHORTCUTS: [(&str, &str); 8] = [
+    ("Space", "Pause the plots, or go back to live"),
+    ("1 2 3 4 5", "Time window: 1 m, 5 m, 15 m, 1 h, all history"),
+    ("F", "Fleet overview (all hosts), or back to the host"),
+    ("T", "Switch between the dark and the light theme"),
+    ("E", "Export: CSV of the visible window, PNG screenshot"),
+    ("? or F1", "Show or hide this help"),
+    ("Esc", "Close this help, the export or the edit window"),
+    ("Enter", "In the \"Add host\" fields: add the host"),
+];
+
+/// The window's title.
+pub const TITLE: &str = "Keyboard shortcuts";
+
+/// Draws the overlay while `open`; its close button or "Close" clears it.
+pub fn show(ctx: &egui::Context, open: &mut bool, commands: &mut Vec<Command>) {
+    let mut still_open = *open;
+    egui::Window::new(TITLE)
+        .open(&mut still_open)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(ctx, |ui| {
+            egui::Grid::new("shortcuts")
+                .num_columns(2)
+                .spacing([24.0, 6.0])
+                .striped(true)
+                .show(ui, |ui| {
+                    for (keys, action) in SHORTCUTS {
+                        ui.label(RichText::new(keys).monospace().strong());
+                        ui.label(action);
+                        ui.end_row();
+                    }
+                });
+            ui.add_space(6.0);
+            ui.weak("Hover a button to see its shortcut.");
+            if ui.button("Close").clicked() {
+                commands.push(Command::ToggleHelp);
+            }
+        });
+    if !still_open {
+        *open = false;
+    }
+}
