@@ -6,13 +6,15 @@
 //! - [`host`]: one watched host — link, greeting, history.
 //! - [`link`]: the WebSocket connection (ewebsock), its states and reconnects.
 //! - [`backoff`]: reconnect delays, exponential with jitter.
-//! - [`history`]: per-host columnar time series, bounded by age and count.
+//! - [`history`]: per-host columnar time series, bounded by age and count,
+//!   decimated for drawing, with the top processes of each moment.
 //! - [`address`]: what a person types as a host, checked and made into a URL.
 //! - [`local`]: the in-process server used when no host is given.
 //! - [`panels`]: one module per part of the window.
 //! - [`view`]: the time window the plots show, pause, and the theme.
 //! - [`prefs`]: hosts and choices remembered between runs.
 //! - [`format`]: numbers for people.
+//! - [`synthetic`]: made-up hosts for tests, measurements and screenshots.
 //!
 //! Data flows one way: link → host history → panels. The UI thread never waits
 //! on the network: links drain with `try_recv`, and ewebsock's wake-up requests a
@@ -28,6 +30,7 @@ pub mod link;
 pub mod local;
 pub mod panels;
 pub mod prefs;
+pub mod synthetic;
 pub mod view;
 
 pub use app::DashboardApp;
