@@ -40,6 +40,17 @@ pub enum Command {
     Resume,
     /// Switch between the dark and the light theme.
     ToggleTheme,
+    /// Hold every plot on this time range (Unix ms), after a pan or a zoom.
+    ShowRange {
+        /// Left edge.
+        start_ms: u64,
+        /// Right edge.
+        end_ms: u64,
+    },
+    /// Mark this instant (Unix ms) on every plot and list its top processes.
+    Mark(u64),
+    /// Remove the mark.
+    ClearMark,
 }
 
 /// The dashboard application state.
@@ -306,10 +317,13 @@ impl DashboardApp {
                     host.link.retry_now();
                 }
             }
-            Command::SetWindow(window) => self.view.window = window,
+            Command::SetWindow(window) => self.view.set_window(window),
             Command::Pause(at_ms) => self.view.paused_at_ms = Some(at_ms),
-            Command::Resume => self.view.paused_at_ms = None,
+            Command::Resume => self.view.resume(),
             Command::ToggleTheme => self.theme = self.theme.toggled(),
+            Command::ShowRange { start_ms, end_ms } => self.view.show_range(start_ms, end_ms),
+            Command::Mark(at_ms) => self.view.marked_ms = Some(at_ms),
+            Command::ClearMark => self.view.marked_ms = None,
         }
     }
 

@@ -2,6 +2,10 @@
 //! [`crate::app::Command`]s; the app applies them once, after the frame.
 
 pub mod add_host;
+pub mod disk_usage;
+pub mod heat_strip;
 pub mod host_list;
 pub mod host_view;
+pub mod processes;
+pub mod time_axis;
 pub mod time_plot;

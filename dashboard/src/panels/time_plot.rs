@@ -1,15 +1,15 @@
-//! One live time-series plot: named series from a host's history over the last
-//! few minutes, with gaps drawn as breaks in the line.
-//!
-//! The x axis is seconds relative to the right edge: the newest sample for a
-//! live view (the last thing seen, for a disconnected host), or where the user
-//! paused.
+//! One time-series plot: named series from a host's history over the shared
+//! [`TimeAxis`], decimated to the plot's width, with gaps drawn as breaks in
+//! the line. Hovering near a line shows its exact value with its unit, and
+//! the time.
 
 use egui::{Color32, Ui};
-use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints};
+use egui_plot::{HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints};
 
+use crate::app::Command;
 use crate::format;
-use crate::history::{HostHistory, Metric, segments};
+use crate::history::{HostHistory, Metric};
+use crate::panels::time_axis::TimeAxis;
 
 /// The unit of a plot's y axis, which decides how values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,10 @@ pub enum Unit {
     Bytes,
     /// Bytes per second.
     BytesPerSec,
+    /// Degrees Celsius.
+    Celsius,
+    /// A plain number (load average).
+    Number,
 }
 
 impl Unit {
@@ -27,9 +31,21 @@ impl Unit {
     #[must_use]
     pub fn format(self, value: f64) -> String {
         match self {
-            Self::Percent => format!("{value:.0}%"),
+            Self::Percent => format!("{value:.1}%"),
             Self::Bytes => format::bytes(value),
             Self::BytesPerSec => format::bytes_per_sec(value),
+            Self::Celsius => format!("{value:.1} °C"),
+            Self::Number => format!("{value:.2}"),
+        }
+    }
+
+    /// A value on the y axis: as [`Self::format`], with whole percentages.
+    fn format_tick(self, value: f64) -> String {
+        match self {
+            Self::Percent => format!("{value:.0}%"),
+            Self::Celsius => format!("{value:.0} °C"),
+            Self::Number => format!("{value:.1}"),
+            _ => self.format(value),
         }
     }
 }
@@ -45,6 +61,31 @@ pub struct Series {
     pub color: Color32,
     /// Line width in points.
     pub width: f32,
+    /// Dashed (the second of a pair, such as sent beside received).
+    pub dashed: bool,
+}
+
+impl Series {
+    /// A solid line two points wide.
+    #[must_use]
+    pub fn new(name: impl Into<String>, metric: Metric, color: Color32) -> Self {
+        Self {
+            name: name.into(),
+            metric,
+            color,
+            width: 2.0,
+            dashed: false,
+        }
+    }
+
+    /// The same line, dashed.
+    #[must_use]
+    pub fn dashed(self) -> Self {
+        Self {
+            dashed: true,
+            ..self
+        }
+    }
 }
 
 /// What one plot shows.
@@ -56,10 +97,8 @@ pub struct TimePlot<'a> {
     pub unit: Unit,
     /// The lines.
     pub series: &'a [Series],
-    /// The first instant shown (Unix ms).
-    pub start_ms: u64,
-    /// The instant at the right edge (Unix ms): the newest sample when live.
-    pub end_ms: u64,
+    /// Where the plot is in time.
+    pub axis: TimeAxis,
     /// Samples further apart than this are not joined by a line.
     pub max_step_ms: u64,
     /// The y axis always reaches this far (100 for percentages).
@@ -67,24 +106,18 @@ pub struct TimePlot<'a> {
 }
 
 impl TimePlot<'_> {
-    /// Draws the plot at the given height.
-    pub fn ui(&self, ui: &mut Ui, history: &HostHistory, height: f32) {
-        let (start_ms, end_ms) = (self.start_ms, self.end_ms);
-        let window_secs = end_ms.saturating_sub(start_ms) as f64 / 1000.0;
+    /// Draws the plot at the given height; pans, zooms and clicks on it
+    /// become commands.
+    pub fn ui(&self, ui: &mut Ui, history: &HostHistory, height: f32, commands: &mut Vec<Command>) {
+        let axis = self.axis;
         let unit = self.unit;
-        let mut plot = Plot::new(&self.id)
+        let columns = axis.columns(ui.available_width());
+        let mut plot = axis
+            .configure(Plot::new(&self.id))
             .height(height)
             .legend(Legend::default().follow_insertion_order(true))
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .allow_boxed_zoom(false)
-            .allow_double_click_reset(false)
-            .include_x(-window_secs)
-            .include_x(0.0)
             .include_y(0.0)
-            .x_axis_formatter(|mark, _| format::seconds_ago(mark.value))
-            .y_axis_formatter(move |mark, _| unit.format(mark.value))
+            .y_axis_formatter(move |mark, _| unit.format_tick(mark.value))
             .y_axis_min_width(64.0)
             .label_formatter(move |hover| match hover {
                 HoverPosition::NearDataPoint {
@@ -92,8 +125,9 @@ impl TimePlot<'_> {
                     position,
                     ..
                 } => Some(format!(
-                    "{plot_name}: {}\n{}",
+                    "{plot_name}: {}\n{} ({})",
                     unit.format(position.y),
+                    format::clock_utc(axis.unix_ms(position.x)),
                     format::seconds_ago(position.x)
                 )),
                 HoverPosition::Elsewhere { .. } => None,
@@ -101,25 +135,26 @@ impl TimePlot<'_> {
         if let Some(y_max) = self.y_max {
             plot = plot.include_y(y_max);
         }
-        plot.show(ui, |plot_ui| {
+        let shown = plot.show(ui, |plot_ui| {
+            let wheel_zoomed = axis.frame_ui(plot_ui);
             for series in self.series {
-                let points = history
-                    .points(series.metric, start_ms)
-                    .take_while(|&(ts, _)| ts <= end_ms);
-                for run in segments(points, self.max_step_ms) {
+                let points = history.decimated(series.metric, columns, self.max_step_ms);
+                for run in points.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
                     let points: PlotPoints = run
                         .iter()
-                        .map(|&(ts, value)| {
-                            [(ts as f64 - end_ms as f64) / 1000.0, f64::from(value)]
-                        })
+                        .map(|&(ts, value)| [axis.x(ts), f64::from(value)])
                         .collect();
-                    plot_ui.line(
-                        Line::new(series.name.as_str(), points)
-                            .color(series.color)
-                            .width(series.width),
-                    );
+                    let mut line = Line::new(series.name.as_str(), points)
+                        .color(series.color)
+                        .width(series.width);
+                    if series.dashed {
+                        line = line.style(LineStyle::dashed_dense());
+                    }
+                    plot_ui.line(line);
                 }
             }
+            wheel_zoomed
         });
+        axis.respond(&shown, commands);
     }
 }
