@@ -208,6 +208,11 @@ impl DashboardApp {
         &self.hosts
     }
 
+    /// One host, to feed it (synthetic data in tests and measurements).
+    pub fn host_mut(&mut self, id: u64) -> Option<&mut Host> {
+        self.hosts.iter_mut().find(|h| h.id == id)
+    }
+
     /// The host shown in the main view.
     #[must_use]
     pub fn selected(&self) -> Option<u64> {

@@ -406,18 +406,15 @@ impl HostHistory {
     }
 
     /// The highest value of each CPU in each column, one row per CPU: the heat
-    /// strip's cells, NaN where a cell has no sample.
+    /// strip's cells, NaN where a cell has no sample (see
+    /// [`decimate::column_max`]).
     #[must_use]
-    pub fn core_strip(&self, columns: Columns) -> Vec<Vec<f32>> {
-        let first = self
-            .timestamps_ms
-            .partition_point(|&ts| ts < columns.start_ms);
-        let last = self
-            .timestamps_ms
-            .partition_point(|&ts| ts <= columns.end_ms);
+    pub fn core_strip(&self, columns: Columns, max_step_ms: u64) -> Vec<Vec<f32>> {
+        let rows = self.rows_around(columns.start_ms, columns.end_ms);
         (0..self.core_count())
             .map(|core| {
-                decimate::column_max(self.points_in(Metric::CpuCore(core), first..last), columns)
+                let points = self.points_in(Metric::CpuCore(core), rows.clone());
+                decimate::column_max(points, columns, max_step_ms)
             })
             .collect()
     }
@@ -697,7 +694,7 @@ mod tests {
         assert_eq!(points.last().unwrap().0, start_ms + 601_000);
         // The spike at sample 1500 survives, at full height.
         assert!(points.contains(&(crate::synthetic::START_MS + 1_500_000, 97.0)));
-        let strip = history.core_strip(columns);
+        let strip = history.core_strip(columns, 2500);
         assert_eq!(strip.len(), 4);
         assert_eq!(strip[1][83], 100.0, "core 1's spike, 500 s into 600");
     }

@@ -76,15 +76,33 @@ pub fn min_max(
     out
 }
 
-/// The highest value in each column, NaN where a column has none: one row of
-/// a heat strip.
+/// The highest value in each column: one row of a heat strip. When columns
+/// are narrower than the time between samples, a sample also fills the empty
+/// columns before it (it measured that whole interval), up to `max_step_ms`
+/// back; beyond that, or with no sample at all, a column is NaN.
 #[must_use]
-pub fn column_max(points: impl Iterator<Item = (u64, f32)>, columns: Columns) -> Vec<f32> {
+pub fn column_max(
+    points: impl Iterator<Item = (u64, f32)>,
+    columns: Columns,
+    max_step_ms: u64,
+) -> Vec<f32> {
     let mut out = vec![f32::NAN; columns.count.max(1)];
+    let mut previous: Option<(u64, usize)> = None;
     for (timestamp_ms, value) in points {
-        let cell = &mut out[columns.index(timestamp_ms)];
+        let column = columns.index(timestamp_ms);
         // `f32::max` ignores NaN on either side.
-        *cell = cell.max(value);
+        out[column] = out[column].max(value);
+        if let Some((previous_ms, previous_column)) = previous
+            && timestamp_ms.saturating_sub(previous_ms) <= max_step_ms
+            && !value.is_nan()
+        {
+            for cell in &mut out[(previous_column + 1).min(column)..column] {
+                if cell.is_nan() {
+                    *cell = value;
+                }
+            }
+        }
+        previous = Some((timestamp_ms, column));
     }
     out
 }
@@ -202,13 +220,27 @@ mod tests {
 
     #[test]
     fn column_max_keeps_the_peak_of_each_column_and_leaves_empty_ones_unknown() {
-        let strip = column_max(day().into_iter(), columns(864));
+        let strip = column_max(day().into_iter(), columns(864), 2500);
         assert_eq!(strip.len(), 864);
         assert_eq!(strip[400], 99.0, "the spike's column");
         assert_eq!(strip[0], 10.0);
-        let sparse = column_max([(0, 5.0), (86_399_000, 7.0)].into_iter(), columns(10));
+        let sparse = column_max([(0, 5.0), (86_399_000, 7.0)].into_iter(), columns(10), 2500);
         assert_eq!(sparse[0], 5.0);
-        assert!(sparse[5].is_nan());
+        assert!(sparse[5].is_nan(), "too far apart to fill");
         assert_eq!(sparse[9], 7.0);
+        // Five minutes over a thousand columns: each sample fills the columns
+        // back to the one before it.
+        let five_minutes: Vec<(u64, f32)> = (0..=300u64).map(|s| (s * 1000, s as f32)).collect();
+        let filled = column_max(
+            five_minutes.into_iter(),
+            Columns {
+                start_ms: 0,
+                end_ms: 300_000,
+                count: 1000,
+            },
+            2500,
+        );
+        assert!(filled.iter().all(|v| !v.is_nan()));
+        assert_eq!(filled[5], 2.0, "columns between samples 1 and 2 show 2");
     }
 }

@@ -50,8 +50,16 @@ pub fn height(cores: usize) -> f32 {
     (cores as f32 * 3.0).clamp(48.0, 200.0)
 }
 
-/// Draws the strip for `history` at `axis`.
-pub fn ui(ui: &mut Ui, id: Id, history: &HostHistory, axis: TimeAxis, commands: &mut Vec<Command>) {
+/// Draws the strip for `history` at `axis`; samples more than `max_step_ms`
+/// apart leave a gap between them.
+pub fn ui(
+    ui: &mut Ui,
+    id: Id,
+    history: &HostHistory,
+    axis: TimeAxis,
+    max_step_ms: u64,
+    commands: &mut Vec<Command>,
+) {
     let cores = history.core_count();
     if cores == 0 {
         return;
@@ -67,7 +75,7 @@ pub fn ui(ui: &mut Ui, id: Id, history: &HostHistory, axis: TimeAxis, commands: 
         .data(|d| d.get_temp::<Cached>(id))
         .filter(|c| c.key == key)
         .unwrap_or_else(|| {
-            let cells = history.core_strip(columns);
+            let cells = history.core_strip(columns, max_step_ms);
             let image = image(&cells, columns.count);
             let texture = ui
                 .ctx()

@@ -264,6 +264,7 @@ fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command
         egui::Id::NULL.with(("cpu heat strip", host.id)),
         history,
         axis,
+        max_step_ms,
         commands,
     );
 

@@ -4,7 +4,7 @@
 //! the time.
 
 use egui::{Color32, Ui};
-use egui_plot::{HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints};
 
 use crate::app::Command;
 use crate::format;
@@ -115,7 +115,12 @@ impl TimePlot<'_> {
         let mut plot = axis
             .configure(Plot::new(&self.id))
             .height(height)
-            .legend(Legend::default().follow_insertion_order(true))
+            // Top left: live data arrives on the right.
+            .legend(
+                Legend::default()
+                    .follow_insertion_order(true)
+                    .position(Corner::LeftTop),
+            )
             .include_y(0.0)
             .y_axis_formatter(move |mark, _| unit.format_tick(mark.value))
             .y_axis_min_width(64.0)
