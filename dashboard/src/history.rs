@@ -12,6 +12,7 @@ pub mod decimate;
 pub mod processes;
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use hostpulse_shared::Sample;
 
@@ -75,9 +76,15 @@ impl Default for Retention {
     }
 }
 
+/// Numbers each history, so a cache of what was drawn from one is never used
+/// for another (or for the same host after its history started over).
+static NEXT_HISTORY_ID: AtomicU64 = AtomicU64::new(1);
+
 /// The recent samples of one host, one column per metric.
 #[derive(Debug, Default)]
 pub struct HostHistory {
+    /// Unique among histories made in this process.
+    id: u64,
     retention: Retention,
     timestamps_ms: VecDeque<u64>,
     /// The number of rows ever dropped from the front: the absolute row
@@ -115,9 +122,18 @@ impl HostHistory {
     #[must_use]
     pub fn new(retention: Retention) -> Self {
         Self {
+            id: NEXT_HISTORY_ID.fetch_add(1, Ordering::Relaxed),
             retention,
             ..Self::default()
         }
+    }
+
+    /// Unique among histories made in this process, and new when this one
+    /// starts over: rows kept only ever grow at the newest end, and drop at
+    /// the oldest, while the id stays the same.
+    #[must_use]
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Appends a sample. A duplicate (same epoch, seq not above the newest) is

@@ -30,6 +30,46 @@ impl Columns {
         let index = offset * count as u128 / u128::from(span);
         usize::try_from(index).map_or(count - 1, |i| i.min(count - 1))
     }
+
+    /// The first instant of column `index` (Unix ms): the left edge of the
+    /// first column it does not fall before.
+    fn start_of(&self, index: usize) -> u64 {
+        let span = u128::from(self.end_ms.saturating_sub(self.start_ms));
+        let count = self.count.max(1) as u128;
+        // Smallest t with floor((t - start) * count / span) >= index.
+        let offset = (index as u128 * span).div_ceil(count);
+        self.start_ms
+            .saturating_add(u64::try_from(offset).unwrap_or(u64::MAX))
+    }
+}
+
+/// Walks columns left to right as time moves forward, without a division per
+/// sample: a day of samples is scanned once a frame while live.
+struct ColumnCursor {
+    columns: Columns,
+    index: usize,
+    /// Where the next column starts (Unix ms).
+    next_start_ms: u64,
+}
+
+impl ColumnCursor {
+    fn new(columns: Columns) -> Self {
+        Self {
+            columns,
+            index: 0,
+            next_start_ms: columns.start_of(1),
+        }
+    }
+
+    /// The column of `timestamp_ms`, which must not be earlier than the last.
+    fn column(&mut self, timestamp_ms: u64) -> usize {
+        let last = self.columns.count.max(1) - 1;
+        if self.index < last && timestamp_ms >= self.next_start_ms {
+            self.index = self.columns.index(timestamp_ms);
+            self.next_start_ms = self.columns.start_of(self.index + 1);
+        }
+        self.index
+    }
 }
 
 /// The lowest and highest value of each column, in time order, from `points`
@@ -45,6 +85,7 @@ pub fn min_max(
     let mut out = Vec::with_capacity(2 * columns.count + 8);
     let mut current: Option<Extremes> = None;
     let mut previous_ms: Option<u64> = None;
+    let mut cursor = ColumnCursor::new(columns);
     for (timestamp_ms, value) in points {
         let jumped = previous_ms.is_some_and(|p| timestamp_ms.saturating_sub(p) > max_step_ms);
         previous_ms = Some(timestamp_ms);
@@ -59,7 +100,7 @@ pub fn min_max(
                 continue;
             }
         }
-        let column = columns.index(timestamp_ms);
+        let column = cursor.column(timestamp_ms);
         match &mut current {
             Some(extremes) if extremes.column == column => extremes.add(timestamp_ms, value),
             _ => {
@@ -88,8 +129,9 @@ pub fn column_max(
 ) -> Vec<f32> {
     let mut out = vec![f32::NAN; columns.count.max(1)];
     let mut previous: Option<(u64, usize)> = None;
+    let mut cursor = ColumnCursor::new(columns);
     for (timestamp_ms, value) in points {
-        let column = columns.index(timestamp_ms);
+        let column = cursor.column(timestamp_ms);
         // `f32::max` ignores NaN on either side.
         out[column] = out[column].max(value);
         if let Some((previous_ms, previous_column)) = previous
@@ -188,6 +230,26 @@ mod tests {
             "the spike keeps its time"
         );
         assert!(out.windows(2).all(|w| w[0].0 <= w[1].0), "time order");
+    }
+
+    #[test]
+    fn the_cursor_agrees_with_the_index_everywhere() {
+        for (count, span) in [(1000, 86_400_000u64), (7, 1000), (640, 300_000), (3, 2)] {
+            let columns = Columns {
+                start_ms: 5_000,
+                end_ms: 5_000 + span,
+                count,
+            };
+            let mut cursor = ColumnCursor::new(columns);
+            let step = (span / 5000).max(1);
+            for t in (0..=span + 10).step_by(usize::try_from(step).unwrap()) {
+                assert_eq!(
+                    cursor.column(5_000 + t),
+                    columns.index(5_000 + t),
+                    "{count} {span} {t}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!
 //! The strip is one texture in a plot on the shared [`TimeAxis`], so it pans,
 //! zooms and marks instants with the other plots. The cells are computed again
-//! only when the range, the width or the data change (once a second, live).
+//! only when the right edge crosses a pixel column or the range or width
+//! changes, so the newest column may lag by up to one column's time.
 
 use std::sync::Arc;
 
@@ -30,9 +31,9 @@ const STOPS: [(f32, [u8; 3]); 4] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Key {
     columns: Columns,
-    rows: usize,
-    newest_ms: Option<u64>,
+    history_id: u64,
     cores: usize,
+    max_step_ms: u64,
 }
 
 /// The cells and their texture, kept between frames in egui's memory.
@@ -64,12 +65,20 @@ pub fn ui(
     if cores == 0 {
         return;
     }
-    let columns = axis.columns(ui.available_width() - 64.0);
+    // Aligned columns, plus the one the right edge is in: the cells are
+    // computed again when the edge crosses into the next column.
+    let aligned = axis.aligned_columns(ui.available_width() - 64.0);
+    let column_ms = (aligned.end_ms - aligned.start_ms) / aligned.count as u64;
+    let columns = Columns {
+        end_ms: aligned.end_ms + column_ms,
+        count: aligned.count + 1,
+        ..aligned
+    };
     let key = Key {
         columns,
-        rows: history.len(),
-        newest_ms: history.newest_ms(),
+        history_id: history.id(),
         cores,
+        max_step_ms,
     };
     let cached = ui
         .data(|d| d.get_temp::<Cached>(id))
@@ -105,7 +114,7 @@ pub fn ui(
             };
             cell_text(&cells, columns, axis, position)
         });
-    let (left, right) = (axis.x(axis.start_ms), axis.x(axis.end_ms));
+    let (left, right) = (axis.x(columns.start_ms), axis.x(columns.end_ms));
     let texture_id = cached.texture.id();
     let shown = plot.show(ui, |plot_ui| {
         let wheel_zoomed = axis.frame_ui(plot_ui);

@@ -82,6 +82,24 @@ impl TimeAxis {
         }
     }
 
+    /// Columns about `width_px` wide, aligned to whole multiples of their
+    /// width in ms and ending at the last such multiple at or before the right
+    /// edge. What is decimated over them changes only when that edge crosses a
+    /// column, once every 86 s at 24 h over 1,000 pixels, so it is kept
+    /// between frames; the rest, after the last edge, is one more column.
+    #[must_use]
+    pub fn aligned_columns(&self, width_px: f32) -> Columns {
+        let exact = self.columns(width_px);
+        let column_ms = (self.end_ms.saturating_sub(self.start_ms) / exact.count as u64).max(1);
+        let start_ms = self.start_ms / column_ms * column_ms;
+        let end_ms = (self.end_ms / column_ms * column_ms).max(start_ms + column_ms);
+        Columns {
+            start_ms,
+            end_ms,
+            count: usize::try_from((end_ms - start_ms) / column_ms).unwrap_or(1),
+        }
+    }
+
     /// `plot` set up for this axis: pan, zoom and box zoom along x only (y
     /// fits the data), time labels.
     #[must_use]
@@ -177,5 +195,22 @@ mod tests {
         assert!((axis.x(axis.start_ms) + 300.0).abs() < 1e-9);
         assert_eq!(axis.unix_ms(-12.5), 1_699_999_987_500);
         assert_eq!(axis.columns(640.0).count, 640);
+        let aligned = axis.aligned_columns(640.0);
+        // 300 s over 640 columns: 468 ms each, on multiples of 468 ms.
+        assert_eq!(aligned.start_ms % 468, 0);
+        assert_eq!(aligned.end_ms % 468, 0);
+        assert!(aligned.end_ms <= axis.end_ms && axis.end_ms - aligned.end_ms < 468);
+        assert_eq!(
+            (aligned.end_ms - aligned.start_ms) / 468,
+            aligned.count as u64
+        );
+        // One second later the columns are the same ones, shifted.
+        let later = TimeAxis {
+            start_ms: axis.start_ms + 1000,
+            end_ms: axis.end_ms + 1000,
+            ..axis
+        }
+        .aligned_columns(640.0);
+        assert_eq!((later.start_ms - aligned.start_ms) % 468, 0);
     }
 }

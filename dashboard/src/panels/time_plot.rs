@@ -2,12 +2,22 @@
 //! [`TimeAxis`], decimated to the plot's width, with gaps drawn as breaks in
 //! the line. Hovering near a line shows its exact value with its unit, and
 //! the time.
+//!
+//! The decimated lines are kept in egui's memory, over columns aligned to
+//! whole multiples of their width (see [`TimeAxis::aligned_columns`]): they
+//! are computed again only when the right edge crosses a column, the width or
+//! the range changes, or the history starts over. Only the samples after the
+//! last column edge are decimated every frame. A day's plot costs about what
+//! five minutes' does.
 
-use egui::{Color32, Ui};
-use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints};
+use std::sync::Arc;
+
+use egui::{Color32, Id, Ui};
+use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints};
 
 use crate::app::Command;
 use crate::format;
+use crate::history::decimate::Columns;
 use crate::history::{HostHistory, Metric};
 use crate::panels::time_axis::TimeAxis;
 
@@ -88,6 +98,18 @@ impl Series {
     }
 }
 
+/// The decimated points of each series, NaN marking breaks.
+type Lines = Arc<Vec<Vec<(u64, f32)>>>;
+
+/// What the cached lines were computed from.
+#[derive(Debug, Clone, PartialEq)]
+struct LinesKey {
+    columns: Columns,
+    history_id: u64,
+    max_step_ms: u64,
+    metrics: Vec<Metric>,
+}
+
 /// What one plot shows.
 #[derive(Debug)]
 pub struct TimePlot<'a> {
@@ -140,26 +162,61 @@ impl TimePlot<'_> {
         if let Some(y_max) = self.y_max {
             plot = plot.include_y(y_max);
         }
+        let body = axis.aligned_columns(columns.count as f32);
+        let lines = self.lines(ui, history, body);
+        let tail = Columns {
+            start_ms: body.end_ms,
+            end_ms: axis.end_ms.max(body.end_ms + 1),
+            count: 1,
+        };
         let shown = plot.show(ui, |plot_ui| {
             let wheel_zoomed = axis.frame_ui(plot_ui);
-            for series in self.series {
-                let points = history.decimated(series.metric, columns, self.max_step_ms);
-                for run in points.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
-                    let points: PlotPoints = run
-                        .iter()
-                        .map(|&(ts, value)| [axis.x(ts), f64::from(value)])
-                        .collect();
-                    let mut line = Line::new(series.name.as_str(), points)
-                        .color(series.color)
-                        .width(series.width);
-                    if series.dashed {
-                        line = line.style(LineStyle::dashed_dense());
+            for (series, body) in self.series.iter().zip(lines.iter()) {
+                let tail = history.decimated(series.metric, tail, self.max_step_ms);
+                // The tail starts at the body's last sample, so the line runs on.
+                for part in [body.as_slice(), tail.as_slice()] {
+                    for run in part.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
+                        let points: Vec<PlotPoint> = run
+                            .iter()
+                            .map(|&(ts, value)| PlotPoint::new(axis.x(ts), f64::from(value)))
+                            .collect();
+                        let mut line = Line::new(series.name.as_str(), PlotPoints::Owned(points))
+                            .color(series.color)
+                            .width(series.width);
+                        if series.dashed {
+                            line = line.style(LineStyle::dashed_dense());
+                        }
+                        plot_ui.line(line);
                     }
-                    plot_ui.line(line);
                 }
             }
             wheel_zoomed
         });
         axis.respond(&shown, commands);
+    }
+
+    /// Every series decimated over `columns`, from egui's memory when nothing
+    /// it depends on changed.
+    fn lines(&self, ui: &Ui, history: &HostHistory, columns: Columns) -> Lines {
+        let id = Id::NULL.with(("time plot lines", &self.id));
+        let key = LinesKey {
+            columns,
+            history_id: history.id(),
+            max_step_ms: self.max_step_ms,
+            metrics: self.series.iter().map(|s| s.metric).collect(),
+        };
+        if let Some((cached_key, lines)) = ui.data(|d| d.get_temp::<(LinesKey, Lines)>(id))
+            && cached_key == key
+        {
+            return lines;
+        }
+        let lines: Lines = Arc::new(
+            self.series
+                .iter()
+                .map(|series| history.decimated(series.metric, columns, self.max_step_ms))
+                .collect(),
+        );
+        ui.data_mut(|d| d.insert_temp(id, (key, Arc::clone(&lines))));
+        lines
     }
 }
