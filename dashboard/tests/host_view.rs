@@ -248,3 +248,20 @@ fn the_wheel_zooms_the_time_axis_and_pauses() {
     let span = view.span_ms.expect("a zoomed span");
     assert!(span < 300_000 * 3 / 4, "zoomed in: {span} ms shown");
 }
+
+#[test]
+fn a_host_without_sensors_says_so_instead_of_an_empty_plot() {
+    let mut app = DashboardApp::new(&egui::Context::default());
+    let wake = app.wake();
+    let state = LinkState::Live {
+        since: Instant::now(),
+    };
+    let shape = Shape {
+        sensors: 0,
+        ..Shape::default()
+    };
+    app.insert_host(|id| synthetic::host(wake, id, "vm-1", state, 30, shape));
+    let harness = harness(app);
+    harness.get_by_label("Temperatures");
+    harness.get_by_label("No temperature sensors reported by this host.");
+}

@@ -6,7 +6,10 @@ use hostpulse_shared::Sample;
 
 use crate::format;
 
-/// Draws one bar per mount with a known size.
+/// At this fraction used a bar turns the error colour.
+const NEARLY_FULL: f32 = 0.9;
+
+/// Draws one bar per mount with a known size; nearly full ones stand out.
 pub fn ui(ui: &mut Ui, sample: &Sample) {
     let disks: Vec<_> = sample.disks.iter().filter(|d| d.total_bytes > 0).collect();
     if disks.is_empty() {
@@ -20,7 +23,11 @@ pub fn ui(ui: &mut Ui, sample: &Sample) {
             ui.label(RichText::new(&disk.mount_point).strong());
             ui.weak(format!("{} · {}", disk.device, disk.file_system));
         });
-        ui.add(ProgressBar::new(fraction).text(format!(
+        let mut bar = ProgressBar::new(fraction);
+        if fraction >= NEARLY_FULL {
+            bar = bar.fill(ui.visuals().error_fg_color.gamma_multiply(0.8));
+        }
+        ui.add(bar.text(format!(
             "{} of {} used ({:.0}%)",
             format::bytes(used_bytes as f64),
             format::bytes(disk.total_bytes as f64),

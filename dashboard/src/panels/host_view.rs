@@ -313,14 +313,14 @@ fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command
     ui.add_space(4.0);
     ui.columns(2, |columns| {
         for (index, (title, unit, series, y_max)) in plots.into_iter().enumerate() {
-            plot(
-                &mut columns[index % 2],
-                commands,
-                title,
-                unit,
-                series,
-                y_max,
-            );
+            let column = &mut columns[index % 2];
+            if series.is_empty() && unit == Unit::Celsius {
+                // Many virtual machines have no sensor: say so, not an empty axis.
+                column.label(RichText::new(title).strong());
+                column.weak("No temperature sensors reported by this host.");
+                continue;
+            }
+            plot(column, commands, title, unit, series, y_max);
         }
     });
 }
