@@ -100,7 +100,15 @@ pub fn min_max(
                 continue;
             }
         }
-        let column = cursor.column(timestamp_ms);
+        // A sample beyond either edge (kept so the line reaches it) is its
+        // own column: it must not stand in for the extremes inside.
+        let column = if timestamp_ms < columns.start_ms {
+            usize::MAX - 1
+        } else if timestamp_ms >= columns.end_ms {
+            usize::MAX
+        } else {
+            cursor.column(timestamp_ms)
+        };
         match &mut current {
             Some(extremes) if extremes.column == column => extremes.add(timestamp_ms, value),
             _ => {

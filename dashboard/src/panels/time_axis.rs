@@ -90,13 +90,17 @@ impl TimeAxis {
     #[must_use]
     pub fn aligned_columns(&self, width_px: f32) -> Columns {
         let exact = self.columns(width_px);
-        let column_ms = (self.end_ms.saturating_sub(self.start_ms) / exact.count as u64).max(1);
-        let start_ms = self.start_ms / column_ms * column_ms;
-        let end_ms = (self.end_ms / column_ms * column_ms).max(start_ms + column_ms);
+        let span_ms = self.end_ms.saturating_sub(self.start_ms);
+        let column_ms = (span_ms / exact.count as u64).max(1);
+        let end_ms = self.end_ms / column_ms * column_ms;
+        // Counted back from the right edge, so a fixed window moving forward
+        // changes its columns once per column, not again as the left edge
+        // crosses one.
+        let count = span_ms.div_ceil(column_ms) + 1;
         Columns {
-            start_ms,
+            start_ms: end_ms.saturating_sub(count * column_ms),
             end_ms,
-            count: usize::try_from((end_ms - start_ms) / column_ms).unwrap_or(1),
+            count: usize::try_from(count).unwrap_or(1),
         }
     }
 

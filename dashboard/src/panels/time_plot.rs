@@ -110,6 +110,54 @@ struct LinesKey {
     metrics: Vec<Metric>,
 }
 
+impl LinesKey {
+    /// Whether these columns are `earlier`'s moved right by whole columns of
+    /// the same width, over the same data: then only the new columns need
+    /// decimating.
+    fn follows(&self, earlier: &Self) -> bool {
+        let column_ms = |c: &Columns| (c.end_ms - c.start_ms) / c.count.max(1) as u64;
+        self.history_id == earlier.history_id
+            && self.max_step_ms == earlier.max_step_ms
+            && self.metrics == earlier.metrics
+            && self.columns.count == earlier.columns.count
+            && column_ms(&self.columns) == column_ms(&earlier.columns)
+            && self.columns.end_ms > earlier.columns.end_ms
+            && self.columns.start_ms < earlier.columns.end_ms
+    }
+}
+
+/// `old`, decimated over `old_columns`, moved to `columns` (the same width,
+/// further right): the points still in view are kept, and only the new
+/// columns are decimated.
+fn shifted(
+    history: &HostHistory,
+    metric: Metric,
+    old: &[(u64, f32)],
+    old_columns: Columns,
+    columns: Columns,
+    max_step_ms: u64,
+) -> Vec<(u64, f32)> {
+    let column_ms = (columns.end_ms - columns.start_ms) / columns.count.max(1) as u64;
+    // Keep one point before the left edge, so the line reaches it.
+    let first = old
+        .partition_point(|p| p.0 < columns.start_ms)
+        .saturating_sub(1);
+    let new_columns = Columns {
+        start_ms: old_columns.end_ms,
+        end_ms: columns.end_ms,
+        count: usize::try_from((columns.end_ms - old_columns.end_ms) / column_ms.max(1))
+            .unwrap_or(1),
+    };
+    // The old points stop before the old right edge; the new columns start
+    // one sample before it (see `HostHistory::decimated`), so the line runs on.
+    let kept = old[first..]
+        .iter()
+        .copied()
+        .filter(|p| p.0 < old_columns.end_ms);
+    kept.chain(history.decimated(metric, new_columns, max_step_ms))
+        .collect()
+}
+
 /// What one plot shows.
 #[derive(Debug)]
 pub struct TimePlot<'a> {
@@ -205,18 +253,80 @@ impl TimePlot<'_> {
             max_step_ms: self.max_step_ms,
             metrics: self.series.iter().map(|s| s.metric).collect(),
         };
-        if let Some((cached_key, lines)) = ui.data(|d| d.get_temp::<(LinesKey, Lines)>(id))
-            && cached_key == key
+        let cached = ui.data(|d| d.get_temp::<(LinesKey, Lines)>(id));
+        if let Some((cached_key, lines)) = &cached
+            && *cached_key == key
         {
-            return lines;
+            return Arc::clone(lines);
         }
-        let lines: Lines = Arc::new(
-            self.series
-                .iter()
-                .map(|series| history.decimated(series.metric, columns, self.max_step_ms))
-                .collect(),
-        );
+        let lines: Lines = match cached {
+            Some((cached_key, cached_lines)) if key.follows(&cached_key) => Arc::new(
+                self.series
+                    .iter()
+                    .zip(cached_lines.iter())
+                    .map(|(series, old)| {
+                        shifted(
+                            history,
+                            series.metric,
+                            old,
+                            cached_key.columns,
+                            columns,
+                            self.max_step_ms,
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => Arc::new(
+                self.series
+                    .iter()
+                    .map(|series| history.decimated(series.metric, columns, self.max_step_ms))
+                    .collect(),
+            ),
+        };
         ui.data_mut(|d| d.insert_temp(id, (key, Arc::clone(&lines))));
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Retention;
+    use crate::synthetic::{self, Shape};
+
+    #[test]
+    fn moved_lines_match_lines_decimated_afresh() {
+        let mut history = HostHistory::new(Retention::default());
+        for seq in 0..4000 {
+            history.push(synthetic::sample(seq, Shape::default()));
+        }
+        let start_ms = synthetic::START_MS + 100_000;
+        let column_ms = 3_000;
+        let before = Columns {
+            start_ms,
+            end_ms: start_ms + 500 * column_ms,
+            count: 500,
+        };
+        let after = Columns {
+            start_ms: start_ms + 7 * column_ms,
+            end_ms: before.end_ms + 7 * column_ms,
+            count: 500,
+        };
+        for metric in [Metric::CpuTotal, Metric::CpuCore(1), Metric::InterfaceRx(0)] {
+            let old = history.decimated(metric, before, 2500);
+            let moved = shifted(&history, metric, &old, before, after, 2500);
+            let fresh = history.decimated(metric, after, 2500);
+            // The same points, apart from the one kept beyond each edge.
+            for point in &fresh[1..fresh.len() - 1] {
+                assert!(moved.contains(point), "{metric:?}: {point:?} missing");
+            }
+            assert!(moved.windows(2).all(|w| w[0].0 <= w[1].0), "time order");
+            assert!(
+                moved.len() <= fresh.len() + 3,
+                "{} vs {}",
+                moved.len(),
+                fresh.len()
+            );
+        }
     }
 }
