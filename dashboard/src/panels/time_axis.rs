@@ -141,7 +141,8 @@ impl TimeAxis {
         plot_ui.set_plot_bounds_x(left..=right);
         if let Some(marked_ms) = self.marked_ms {
             plot_ui.vline(
-                VLine::new("picked instant", self.x(marked_ms))
+                // No name: it has no place in the legend.
+                VLine::new("", self.x(marked_ms))
                     .color(MARK_COLOR)
                     .width(1.5)
                     .style(LineStyle::dashed_loose())
