@@ -91,7 +91,10 @@ impl TimeAxis {
     pub fn aligned_columns(&self, width_px: f32) -> Columns {
         let exact = self.columns(width_px);
         let span_ms = self.end_ms.saturating_sub(self.start_ms);
-        let column_ms = (span_ms / exact.count as u64).max(1);
+        // A round width (1, 2 or 5 × 10ⁿ ms), so a plot a few pixels wider or
+        // narrower than last frame (layout settles, labels change width)
+        // keeps its columns.
+        let column_ms = round_up_1_2_5((span_ms / exact.count as u64).max(1));
         let end_ms = self.end_ms / column_ms * column_ms;
         // Counted back from the right edge, so a fixed window moving forward
         // changes its columns once per column, not again as the left edge
@@ -182,6 +185,20 @@ impl TimeAxis {
     }
 }
 
+/// The smallest of 1, 2, 5, 10, 20, 50… that is at least `value`.
+fn round_up_1_2_5(value: u64) -> u64 {
+    let mut decade = 1u64;
+    loop {
+        for step in [1u64, 2, 5] {
+            let candidate = step.saturating_mul(decade);
+            if candidate >= value {
+                return candidate;
+            }
+        }
+        decade = decade.saturating_mul(10);
+    }
+}
+
 /// The picked instant's line.
 pub const MARK_COLOR: Color32 = Color32::from_rgb(0xf0, 0xa0, 0x30);
 
@@ -201,14 +218,18 @@ mod tests {
         assert_eq!(axis.unix_ms(-12.5), 1_699_999_987_500);
         assert_eq!(axis.columns(640.0).count, 640);
         let aligned = axis.aligned_columns(640.0);
-        // 300 s over 640 columns: 468 ms each, on multiples of 468 ms.
-        assert_eq!(aligned.start_ms % 468, 0);
-        assert_eq!(aligned.end_ms % 468, 0);
-        assert!(aligned.end_ms <= axis.end_ms && axis.end_ms - aligned.end_ms < 468);
+        // 300 s over 640 columns: 468 ms each, rounded up to 500 ms.
+        assert_eq!(aligned.start_ms % 500, 0);
+        assert_eq!(aligned.end_ms % 500, 0);
+        assert!(aligned.end_ms <= axis.end_ms && axis.end_ms - aligned.end_ms < 500);
         assert_eq!(
-            (aligned.end_ms - aligned.start_ms) / 468,
+            (aligned.end_ms - aligned.start_ms) / 500,
             aligned.count as u64
         );
+        assert!(aligned.start_ms <= axis.start_ms, "covers the left edge");
+        // A few pixels either way: the same columns.
+        assert_eq!(axis.aligned_columns(630.0), aligned);
+        assert_eq!(axis.aligned_columns(650.0), aligned);
         // One second later the columns are the same ones, shifted.
         let later = TimeAxis {
             start_ms: axis.start_ms + 1000,
@@ -216,6 +237,10 @@ mod tests {
             ..axis
         }
         .aligned_columns(640.0);
-        assert_eq!((later.start_ms - aligned.start_ms) % 468, 0);
+        assert_eq!((later.start_ms - aligned.start_ms) % 500, 0);
+        assert_eq!(round_up_1_2_5(1), 1);
+        assert_eq!(round_up_1_2_5(3), 5);
+        assert_eq!(round_up_1_2_5(86_400), 100_000);
+        assert_eq!(round_up_1_2_5(101), 200);
     }
 }
