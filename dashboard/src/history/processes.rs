@@ -15,6 +15,9 @@ use hostpulse_shared::ProcessSample;
 const FULL_RATE_MS: u64 = 60 * 60 * 1000;
 /// Older than [`FULL_RATE_MS`], one list is kept per this much time.
 const THINNED_STEP_MS: u64 = 10_000;
+/// Names are rebuilt from the lists kept once the table holds this many
+/// (short-lived processes with unique names would otherwise grow it forever).
+const NAMES_BEFORE_COMPACTING: usize = 4096;
 
 /// One process, compactly.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +59,8 @@ pub struct ProcessLog {
     recent: VecDeque<Snapshot>,
     /// Before that, one list per [`THINNED_STEP_MS`].
     older: VecDeque<Snapshot>,
+    /// The table size at which names are compacted next.
+    compact_at: usize,
 }
 
 impl ProcessLog {
@@ -74,6 +79,9 @@ impl ProcessLog {
             timestamp_ms,
             records,
         });
+        if self.names.len() >= self.compact_at.max(NAMES_BEFORE_COMPACTING) {
+            self.compact_names();
+        }
         while let Some(front) = self.recent.front() {
             if front.timestamp_ms.saturating_add(FULL_RATE_MS) >= timestamp_ms {
                 break;
@@ -114,6 +122,28 @@ impl ProcessLog {
                 ring.pop_front();
             }
         }
+    }
+
+    /// Keeps only the names still referred to, renumbered, and compacts
+    /// again when the table has doubled since (so a host with many live
+    /// names is not compacted on every sample).
+    fn compact_names(&mut self) {
+        let old_names = std::mem::take(&mut self.names);
+        self.name_ids.clear();
+        let mut renumbered: HashMap<u32, u32> = HashMap::new();
+        for snapshot in self.older.iter_mut().chain(self.recent.iter_mut()) {
+            for record in &mut snapshot.records {
+                let old = record.name;
+                record.name = *renumbered.entry(old).or_insert_with(|| {
+                    let name = old_names.get(old as usize).map_or("", |n| &**n);
+                    let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                    self.names.push(name.into());
+                    self.name_ids.insert(name.into(), id);
+                    id
+                });
+            }
+        }
+        self.compact_at = NAMES_BEFORE_COMPACTING.max(2 * self.names.len());
     }
 
     /// The list kept nearest to `at_ms`, if any.
@@ -222,9 +252,17 @@ mod tests {
         let spike = log.nearest(1_004_000).unwrap();
         assert_eq!(spike.timestamp_ms, 1_005_000);
         assert_eq!(spike.processes[0].pid, 1_005);
-        assert_eq!(log.names.len(), 7_200, "one name per pid in this test");
+        // One name per pid in this test: the table was compacted to the names
+        // still referred to, and names survive it.
+        assert!(log.names.len() < 7_200, "{}", log.names.len());
+        assert_eq!(
+            log.nearest(1_004_000).unwrap().processes[0].name,
+            "proc-1005"
+        );
 
         log.forget_before(5_000_000);
         assert_eq!(log.nearest(0).unwrap().timestamp_ms / 10_000, 500);
+        let latest = log.nearest(u64::MAX).unwrap();
+        assert_eq!(latest.processes[0].name, "proc-8199");
     }
 }
