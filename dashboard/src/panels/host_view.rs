@@ -300,9 +300,10 @@ fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command
         })
         .collect();
     let memory_max = history.latest().map(|s| s.memory.total_bytes as f64);
-    let cores = host.hello.as_ref().map(|h| f64::from(h.host.core_count));
     let plots: [(&str, Unit, &[Series], Option<f64>); 5] = [
-        (PLOT_TITLES[2], Unit::Number, &load, cores),
+        // Fitted to the load itself: against a 64-CPU scale a load of 2 would
+        // lie flat on the axis.
+        (PLOT_TITLES[2], Unit::Number, &load, None),
         (PLOT_TITLES[3], Unit::Bytes, &memory, memory_max),
         // Rates start the axis at 1 KiB/s, so an idle host shows a flat line at
         // the bottom rather than an axis centred on zero.
