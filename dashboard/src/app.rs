@@ -72,6 +72,17 @@ pub enum Command {
     ExportCsv,
     /// Save a PNG screenshot of the window.
     Screenshot,
+    /// Hold every plot on this time range (Unix ms), after a pan or a zoom.
+    ShowRange {
+        /// Left edge.
+        start_ms: u64,
+        /// Right edge.
+        end_ms: u64,
+    },
+    /// Mark this instant (Unix ms) on every plot and list its top processes.
+    Mark(u64),
+    /// Remove the mark.
+    ClearMark,
 }
 
 /// The dashboard application state.
@@ -251,6 +262,11 @@ impl DashboardApp {
         &self.hosts
     }
 
+    /// One host, to feed it (synthetic data in tests and measurements).
+    pub fn host_mut(&mut self, id: u64) -> Option<&mut Host> {
+        self.hosts.iter_mut().find(|h| h.id == id)
+    }
+
     /// The host shown in the main view.
     #[must_use]
     pub fn selected(&self) -> Option<u64> {
@@ -371,10 +387,13 @@ impl DashboardApp {
                     host.link.retry_now();
                 }
             }
-            Command::SetWindow(window) => self.view.window = window,
+            Command::SetWindow(window) => self.view.set_window(window),
             Command::Pause(at_ms) => self.view.paused_at_ms = Some(at_ms),
-            Command::Resume => self.view.paused_at_ms = None,
+            Command::Resume => self.view.resume(),
             Command::ToggleTheme => self.theme = self.theme.toggled(),
+            Command::ShowRange { start_ms, end_ms } => self.view.show_range(start_ms, end_ms),
+            Command::Mark(at_ms) => self.view.marked_ms = Some(at_ms),
+            Command::ClearMark => self.view.marked_ms = None,
             command => self.apply_window_command(command),
         }
     }

@@ -41,7 +41,8 @@ pub fn duration_secs(secs: u64) -> String {
     }
 }
 
-/// An offset from now on a time axis: `-90.0` → `"-1:30"`, `0.0` → `"now"`.
+/// An offset from now on a time axis: `-90.0` → `"-1:30"`, `-7500.0` →
+/// `"-2:05:00"`, `0.0` → `"now"`.
 #[must_use]
 pub fn seconds_ago(offset_secs: f64) -> String {
     let rounded = offset_secs.round();
@@ -49,10 +50,31 @@ pub fn seconds_ago(offset_secs: f64) -> String {
         return "now".to_owned();
     }
     let sign = if rounded < 0.0 { "-" } else { "+" };
-    // Plot offsets are at most hours; the cast cannot overflow.
+    // Plot offsets are at most days; the cast cannot overflow.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let total = rounded.abs() as u64;
-    format!("{sign}{}:{:02}", total / 60, total % 60)
+    if total >= 3600 {
+        format!(
+            "{sign}{}:{:02}:{:02}",
+            total / 3600,
+            total / 60 % 60,
+            total % 60
+        )
+    } else {
+        format!("{sign}{}:{:02}", total / 60, total % 60)
+    }
+}
+
+/// The time of day of a Unix-ms instant, in UTC: `"14:03:27 UTC"`.
+#[must_use]
+pub fn clock_utc(unix_ms: u64) -> String {
+    let secs = unix_ms / 1000 % 86_400;
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 #[cfg(test)]
@@ -77,5 +99,7 @@ mod tests {
         assert_eq!(seconds_ago(0.2), "now");
         assert_eq!(seconds_ago(-90.0), "-1:30");
         assert_eq!(seconds_ago(-300.0), "-5:00");
+        assert_eq!(seconds_ago(-7500.0), "-2:05:00");
+        assert_eq!(clock_utc(1_700_000_007_000), "22:13:27 UTC");
     }
 }

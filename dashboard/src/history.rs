@@ -1,12 +1,24 @@
 //! Per-host time series, columnar and bounded by age and by count (DESIGN
 //! invariant 7). Pure data: no egui, no I/O, so it is tested on its own.
 //!
-//! Values are `f32`: plenty for plotting, and half the memory of `f64`. An unknown
-//! value is stored as NaN and drawn as a gap, never as zero.
+//! Values are `f32` (plenty for plotting, half the memory of `f64`), and
+//! per-core CPU one byte each ([`column`]). An unknown value is stored as NaN
+//! and drawn as a gap, never as zero. Plots read it decimated ([`decimate`]),
+//! and the top processes of each moment are kept beside it ([`processes`]).
+//! A day at 1 Hz fits in about 13 MB for a typical host (BENCHMARKS.md).
+
+pub mod column;
+pub mod decimate;
+pub mod processes;
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use hostpulse_shared::Sample;
+
+use self::column::{Column, KeyedColumns};
+use self::decimate::Columns;
+use self::processes::{Moment, ProcessLog};
 
 /// What a plot can ask the history for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +39,22 @@ pub enum Metric {
     DiskRead,
     /// Written to all devices, bytes per second.
     DiskWrite,
+    /// Load average over one minute.
+    LoadOne,
+    /// Load average over five minutes.
+    LoadFive,
+    /// Load average over fifteen minutes.
+    LoadFifteen,
+    /// Received on the `n`-th of [`HostHistory::interfaces`], bytes per second.
+    InterfaceRx(usize),
+    /// Sent on the `n`-th of [`HostHistory::interfaces`], bytes per second.
+    InterfaceTx(usize),
+    /// Read from the `n`-th of [`HostHistory::disks`], bytes per second.
+    DiskDeviceRead(usize),
+    /// Written to the `n`-th of [`HostHistory::disks`], bytes per second.
+    DiskDeviceWrite(usize),
+    /// The `n`-th of [`HostHistory::sensors`], degrees Celsius.
+    Temperature(usize),
 }
 
 /// Limits of one host's history.
@@ -39,31 +67,54 @@ pub struct Retention {
 }
 
 impl Default for Retention {
-    /// One hour, or 3,600 samples (an hour at 1 Hz) whichever is less.
+    /// A day, or 86,400 samples (a day at 1 Hz) whichever is less.
     fn default() -> Self {
         Self {
-            max_age_ms: 60 * 60 * 1000,
-            max_samples: 3600,
+            max_age_ms: 24 * 60 * 60 * 1000,
+            max_samples: 86_400,
         }
     }
 }
 
+/// Numbers each history, so a cache of what was drawn from one is never used
+/// for another (or for the same host after its history started over).
+static NEXT_HISTORY_ID: AtomicU64 = AtomicU64::new(1);
+
 /// The recent samples of one host, one column per metric.
 #[derive(Debug, Default)]
 pub struct HostHistory {
+    /// Unique among histories made in this process.
+    id: u64,
     retention: Retention,
     timestamps_ms: VecDeque<u64>,
-    cpu_total: VecDeque<f32>,
-    cpu_cores: Vec<VecDeque<f32>>,
-    memory_used: VecDeque<f32>,
-    swap_used: VecDeque<f32>,
-    network_rx: VecDeque<f32>,
-    network_tx: VecDeque<f32>,
-    disk_read: VecDeque<f32>,
-    disk_write: VecDeque<f32>,
+    /// The number of rows ever dropped from the front: the absolute row
+    /// number of the oldest row kept.
+    first_row: u64,
+    cpu_total: Column,
+    cpu_cores: Vec<Column>,
+    memory_used: Column,
+    swap_used: Column,
+    network_rx: Column,
+    network_tx: Column,
+    disk_read: Column,
+    disk_write: Column,
+    load: [Column; 3],
+    /// Received and sent, per non-loopback interface.
+    interfaces: KeyedColumns<2>,
+    /// Read and written, per device, named by its first mount point.
+    disks: KeyedColumns<2>,
+    /// Degrees Celsius, per sensor.
+    sensors: KeyedColumns<1>,
+    processes: ProcessLog,
     latest: Option<Sample>,
     /// `(epoch, seq)` of the newest sample, to drop duplicates.
     newest_key: Option<(u64, u64)>,
+}
+
+impl Default for Column {
+    fn default() -> Self {
+        Self::values()
+    }
 }
 
 impl HostHistory {
@@ -71,9 +122,18 @@ impl HostHistory {
     #[must_use]
     pub fn new(retention: Retention) -> Self {
         Self {
+            id: NEXT_HISTORY_ID.fetch_add(1, Ordering::Relaxed),
             retention,
             ..Self::default()
         }
+    }
+
+    /// Unique among histories made in this process, and new when this one
+    /// starts over: rows kept only ever grow at the newest end, and drop at
+    /// the oldest, while the id stays the same.
+    #[must_use]
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Appends a sample. A duplicate (same epoch, seq not above the newest) is
@@ -100,27 +160,99 @@ impl HostHistory {
         if self.cpu_cores.len() != sample.cpu.per_core_percent.len() {
             // A different machine answers at this address: per-core columns start over,
             // padded with gaps so every column keeps the same length.
-            self.cpu_cores =
-                vec![VecDeque::from(vec![f32::NAN; self.len()]); sample.cpu.per_core_percent.len()];
+            let rows = self.len();
+            self.cpu_cores = (0..sample.cpu.per_core_percent.len())
+                .map(|_| {
+                    let mut column = Column::percent();
+                    column.push_unknown(rows);
+                    column
+                })
+                .collect();
         }
+        let (row, rows_before) = (self.first_row + self.len() as u64, self.len());
+        self.grow_if_full();
         self.timestamps_ms.push_back(sample.timestamp_ms);
-        self.cpu_total.push_back(sample.cpu.total_percent);
+        self.cpu_total.push(sample.cpu.total_percent);
         for (column, value) in self.cpu_cores.iter_mut().zip(&sample.cpu.per_core_percent) {
-            column.push_back(*value);
+            column.push(*value);
         }
-        self.memory_used.push_back(sample.memory.used_bytes as f32);
-        self.swap_used
-            .push_back(sample.memory.swap_used_bytes as f32);
+        self.memory_used.push(sample.memory.used_bytes as f32);
+        self.swap_used.push(sample.memory.swap_used_bytes as f32);
         self.network_rx
-            .push_back(known(sample.network_rx_bytes_per_sec()));
+            .push(known(sample.network_rx_bytes_per_sec()));
         self.network_tx
-            .push_back(known(sample.network_tx_bytes_per_sec()));
-        self.disk_read
-            .push_back(known(sample.disk_read_bytes_per_sec()));
+            .push(known(sample.network_tx_bytes_per_sec()));
+        self.disk_read.push(known(sample.disk_read_bytes_per_sec()));
         self.disk_write
-            .push_back(known(sample.disk_write_bytes_per_sec()));
+            .push(known(sample.disk_write_bytes_per_sec()));
+        let load = sample.load.map(|l| [l.one, l.five, l.fifteen]);
+        for (index, column) in self.load.iter_mut().enumerate() {
+            column.push(known(load.map(|l| l[index])));
+        }
+        self.push_keyed(row, rows_before, &sample);
+        self.processes
+            .push(sample.timestamp_ms, &sample.top_processes);
         self.latest = Some(sample);
         self.evict();
+    }
+
+    fn push_keyed(&mut self, row: u64, rows_before: usize, sample: &Sample) {
+        self.interfaces.push_row(
+            row,
+            rows_before,
+            sample
+                .networks
+                .iter()
+                .filter(|n| !n.is_loopback())
+                .map(|n| {
+                    (
+                        n.interface.as_str(),
+                        [known(n.rx_bytes_per_sec), known(n.tx_bytes_per_sec)],
+                    )
+                }),
+        );
+        // I/O belongs to the device: a device mounted twice counts once, under
+        // its first mount point.
+        let first_mounts = sample.disks.iter().enumerate().filter(|(index, disk)| {
+            !sample.disks[..*index]
+                .iter()
+                .any(|d| d.device == disk.device)
+        });
+        self.disks.push_row(
+            row,
+            rows_before,
+            first_mounts.map(|(_, d)| {
+                (
+                    d.mount_point.as_str(),
+                    [known(d.read_bytes_per_sec), known(d.write_bytes_per_sec)],
+                )
+            }),
+        );
+        self.sensors.push_row(
+            row,
+            rows_before,
+            sample
+                .temperatures
+                .iter()
+                .map(|t| (t.label.as_str(), [t.celsius])),
+        );
+    }
+
+    /// Grows every column before it is full, doubling but never past the
+    /// retention's count (plus a gap row): left to themselves, the rings
+    /// would double to 131,072 rows to hold a day's 86,400, half again the
+    /// memory.
+    fn grow_if_full(&mut self) {
+        let len = self.len();
+        if len < self.timestamps_ms.capacity() {
+            return;
+        }
+        let ceiling = self.retention.max_samples.saturating_add(1);
+        let additional = len.max(1024).min(ceiling.saturating_sub(len)).max(1);
+        self.timestamps_ms.reserve_exact(additional);
+        for column in self.columns_mut() {
+            column.reserve_exact(additional);
+        }
     }
 
     /// Records that what comes next does not continue what came before (the
@@ -130,12 +262,13 @@ impl HostHistory {
         let Some(&newest) = self.timestamps_ms.back() else {
             return;
         };
-        if self.cpu_total.back().is_some_and(|v| v.is_nan()) {
+        if self.cpu_total.newest_is_unknown() {
             return; // Already marked.
         }
+        self.grow_if_full();
         self.timestamps_ms.push_back(newest + 1);
         for column in self.columns_mut() {
-            column.push_back(f32::NAN);
+            column.push(f32::NAN);
         }
         self.evict();
     }
@@ -145,6 +278,7 @@ impl HostHistory {
             return;
         };
         let oldest_kept = newest.saturating_sub(self.retention.max_age_ms);
+        let mut dropped = false;
         while self.timestamps_ms.len() > self.retention.max_samples
             || self
                 .timestamps_ms
@@ -152,13 +286,24 @@ impl HostHistory {
                 .is_some_and(|&ts| ts < oldest_kept)
         {
             self.timestamps_ms.pop_front();
+            self.first_row += 1;
+            dropped = true;
             for column in self.columns_mut() {
                 column.pop_front();
             }
         }
+        if dropped {
+            let first_row = self.first_row;
+            self.interfaces.forget_unseen(first_row);
+            self.disks.forget_unseen(first_row);
+            self.sensors.forget_unseen(first_row);
+            if let Some(&oldest) = self.timestamps_ms.front() {
+                self.processes.forget_before(oldest);
+            }
+        }
     }
 
-    fn columns_mut(&mut self) -> impl Iterator<Item = &mut VecDeque<f32>> {
+    fn columns_mut(&mut self) -> impl Iterator<Item = &mut Column> {
         [
             &mut self.cpu_total,
             &mut self.memory_used,
@@ -169,7 +314,11 @@ impl HostHistory {
             &mut self.disk_write,
         ]
         .into_iter()
+        .chain(self.load.iter_mut())
         .chain(self.cpu_cores.iter_mut())
+        .chain(self.interfaces.columns_mut())
+        .chain(self.disks.columns_mut())
+        .chain(self.sensors.columns_mut())
     }
 
     /// Number of samples kept.
@@ -196,6 +345,27 @@ impl HostHistory {
         self.cpu_cores.len()
     }
 
+    /// The non-loopback network interfaces with a value in the history, for
+    /// [`Metric::InterfaceRx`] and [`Metric::InterfaceTx`].
+    #[must_use]
+    pub fn interfaces(&self) -> &[String] {
+        self.interfaces.names()
+    }
+
+    /// The devices with a value in the history, named by their first mount
+    /// point, for [`Metric::DiskDeviceRead`] and [`Metric::DiskDeviceWrite`].
+    #[must_use]
+    pub fn disks(&self) -> &[String] {
+        self.disks.names()
+    }
+
+    /// The temperature sensors with a value in the history, for
+    /// [`Metric::Temperature`].
+    #[must_use]
+    pub fn sensors(&self) -> &[String] {
+        self.sensors.names()
+    }
+
     /// Timestamp of the newest sample, in Unix milliseconds.
     #[must_use]
     pub fn newest_ms(&self) -> Option<u64> {
@@ -208,19 +378,64 @@ impl HostHistory {
         self.timestamps_ms.front().copied()
     }
 
+    /// The top processes kept nearest to `at_ms`, with the time of their sample.
+    #[must_use]
+    pub fn processes_near(&self, at_ms: u64) -> Option<Moment> {
+        self.processes.nearest(at_ms)
+    }
+
     /// `(timestamp_ms, value)` of `metric` for every sample at or after `since_ms`,
     /// oldest first. Unknown values come as NaN.
     pub fn points(&self, metric: Metric, since_ms: u64) -> impl Iterator<Item = (u64, f32)> + '_ {
-        let column = self.column(metric);
         let start = self.timestamps_ms.partition_point(|&ts| ts < since_ms);
-        self.timestamps_ms.range(start..).copied().zip(
-            column
-                .into_iter()
-                .flat_map(move |c| c.range(start..).copied()),
-        )
+        self.points_in(metric, start..self.len())
     }
 
-    fn column(&self, metric: Metric) -> Option<&VecDeque<f32>> {
+    fn points_in(
+        &self,
+        metric: Metric,
+        rows: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = (u64, f32)> + '_ {
+        let values = self.column(metric).map(|c| c.range(rows.clone()));
+        self.timestamps_ms
+            .range(rows)
+            .copied()
+            .zip(values.into_iter().flatten())
+    }
+
+    /// The rows from the last one before `start_ms` to the first one after
+    /// `end_ms`, so lines run on to the plot's edges.
+    fn rows_around(&self, start_ms: u64, end_ms: u64) -> std::ops::Range<usize> {
+        let first = self.timestamps_ms.partition_point(|&ts| ts < start_ms);
+        let last = self.timestamps_ms.partition_point(|&ts| ts <= end_ms);
+        first.saturating_sub(1)..(last + 1).min(self.len())
+    }
+
+    /// `metric` between `columns.start_ms` and `columns.end_ms`, cut down to
+    /// the lowest and highest value per column (see [`decimate::min_max`]),
+    /// NaN marking breaks: unknown values, and samples more than `max_step_ms`
+    /// apart.
+    #[must_use]
+    pub fn decimated(&self, metric: Metric, columns: Columns, max_step_ms: u64) -> Vec<(u64, f32)> {
+        let rows = self.rows_around(columns.start_ms, columns.end_ms);
+        decimate::min_max(self.points_in(metric, rows), columns, max_step_ms)
+    }
+
+    /// The highest value of each CPU in each column, one row per CPU: the heat
+    /// strip's cells, NaN where a cell has no sample (see
+    /// [`decimate::column_max`]).
+    #[must_use]
+    pub fn core_strip(&self, columns: Columns, max_step_ms: u64) -> Vec<Vec<f32>> {
+        let rows = self.rows_around(columns.start_ms, columns.end_ms);
+        (0..self.core_count())
+            .map(|core| {
+                let points = self.points_in(Metric::CpuCore(core), rows.clone());
+                decimate::column_max(points, columns, max_step_ms)
+            })
+            .collect()
+    }
+
+    fn column(&self, metric: Metric) -> Option<&Column> {
         Some(match metric {
             Metric::CpuTotal => &self.cpu_total,
             Metric::CpuCore(core) => self.cpu_cores.get(core)?,
@@ -230,7 +445,42 @@ impl HostHistory {
             Metric::NetworkTx => &self.network_tx,
             Metric::DiskRead => &self.disk_read,
             Metric::DiskWrite => &self.disk_write,
+            Metric::LoadOne => &self.load[0],
+            Metric::LoadFive => &self.load[1],
+            Metric::LoadFifteen => &self.load[2],
+            Metric::InterfaceRx(n) => self.interfaces.column(n, 0)?,
+            Metric::InterfaceTx(n) => self.interfaces.column(n, 1)?,
+            Metric::DiskDeviceRead(n) => self.disks.column(n, 0)?,
+            Metric::DiskDeviceWrite(n) => self.disks.column(n, 1)?,
+            Metric::Temperature(n) => self.sensors.column(n, 0)?,
         })
+    }
+
+    /// Bytes this history holds on the heap, counting spare capacity (but not
+    /// the newest sample, kept whole).
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        let fixed: usize = [
+            &self.cpu_total,
+            &self.memory_used,
+            &self.swap_used,
+            &self.network_rx,
+            &self.network_tx,
+            &self.disk_read,
+            &self.disk_write,
+        ]
+        .into_iter()
+        .chain(&self.load)
+        .chain(&self.cpu_cores)
+        .map(Column::heap_bytes)
+        .sum();
+        self.timestamps_ms.capacity() * size_of::<u64>()
+            + fixed
+            + self.cpu_cores.capacity() * size_of::<Column>()
+            + self.interfaces.heap_bytes()
+            + self.disks.heap_bytes()
+            + self.sensors.heap_bytes()
+            + self.processes.heap_bytes()
     }
 }
 
@@ -270,10 +520,12 @@ pub fn segments(
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "values stored and read back exactly")]
 mod tests {
     use hostpulse_shared::{CpuSample, MemorySample, NetworkSample};
 
     use super::*;
+    use crate::synthetic::Shape;
 
     fn sample(seq: u64, timestamp_ms: u64) -> Sample {
         Sample {
@@ -406,6 +658,79 @@ mod tests {
         assert_eq!(runs.len(), 2, "{runs:?}");
         assert_eq!(runs[1], vec![(3000, 1.0)]);
         assert_eq!(history.latest().unwrap().seq, 3);
+    }
+
+    /// A history of `samples` synthetic samples of a typical host.
+    fn synthetic(samples: u64) -> HostHistory {
+        let mut history = HostHistory::new(Retention::default());
+        for seq in 0..samples {
+            history.push(crate::synthetic::sample(seq, Shape::default()));
+        }
+        history
+    }
+
+    #[test]
+    fn interfaces_disks_and_sensors_get_their_own_columns() {
+        let history = synthetic(10);
+        assert_eq!(history.interfaces(), ["eth0", "eth1"], "loopback left out");
+        assert_eq!(history.disks(), ["/", "/data1"]);
+        assert_eq!(history.sensors().len(), 4);
+        let tx: Vec<f32> = history
+            .points(Metric::InterfaceTx(1), 0)
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(tx, [100_000.0; 10]);
+        assert_eq!(history.points(Metric::Temperature(3), 0).count(), 10);
+        assert_eq!(history.points(Metric::LoadFive, 0).next().unwrap().1, 1.2);
+    }
+
+    #[test]
+    fn the_processes_of_a_moment_come_from_the_nearest_sample() {
+        let history = synthetic(400);
+        let spike_ms = crate::synthetic::sample(300, Shape::default()).timestamp_ms;
+        let moment = history.processes_near(spike_ms + 400).unwrap();
+        assert_eq!(moment.timestamp_ms, spike_ms);
+        assert_eq!(moment.processes[0].name, "spike");
+        assert_eq!(moment.processes.len(), 20);
+    }
+
+    #[test]
+    fn decimation_reads_only_the_requested_range() {
+        let history = synthetic(3600);
+        let start_ms = crate::synthetic::START_MS + 1_000_000;
+        let columns = Columns {
+            start_ms,
+            end_ms: start_ms + 600_000,
+            count: 100,
+        };
+        let points = history.decimated(Metric::CpuTotal, columns, 2500);
+        // Two per column, one before the left edge, two at or after the right.
+        assert!(points.len() <= 2 * 100 + 3, "{}", points.len());
+        // One sample beyond each edge, so lines reach the plot's borders.
+        assert_eq!(points.first().unwrap().0, start_ms - 1000);
+        assert_eq!(points.last().unwrap().0, start_ms + 601_000);
+        // The spike at sample 1500 survives, at full height.
+        assert!(points.contains(&(crate::synthetic::START_MS + 1_500_000, 97.0)));
+        let strip = history.core_strip(columns, 2500);
+        assert_eq!(strip.len(), 4);
+        assert_eq!(strip[1][83], 100.0, "core 1's spike, 500 s into 600");
+    }
+
+    /// DESIGN: a day at 1 Hz in at most 16 MB per host, for a typical host
+    /// (4 CPUs, 2 interfaces, 2 disks, 4 sensors, 20 top processes a sample).
+    #[test]
+    fn a_day_at_one_hertz_fits_in_16_mb() {
+        let history = synthetic(90_000);
+        assert_eq!(
+            history.len(),
+            86_400,
+            "a day, then eviction by count and age"
+        );
+        let bytes = history.heap_bytes();
+        println!("a day of a typical host: {bytes} bytes");
+        assert!(bytes <= 16 * 1024 * 1024, "{bytes} bytes");
+        // Held data, not spare capacity alone: far more than a day's timestamps.
+        assert!(bytes > 86_400 * 8 * 10);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! - [`host`]: one watched host — link, greeting, history.
 //! - [`link`]: the WebSocket connection (ewebsock), its states and reconnects.
 //! - [`backoff`]: reconnect delays, exponential with jitter.
-//! - [`history`]: per-host columnar time series, bounded by age and count.
+//! - [`history`]: per-host columnar time series, bounded by age and count,
+//!   decimated for drawing, with the top processes of each moment.
 //! - [`address`]: what a person types as a host, checked and made into a URL.
 //! - [`local`]: the in-process server used when no host is given.
 //! - [`panels`]: one module per part of the window.
@@ -14,6 +15,7 @@
 //! - [`prefs`]: hosts and choices remembered between runs.
 //! - [`export`]: the visible time window as CSV, the window as PNG.
 //! - [`format`]: numbers for people.
+//! - [`synthetic`]: made-up hosts for tests, measurements and screenshots.
 //!
 //! Data flows one way: link → host history → panels. The UI thread never waits
 //! on the network: links drain with `try_recv`, and ewebsock's wake-up requests a
@@ -30,6 +32,7 @@ pub mod link;
 pub mod local;
 pub mod panels;
 pub mod prefs;
+pub mod synthetic;
 pub mod view;
 
 pub use app::DashboardApp;

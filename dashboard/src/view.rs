@@ -1,7 +1,7 @@
 //! How the plots look at time: which window of the past they show, whether
-//! they follow the newest sample or hold still where the user paused them,
-//! and the colour theme. One view for every host and every plot, so all the x
-//! axes stay aligned.
+//! they follow the newest sample or hold still where the user paused, panned
+//! or zoomed them, the instant picked on a plot, and the colour theme. One view
+//! for every host and every plot, so all the x axes stay aligned.
 
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +85,9 @@ impl Theme {
     }
 }
 
+/// The narrowest span a zoom reaches: a few samples at 1 Hz.
+const MIN_SPAN_MS: u64 = 5_000;
+
 /// The time the plots show.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TimeView {
@@ -93,6 +96,11 @@ pub struct TimeView {
     /// Where the right edge stays while paused (Unix ms); `None` follows the
     /// newest sample.
     pub paused_at_ms: Option<u64>,
+    /// The span shown after a pan or zoom, in place of the window's (ms).
+    pub span_ms: Option<u64>,
+    /// The instant picked on a plot (Unix ms): marked on every plot, and its
+    /// top processes listed.
+    pub marked_ms: Option<u64>,
 }
 
 impl TimeView {
@@ -107,9 +115,27 @@ impl TimeView {
     #[must_use]
     pub fn start_ms(&self, oldest_ms: u64, newest_ms: u64) -> u64 {
         let end = self.end_ms(newest_ms);
-        self.window
-            .millis()
-            .map_or(oldest_ms, |window| end.saturating_sub(window))
+        self.span_ms
+            .or(self.window.millis())
+            .map_or(oldest_ms, |span| end.saturating_sub(span))
+    }
+
+    /// Holds the plots still on `start_ms..end_ms` (after a pan or a zoom).
+    pub fn show_range(&mut self, start_ms: u64, end_ms: u64) {
+        self.paused_at_ms = Some(end_ms);
+        self.span_ms = Some(end_ms.saturating_sub(start_ms).max(MIN_SPAN_MS));
+    }
+
+    /// Follows the newest samples again, over the chosen window.
+    pub fn resume(&mut self) {
+        self.paused_at_ms = None;
+        self.span_ms = None;
+    }
+
+    /// Shows `window`, dropping a zoom.
+    pub fn set_window(&mut self, window: Window) {
+        self.window = window;
+        self.span_ms = None;
     }
 
     /// Whether the plots follow the newest sample.
@@ -137,6 +163,24 @@ mod tests {
         assert_eq!(view.start_ms(1_234, 10_000_000), 1_234);
         // A pause later than a host's newest sample shows that host's newest.
         assert_eq!(view.end_ms(8_000_000), 8_000_000);
+    }
+
+    #[test]
+    fn a_pan_or_zoom_holds_a_range_until_live_or_a_preset() {
+        let mut view = TimeView::default();
+        view.show_range(10_000_000, 10_030_000);
+        assert!(!view.is_live());
+        assert_eq!(view.end_ms(20_000_000), 10_030_000);
+        assert_eq!(view.start_ms(0, 20_000_000), 10_000_000);
+        // Zooming in stops at a few seconds.
+        view.show_range(10_000_000, 10_000_010);
+        assert_eq!(view.start_ms(0, 20_000_000), 10_000_010 - MIN_SPAN_MS);
+        view.set_window(Window::OneHour);
+        assert_eq!(view.start_ms(0, 20_000_000), 10_000_010 - 3_600_000);
+        view.show_range(10_000_000, 10_030_000);
+        view.resume();
+        assert!(view.is_live());
+        assert_eq!(view.start_ms(0, 20_000_000), 20_000_000 - 3_600_000);
     }
 
     #[test]

@@ -19,30 +19,17 @@ use hostpulse_dashboard::panels::host_view::PLOT_TITLES;
 use hostpulse_dashboard::prefs::Prefs;
 use hostpulse_dashboard::view::{Theme, Window};
 use hostpulse_shared::{
-    CpuSample, DiskSample, Hello, HostInfo, LoadAverage, MemorySample, NetworkSample, Sample,
+    CpuSample, DiskSample, Hello, LoadAverage, MemorySample, NetworkSample, Sample,
 };
 
 const CORES: u32 = 4;
 
 fn hello(hostname: &str) -> Hello {
-    Hello {
-        protocol_version: hostpulse_shared::PROTOCOL_VERSION,
-        server_version: "0.1.0".into(),
-        epoch: 1,
-        interval_ms: 1000,
-        history_capacity: 3600,
-        host: HostInfo {
-            hostname: hostname.into(),
-            os_name: "Debian GNU/Linux".into(),
-            os_version: "12".into(),
-            kernel_version: "6.1.0".into(),
-            architecture: "x86_64".into(),
-            cpu_model: "Synthetic CPU".into(),
-            core_count: CORES,
-            memory_total_bytes: 16 << 30,
-            boot_time_secs: 1_700_000_000,
-        },
-    }
+    let shape = hostpulse_dashboard::synthetic::Shape {
+        cores: CORES,
+        ..Default::default()
+    };
+    hostpulse_dashboard::synthetic::hello(hostname, shape)
 }
 
 /// A smooth, made-up load curve: deterministic, so views look the same each run.

@@ -185,6 +185,15 @@ impl Sample {
     }
 }
 
+impl NetworkSample {
+    /// Whether this is the loopback interface, whose traffic never leaves the
+    /// machine (left out of host totals and per-interface plots).
+    #[must_use]
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.interface)
+    }
+}
+
 /// Loopback traffic never leaves the machine, so it is left out of host totals.
 fn is_loopback(interface: &str) -> bool {
     interface == "lo" || interface.starts_with("lo0")

@@ -1,7 +1,9 @@
 //! The selected host: who it is, how the link stands, its current values, and
-//! live plots of CPU, memory, network and disk over the last minutes.
+//! every plot over the shared time axis — CPU (total, a heat strip per core,
+//! load), memory and swap, network per interface, disk I/O per device,
+//! temperatures — then disk usage and the top processes.
 
-use egui::{Color32, RichText, Ui};
+use egui::{Color32, RichText, ScrollArea, Ui};
 use hostpulse_shared::Sample;
 
 use crate::app::Command;
@@ -10,22 +12,38 @@ use crate::history::Metric;
 use crate::host::Host;
 use crate::link::LinkState;
 use crate::panels::host_list::state_dot_ui;
+use crate::panels::time_axis::TimeAxis;
 use crate::panels::time_plot::{Series, TimePlot, Unit};
+use crate::panels::{disk_usage, heat_strip, processes};
 use crate::view::{TimeView, Window};
 
-/// Titles of the four plots, in the order they are drawn.
-pub const PLOT_TITLES: [&str; 4] = [
-    "CPU: total and per core",
+/// Titles of the plots, in the order they are drawn.
+pub const PLOT_TITLES: [&str; 7] = [
+    "CPU: total",
+    "CPU per core",
+    "Load average",
     "Memory and swap",
-    "Network: all interfaces",
-    "Disk I/O: all devices",
+    "Network per interface",
+    "Disk I/O per device",
+    "Temperatures",
 ];
 
+/// Height of one plot, in points.
+const PLOT_HEIGHT: f32 = 150.0;
+
 const TOTAL_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
-const CORE_COLOR: Color32 = Color32::from_rgb(0x8a, 0x9b, 0xb0);
 const SWAP_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
-const RX_COLOR: Color32 = Color32::from_rgb(0x3c, 0xb3, 0x71);
-const TX_COLOR: Color32 = Color32::from_rgb(0x9b, 0x59, 0xb6);
+/// One colour per interface, device or sensor, in turn.
+const PALETTE: [Color32; 8] = [
+    Color32::from_rgb(0x3c, 0xb3, 0x71),
+    Color32::from_rgb(0x9b, 0x59, 0xb6),
+    Color32::from_rgb(0x4a, 0x90, 0xe2),
+    Color32::from_rgb(0xe0, 0x8a, 0x3c),
+    Color32::from_rgb(0xd6, 0x4a, 0x6a),
+    Color32::from_rgb(0x2a, 0xb0, 0xb0),
+    Color32::from_rgb(0xc0, 0xb0, 0x30),
+    Color32::from_rgb(0x8a, 0x9b, 0xb0),
+];
 
 /// Draws the whole view of `host`, over the time `view` shows.
 pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>) {
@@ -39,7 +57,27 @@ pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>)
     }
     ui.add_space(4.0);
     time_bar_ui(ui, host, view, commands);
-    plots_ui(ui, host, view);
+    ScrollArea::vertical()
+        .id_salt(("host view", host.id))
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            plots_ui(ui, host, view, commands);
+            ui.add_space(8.0);
+            let processes_id = egui::Id::NULL.with(("processes", host.id));
+            ui.columns(2, |columns| {
+                columns[0].label(RichText::new("Disk usage").strong());
+                if let Some(sample) = host.history.latest() {
+                    disk_usage::ui(&mut columns[0], sample);
+                }
+                processes::ui(
+                    &mut columns[1],
+                    processes_id,
+                    &host.history,
+                    view.marked_ms,
+                    commands,
+                );
+            });
+        });
 }
 
 /// The window presets, and pause, resume or back to live.
@@ -187,79 +225,123 @@ fn current_values_ui(ui: &mut Ui, sample: &Sample) {
     });
 }
 
-fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView) {
+fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>) {
     let history = &host.history;
-    let newest_ms = history.newest_ms().unwrap_or(0);
-    let end_ms = view.end_ms(newest_ms);
-    let start_ms = view.start_ms(history.oldest_ms().unwrap_or(0), newest_ms);
+    let axis = TimeAxis::new(history, &view);
     let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
     // Allow one late tick before calling it a gap.
     let max_step_ms = interval_ms * 5 / 2;
-    let mut cpu: Vec<Series> = (0..history.core_count())
-        .map(|core| Series {
-            name: "each CPU".into(),
-            metric: Metric::CpuCore(core),
-            color: CORE_COLOR,
-            width: 1.0,
+    let plot = |ui: &mut Ui,
+                commands: &mut Vec<Command>,
+                title: &str,
+                unit: Unit,
+                series: &[Series],
+                y_max: Option<f64>| {
+        ui.label(RichText::new(title).strong());
+        TimePlot {
+            id: format!("{title} {}", host.id),
+            unit,
+            series,
+            axis,
+            max_step_ms,
+            y_max,
+        }
+        .ui(ui, history, PLOT_HEIGHT, commands);
+    };
+
+    let cpu = [Series::new("total", Metric::CpuTotal, TOTAL_COLOR)];
+    plot(
+        ui,
+        commands,
+        PLOT_TITLES[0],
+        Unit::Percent,
+        &cpu,
+        Some(100.0),
+    );
+    ui.label(RichText::new(PLOT_TITLES[1]).strong());
+    heat_strip::ui(
+        ui,
+        egui::Id::NULL.with(("cpu heat strip", host.id)),
+        history,
+        axis,
+        max_step_ms,
+        commands,
+    );
+
+    let load = [
+        Series::new("1 min", Metric::LoadOne, PALETTE[0]),
+        Series::new("5 min", Metric::LoadFive, PALETTE[1]),
+        Series::new("15 min", Metric::LoadFifteen, PALETTE[2]),
+    ];
+    let memory = [
+        Series::new("used", Metric::MemoryUsed, TOTAL_COLOR),
+        Series::new("swap used", Metric::SwapUsed, SWAP_COLOR),
+    ];
+    let network = paired(
+        history.interfaces(),
+        ("received", Metric::InterfaceRx),
+        ("sent", Metric::InterfaceTx),
+    );
+    let disk = paired(
+        history.disks(),
+        ("read", Metric::DiskDeviceRead),
+        ("written", Metric::DiskDeviceWrite),
+    );
+    let temperatures: Vec<Series> = history
+        .sensors()
+        .iter()
+        .enumerate()
+        .map(|(n, name)| {
+            Series::new(
+                name.as_str(),
+                Metric::Temperature(n),
+                PALETTE[n % PALETTE.len()],
+            )
         })
         .collect();
-    cpu.push(series("total", Metric::CpuTotal, TOTAL_COLOR));
-    let memory = [
-        series("used", Metric::MemoryUsed, TOTAL_COLOR),
-        series("swap used", Metric::SwapUsed, SWAP_COLOR),
-    ];
-    let network = [
-        series("received", Metric::NetworkRx, RX_COLOR),
-        series("sent", Metric::NetworkTx, TX_COLOR),
-    ];
-    let disk = [
-        series("read", Metric::DiskRead, RX_COLOR),
-        series("written", Metric::DiskWrite, TX_COLOR),
-    ];
-    let memory_max = host.history.latest().map(|s| s.memory.total_bytes as f64);
-    let plots: [(&str, Unit, &[Series], Option<f64>); 4] = [
-        (PLOT_TITLES[0], Unit::Percent, &cpu, Some(100.0)),
-        (PLOT_TITLES[1], Unit::Bytes, &memory, memory_max),
+    let memory_max = history.latest().map(|s| s.memory.total_bytes as f64);
+    let plots: [(&str, Unit, &[Series], Option<f64>); 5] = [
+        // Fitted to the load itself: against a 64-CPU scale a load of 2 would
+        // lie flat on the axis.
+        (PLOT_TITLES[2], Unit::Number, &load, None),
+        (PLOT_TITLES[3], Unit::Bytes, &memory, memory_max),
         // Rates start the axis at 1 KiB/s, so an idle host shows a flat line at
         // the bottom rather than an axis centred on zero.
-        (PLOT_TITLES[2], Unit::BytesPerSec, &network, Some(1024.0)),
-        (PLOT_TITLES[3], Unit::BytesPerSec, &disk, Some(1024.0)),
+        (PLOT_TITLES[4], Unit::BytesPerSec, &network, Some(1024.0)),
+        (PLOT_TITLES[5], Unit::BytesPerSec, &disk, Some(1024.0)),
+        (PLOT_TITLES[6], Unit::Celsius, &temperatures, None),
     ];
-
-    let spacing = ui.spacing().item_spacing;
-    let title_height = ui.text_style_height(&egui::TextStyle::Body) + spacing.y;
-    let plot_height = ((ui.available_height() - 2.0 * (title_height + spacing.y)) / 2.0).max(120.0);
-    egui::Grid::new(("plots", host.id))
-        .num_columns(2)
-        .min_col_width((ui.available_width() - spacing.x) / 2.0)
-        .max_col_width((ui.available_width() - spacing.x) / 2.0)
-        .show(ui, |ui| {
-            for (index, (title, unit, series, y_max)) in plots.into_iter().enumerate() {
-                ui.vertical(|ui| {
-                    ui.label(RichText::new(title).strong());
-                    TimePlot {
-                        id: format!("{title} {}", host.id),
-                        unit,
-                        series,
-                        start_ms,
-                        end_ms,
-                        max_step_ms,
-                        y_max,
-                    }
-                    .ui(ui, history, plot_height);
-                });
-                if index % 2 == 1 {
-                    ui.end_row();
-                }
+    ui.add_space(4.0);
+    ui.columns(2, |columns| {
+        for (index, (title, unit, series, y_max)) in plots.into_iter().enumerate() {
+            let column = &mut columns[index % 2];
+            if series.is_empty() && unit == Unit::Celsius {
+                // Many virtual machines have no sensor: say so, not an empty axis.
+                column.label(RichText::new(title).strong());
+                column.weak("No temperature sensors reported by this host.");
+                continue;
             }
-        });
+            plot(column, commands, title, unit, series, y_max);
+        }
+    });
 }
 
-fn series(name: &str, metric: Metric, color: Color32) -> Series {
-    Series {
-        name: name.into(),
-        metric,
-        color,
-        width: 2.0,
-    }
+/// Two lines per name (received and sent, read and written): one colour per
+/// name, the second line dashed.
+fn paired(
+    names: &[String],
+    (first, first_metric): (&str, fn(usize) -> Metric),
+    (second, second_metric): (&str, fn(usize) -> Metric),
+) -> Vec<Series> {
+    names
+        .iter()
+        .enumerate()
+        .flat_map(|(n, name)| {
+            let color = PALETTE[n % PALETTE.len()];
+            [
+                Series::new(format!("{name} {first}"), first_metric(n), color),
+                Series::new(format!("{name} {second}"), second_metric(n), color).dashed(),
+            ]
+        })
+        .collect()
 }

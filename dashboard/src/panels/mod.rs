@@ -2,10 +2,14 @@
 //! [`crate::app::Command`]s; the app applies them once, after the frame.
 
 pub mod add_host;
+pub mod disk_usage;
 pub mod edit_host;
 pub mod export;
 pub mod fleet;
+pub mod heat_strip;
 pub mod help;
 pub mod host_list;
 pub mod host_view;
+pub mod processes;
+pub mod time_axis;
 pub mod time_plot;

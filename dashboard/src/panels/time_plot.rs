@@ -1,15 +1,25 @@
-//! One live time-series plot: named series from a host's history over the last
-//! few minutes, with gaps drawn as breaks in the line.
+//! One time-series plot: named series from a host's history over the shared
+//! [`TimeAxis`], decimated to the plot's width, with gaps drawn as breaks in
+//! the line. Hovering near a line shows its exact value with its unit, and
+//! the time.
 //!
-//! The x axis is seconds relative to the right edge: the newest sample for a
-//! live view (the last thing seen, for a disconnected host), or where the user
-//! paused.
+//! The decimated lines are kept in egui's memory, over columns aligned to
+//! whole multiples of their width (see [`TimeAxis::aligned_columns`]): they
+//! are computed again only when the right edge crosses a column, the width or
+//! the range changes, or the history starts over. Only the samples after the
+//! last column edge are decimated every frame. A day's plot costs about what
+//! five minutes' does.
 
-use egui::{Color32, Ui};
-use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints};
+use std::sync::Arc;
 
+use egui::{Color32, Id, Ui};
+use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints};
+
+use crate::app::Command;
 use crate::format;
-use crate::history::{HostHistory, Metric, segments};
+use crate::history::decimate::Columns;
+use crate::history::{HostHistory, Metric};
+use crate::panels::time_axis::TimeAxis;
 
 /// The unit of a plot's y axis, which decides how values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +30,10 @@ pub enum Unit {
     Bytes,
     /// Bytes per second.
     BytesPerSec,
+    /// Degrees Celsius.
+    Celsius,
+    /// A plain number (load average).
+    Number,
 }
 
 impl Unit {
@@ -27,9 +41,21 @@ impl Unit {
     #[must_use]
     pub fn format(self, value: f64) -> String {
         match self {
-            Self::Percent => format!("{value:.0}%"),
+            Self::Percent => format!("{value:.1}%"),
             Self::Bytes => format::bytes(value),
             Self::BytesPerSec => format::bytes_per_sec(value),
+            Self::Celsius => format!("{value:.1} °C"),
+            Self::Number => format!("{value:.2}"),
+        }
+    }
+
+    /// A value on the y axis: as [`Self::format`], with whole percentages.
+    fn format_tick(self, value: f64) -> String {
+        match self {
+            Self::Percent => format!("{value:.0}%"),
+            Self::Celsius => format!("{value:.0} °C"),
+            Self::Number => format!("{value:.1}"),
+            _ => self.format(value),
         }
     }
 }
@@ -45,6 +71,91 @@ pub struct Series {
     pub color: Color32,
     /// Line width in points.
     pub width: f32,
+    /// Dashed (the second of a pair, such as sent beside received).
+    pub dashed: bool,
+}
+
+impl Series {
+    /// A solid line two points wide.
+    #[must_use]
+    pub fn new(name: impl Into<String>, metric: Metric, color: Color32) -> Self {
+        Self {
+            name: name.into(),
+            metric,
+            color,
+            width: 2.0,
+            dashed: false,
+        }
+    }
+
+    /// The same line, dashed.
+    #[must_use]
+    pub fn dashed(self) -> Self {
+        Self {
+            dashed: true,
+            ..self
+        }
+    }
+}
+
+/// The decimated points of each series, NaN marking breaks.
+type Lines = Arc<Vec<Vec<(u64, f32)>>>;
+
+/// What the cached lines were computed from.
+#[derive(Debug, Clone, PartialEq)]
+struct LinesKey {
+    columns: Columns,
+    history_id: u64,
+    max_step_ms: u64,
+    metrics: Vec<Metric>,
+}
+
+impl LinesKey {
+    /// Whether these columns are `earlier`'s moved right by whole columns of
+    /// the same width, over the same data: then only the new columns need
+    /// decimating.
+    fn follows(&self, earlier: &Self) -> bool {
+        let column_ms = |c: &Columns| (c.end_ms - c.start_ms) / c.count.max(1) as u64;
+        self.history_id == earlier.history_id
+            && self.max_step_ms == earlier.max_step_ms
+            && self.metrics == earlier.metrics
+            && self.columns.count == earlier.columns.count
+            && column_ms(&self.columns) == column_ms(&earlier.columns)
+            && self.columns.end_ms > earlier.columns.end_ms
+            && self.columns.start_ms < earlier.columns.end_ms
+    }
+}
+
+/// `old`, decimated over `old_columns`, moved to `columns` (the same width,
+/// further right): the points still in view are kept, and only the new
+/// columns are decimated.
+fn shifted(
+    history: &HostHistory,
+    metric: Metric,
+    old: &[(u64, f32)],
+    old_columns: Columns,
+    columns: Columns,
+    max_step_ms: u64,
+) -> Vec<(u64, f32)> {
+    let column_ms = (columns.end_ms - columns.start_ms) / columns.count.max(1) as u64;
+    // Keep one point before the left edge, so the line reaches it.
+    let first = old
+        .partition_point(|p| p.0 < columns.start_ms)
+        .saturating_sub(1);
+    let new_columns = Columns {
+        start_ms: old_columns.end_ms,
+        end_ms: columns.end_ms,
+        count: usize::try_from((columns.end_ms - old_columns.end_ms) / column_ms.max(1))
+            .unwrap_or(1),
+    };
+    // The old points stop before the old right edge; the new columns start
+    // one sample before it (see `HostHistory::decimated`), so the line runs on.
+    let kept = old[first..]
+        .iter()
+        .copied()
+        .filter(|p| p.0 < old_columns.end_ms);
+    kept.chain(history.decimated(metric, new_columns, max_step_ms))
+        .collect()
 }
 
 /// What one plot shows.
@@ -56,10 +167,8 @@ pub struct TimePlot<'a> {
     pub unit: Unit,
     /// The lines.
     pub series: &'a [Series],
-    /// The first instant shown (Unix ms).
-    pub start_ms: u64,
-    /// The instant at the right edge (Unix ms): the newest sample when live.
-    pub end_ms: u64,
+    /// Where the plot is in time.
+    pub axis: TimeAxis,
     /// Samples further apart than this are not joined by a line.
     pub max_step_ms: u64,
     /// The y axis always reaches this far (100 for percentages).
@@ -67,24 +176,23 @@ pub struct TimePlot<'a> {
 }
 
 impl TimePlot<'_> {
-    /// Draws the plot at the given height.
-    pub fn ui(&self, ui: &mut Ui, history: &HostHistory, height: f32) {
-        let (start_ms, end_ms) = (self.start_ms, self.end_ms);
-        let window_secs = end_ms.saturating_sub(start_ms) as f64 / 1000.0;
+    /// Draws the plot at the given height; pans, zooms and clicks on it
+    /// become commands.
+    pub fn ui(&self, ui: &mut Ui, history: &HostHistory, height: f32, commands: &mut Vec<Command>) {
+        let axis = self.axis;
         let unit = self.unit;
-        let mut plot = Plot::new(&self.id)
+        let columns = axis.columns(ui.available_width());
+        let mut plot = axis
+            .configure(Plot::new(&self.id))
             .height(height)
-            .legend(Legend::default().follow_insertion_order(true))
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .allow_boxed_zoom(false)
-            .allow_double_click_reset(false)
-            .include_x(-window_secs)
-            .include_x(0.0)
+            // Top left: live data arrives on the right.
+            .legend(
+                Legend::default()
+                    .follow_insertion_order(true)
+                    .position(Corner::LeftTop),
+            )
             .include_y(0.0)
-            .x_axis_formatter(|mark, _| format::seconds_ago(mark.value))
-            .y_axis_formatter(move |mark, _| unit.format(mark.value))
+            .y_axis_formatter(move |mark, _| unit.format_tick(mark.value))
             .y_axis_min_width(64.0)
             .label_formatter(move |hover| match hover {
                 HoverPosition::NearDataPoint {
@@ -92,8 +200,9 @@ impl TimePlot<'_> {
                     position,
                     ..
                 } => Some(format!(
-                    "{plot_name}: {}\n{}",
+                    "{plot_name}: {}\n{} ({})",
                     unit.format(position.y),
+                    format::clock_utc(axis.unix_ms(position.x)),
                     format::seconds_ago(position.x)
                 )),
                 HoverPosition::Elsewhere { .. } => None,
@@ -101,25 +210,123 @@ impl TimePlot<'_> {
         if let Some(y_max) = self.y_max {
             plot = plot.include_y(y_max);
         }
-        plot.show(ui, |plot_ui| {
-            for series in self.series {
-                let points = history
-                    .points(series.metric, start_ms)
-                    .take_while(|&(ts, _)| ts <= end_ms);
-                for run in segments(points, self.max_step_ms) {
-                    let points: PlotPoints = run
-                        .iter()
-                        .map(|&(ts, value)| {
-                            [(ts as f64 - end_ms as f64) / 1000.0, f64::from(value)]
-                        })
-                        .collect();
-                    plot_ui.line(
-                        Line::new(series.name.as_str(), points)
+        let body = axis.aligned_columns(columns.count as f32);
+        let lines = self.lines(ui, history, body);
+        let tail = Columns {
+            start_ms: body.end_ms,
+            end_ms: axis.end_ms.max(body.end_ms + 1),
+            count: 1,
+        };
+        let shown = plot.show(ui, |plot_ui| {
+            let wheel_zoomed = axis.frame_ui(plot_ui);
+            for (series, body) in self.series.iter().zip(lines.iter()) {
+                let tail = history.decimated(series.metric, tail, self.max_step_ms);
+                // The tail starts at the body's last sample, so the line runs on.
+                for part in [body.as_slice(), tail.as_slice()] {
+                    for run in part.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
+                        let points: Vec<PlotPoint> = run
+                            .iter()
+                            .map(|&(ts, value)| PlotPoint::new(axis.x(ts), f64::from(value)))
+                            .collect();
+                        let mut line = Line::new(series.name.as_str(), PlotPoints::Owned(points))
                             .color(series.color)
-                            .width(series.width),
-                    );
+                            .width(series.width);
+                        if series.dashed {
+                            line = line.style(LineStyle::dashed_dense());
+                        }
+                        plot_ui.line(line);
+                    }
                 }
             }
+            wheel_zoomed
         });
+        axis.respond(&shown, commands);
+    }
+
+    /// Every series decimated over `columns`, from egui's memory when nothing
+    /// it depends on changed.
+    fn lines(&self, ui: &Ui, history: &HostHistory, columns: Columns) -> Lines {
+        let id = Id::NULL.with(("time plot lines", &self.id));
+        let key = LinesKey {
+            columns,
+            history_id: history.id(),
+            max_step_ms: self.max_step_ms,
+            metrics: self.series.iter().map(|s| s.metric).collect(),
+        };
+        let cached = ui.data(|d| d.get_temp::<(LinesKey, Lines)>(id));
+        if let Some((cached_key, lines)) = &cached
+            && *cached_key == key
+        {
+            return Arc::clone(lines);
+        }
+        let lines: Lines = match cached {
+            Some((cached_key, cached_lines)) if key.follows(&cached_key) => Arc::new(
+                self.series
+                    .iter()
+                    .zip(cached_lines.iter())
+                    .map(|(series, old)| {
+                        shifted(
+                            history,
+                            series.metric,
+                            old,
+                            cached_key.columns,
+                            columns,
+                            self.max_step_ms,
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => Arc::new(
+                self.series
+                    .iter()
+                    .map(|series| history.decimated(series.metric, columns, self.max_step_ms))
+                    .collect(),
+            ),
+        };
+        ui.data_mut(|d| d.insert_temp(id, (key, Arc::clone(&lines))));
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Retention;
+    use crate::synthetic::{self, Shape};
+
+    #[test]
+    fn moved_lines_match_lines_decimated_afresh() {
+        let mut history = HostHistory::new(Retention::default());
+        for seq in 0..4000 {
+            history.push(synthetic::sample(seq, Shape::default()));
+        }
+        let start_ms = synthetic::START_MS + 100_000;
+        let column_ms = 3_000;
+        let before = Columns {
+            start_ms,
+            end_ms: start_ms + 500 * column_ms,
+            count: 500,
+        };
+        let after = Columns {
+            start_ms: start_ms + 7 * column_ms,
+            end_ms: before.end_ms + 7 * column_ms,
+            count: 500,
+        };
+        for metric in [Metric::CpuTotal, Metric::CpuCore(1), Metric::InterfaceRx(0)] {
+            let old = history.decimated(metric, before, 2500);
+            let moved = shifted(&history, metric, &old, before, after, 2500);
+            let fresh = history.decimated(metric, after, 2500);
+            // The same points, apart from the one kept beyond each edge.
+            for point in &fresh[1..fresh.len() - 1] {
+                assert!(moved.contains(point), "{metric:?}: {point:?} missing");
+            }
+            assert!(moved.windows(2).all(|w| w[0].0 <= w[1].0), "time order");
+            assert!(
+                moved.len() <= fresh.len() + 3,
+                "{} vs {}",
+                moved.len(),
+                fresh.len()
+            );
+        }
     }
 }

@@ -1,0 +1,221 @@
+//! CPU per core as a heat strip: one row per logical CPU, one column per pixel
+//! of time, coloured by the highest usage in that cell. Sixty-four thin rows
+//! stay readable where sixty-four lines would be a tangle, and a busy core
+//! stands out at once.
+//!
+//! The strip is one texture in a plot on the shared [`TimeAxis`], so it pans,
+//! zooms and marks instants with the other plots. The cells are computed again
+//! only when the right edge crosses a pixel column or the range or width
+//! changes, so the newest column may lag by up to one column's time.
+
+use std::sync::Arc;
+
+use egui::{Color32, ColorImage, Id, TextureHandle, TextureOptions, Ui};
+use egui_plot::{HoverPosition, Plot, PlotImage, PlotPoint};
+
+use crate::app::Command;
+use crate::format;
+use crate::history::HostHistory;
+use crate::history::decimate::Columns;
+use crate::panels::time_axis::TimeAxis;
+
+/// Colours from idle to fully busy.
+const STOPS: [(f32, [u8; 3]); 4] = [
+    (0.0, [0x1c, 0x2c, 0x4a]),
+    (0.35, [0x2a, 0x8c, 0xa0]),
+    (0.7, [0xe6, 0xc8, 0x3c]),
+    (1.0, [0xe6, 0x3c, 0x28]),
+];
+
+/// What the cached cells were computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    columns: Columns,
+    history_id: u64,
+    cores: usize,
+    max_step_ms: u64,
+}
+
+/// The cells and their texture, kept between frames in egui's memory.
+#[derive(Clone)]
+struct Cached {
+    key: Key,
+    texture: TextureHandle,
+    cells: Arc<Vec<Vec<f32>>>,
+}
+
+/// The height of the strip for `cores` CPUs: three points a row, within
+/// reason.
+#[must_use]
+pub fn height(cores: usize) -> f32 {
+    (cores as f32 * 3.0).clamp(48.0, 200.0)
+}
+
+/// Draws the strip for `history` at `axis`; samples more than `max_step_ms`
+/// apart leave a gap between them.
+pub fn ui(
+    ui: &mut Ui,
+    id: Id,
+    history: &HostHistory,
+    axis: TimeAxis,
+    max_step_ms: u64,
+    commands: &mut Vec<Command>,
+) {
+    let cores = history.core_count();
+    if cores == 0 {
+        return;
+    }
+    // Aligned columns, plus the one the right edge is in: the cells are
+    // computed again when the edge crosses into the next column.
+    let aligned = axis.aligned_columns(ui.available_width() - 64.0);
+    let column_ms = (aligned.end_ms - aligned.start_ms) / aligned.count as u64;
+    let columns = Columns {
+        end_ms: aligned.end_ms + column_ms,
+        count: aligned.count + 1,
+        ..aligned
+    };
+    let key = Key {
+        columns,
+        history_id: history.id(),
+        cores,
+        max_step_ms,
+    };
+    let cached = ui
+        .data(|d| d.get_temp::<Cached>(id))
+        .filter(|c| c.key == key)
+        .unwrap_or_else(|| {
+            let cells = history.core_strip(columns, max_step_ms);
+            let image = image(&cells, columns.count);
+            let texture = ui
+                .ctx()
+                .load_texture("cpu heat strip", image, TextureOptions::NEAREST);
+            let cached = Cached {
+                key,
+                texture,
+                cells: Arc::new(cells),
+            };
+            ui.data_mut(|d| d.insert_temp(id, cached.clone()));
+            cached
+        });
+    let cells = Arc::clone(&cached.cells);
+    let plot = axis
+        .configure(Plot::new(id))
+        .height(height(cores))
+        .include_y(0.0)
+        .include_y(cores as f64)
+        .set_margin_fraction(egui::vec2(0.0, 0.0))
+        .show_grid([true, false])
+        .y_axis_min_width(64.0)
+        .y_axis_formatter(|mark, _| format!("cpu {:.0}", mark.value))
+        .label_formatter(move |hover| {
+            let position = match hover {
+                HoverPosition::NearDataPoint { position, .. }
+                | HoverPosition::Elsewhere { position } => position,
+            };
+            cell_text(&cells, columns, axis, position)
+        });
+    let (left, right) = (axis.x(columns.start_ms), axis.x(columns.end_ms));
+    let texture_id = cached.texture.id();
+    let shown = plot.show(ui, |plot_ui| {
+        let wheel_zoomed = axis.frame_ui(plot_ui);
+        #[allow(clippy::cast_possible_truncation, reason = "plot sizes")]
+        let size = egui::vec2((right - left) as f32, cores as f32);
+        plot_ui.image(
+            PlotImage::new(
+                "each CPU",
+                texture_id,
+                PlotPoint::new(f64::midpoint(left, right), cores as f64 / 2.0),
+                size,
+            )
+            .allow_hover(false),
+        );
+        wheel_zoomed
+    });
+    axis.respond(&shown, commands);
+}
+
+/// "cpu 3: 87.5%" and the time, for the cell under the pointer.
+fn cell_text(
+    cells: &[Vec<f32>],
+    columns: Columns,
+    axis: TimeAxis,
+    position: &PlotPoint,
+) -> Option<String> {
+    if position.y < 0.0 {
+        return None;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a small non-negative row number"
+    )]
+    let core = position.y.floor() as usize;
+    let at_ms = axis.unix_ms(position.x);
+    let value = cells.get(core)?.get(columns.index(at_ms))?;
+    let value = if value.is_nan() {
+        "no data".to_owned()
+    } else {
+        format!("{value:.1}%")
+    };
+    Some(format!(
+        "cpu {core}: {value}\n{} ({})",
+        format::clock_utc(at_ms),
+        format::seconds_ago(position.x)
+    ))
+}
+
+/// One pixel per cell, core 0 at the bottom; no data is transparent.
+fn image(cells: &[Vec<f32>], width: usize) -> ColorImage {
+    let rows = cells.len();
+    let mut pixels = Vec::with_capacity(width * rows);
+    for row in cells.iter().rev() {
+        pixels.extend((0..width).map(|x| row.get(x).map_or(Color32::TRANSPARENT, |&v| color(v))));
+    }
+    ColorImage::new([width, rows], pixels)
+}
+
+/// The colour of `percent` busy.
+#[must_use]
+pub fn color(percent: f32) -> Color32 {
+    if percent.is_nan() {
+        return Color32::TRANSPARENT;
+    }
+    let t = (percent / 100.0).clamp(0.0, 1.0);
+    let upper = STOPS
+        .iter()
+        .position(|&(at, _)| at >= t)
+        .unwrap_or(STOPS.len() - 1)
+        .max(1);
+    let (from_at, from) = STOPS[upper - 1];
+    let (to_at, to) = STOPS[upper];
+    let f = ((t - from_at) / (to_at - from_at)).clamp(0.0, 1.0);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "between two bytes"
+    )]
+    let mix = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * f).round() as u8;
+    Color32::from_rgb(
+        mix(from[0], to[0]),
+        mix(from[1], to[1]),
+        mix(from[2], to[2]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_run_from_idle_to_busy_and_no_data_is_clear() {
+        assert_eq!(color(0.0), Color32::from_rgb(0x1c, 0x2c, 0x4a));
+        assert_eq!(color(100.0), Color32::from_rgb(0xe6, 0x3c, 0x28));
+        assert_eq!(color(250.0), color(100.0));
+        assert_eq!(color(f32::NAN), Color32::TRANSPARENT);
+        let image = image(&[vec![0.0, 100.0], vec![f32::NAN, 50.0]], 2);
+        assert_eq!(image.size, [2, 2]);
+        // Core 1 is the top row.
+        assert_eq!(image.pixels[0], Color32::TRANSPARENT);
+        assert_eq!(image.pixels[3], color(100.0));
+    }
+}
