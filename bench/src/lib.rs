@@ -16,11 +16,13 @@
 //! - [`run`]: one run start to end: idle, ramp, steady run, finish, report.
 //! - [`tally`]: each viewer's outcome into the run's totals.
 //! - [`report`]: the figures, as a table or JSON.
+//! - [`http`]: a bounded one-shot HTTP GET (`/metrics`, the peers' REST).
 //!
 //! The `hostpulse-load` binary is a thin command-line shell over [`run::run`];
 //! the integration test calls the same function against an in-process server.
 
 pub mod connect;
+pub mod http;
 pub mod latency;
 pub mod limits;
 pub mod probe;
