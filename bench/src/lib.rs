@@ -18,13 +18,16 @@
 //! - [`tally`]: each viewer's outcome into the run's totals.
 //! - [`report`]: the figures, as a table or JSON.
 //! - [`http`]: a bounded one-shot HTTP GET (`/metrics`, the peers' REST).
+//! - [`cost`]: server cost side by side: start a peer, poll it, measure it.
 //! - [`floor`]: the sysinfo floor, everything a sample carries and no more.
 //!
 //! The `hostpulse-load` binary is a thin command-line shell over [`run::run`];
 //! the integration test calls the same function against an in-process server.
+//! `hostpulse-cost` is the same over [`cost::measure::measure`], and
 //! `hostpulse-floor` runs [`floor::Floor`] once a second.
 
 pub mod connect;
+pub mod cost;
 pub mod floor;
 pub mod http;
 pub mod latency;
