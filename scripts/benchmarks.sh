@@ -141,6 +141,10 @@ machine >"$work/machine.env"
 echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/machine.env"
 echo "started=$(date -u '+%Y-%m-%d %H:%M UTC')" >>"$work/machine.env"
 say "machine: $(grep -E '^(cpu|cores|memory_gib)=' "$work/machine.env" | tr '\n' ' ')"
+if awk -v cores="$(nproc)" '{exit !($1 > cores / 4)}' /proc/loadavg; then
+    say "warning: load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores: other work is" \
+        "running, and the figures (latencies most) will show it"
+fi
 
 # --- 1. server cost ------------------------------------------------------------
 cost() { # NAME POLL-FLAGS... -- COMMAND...
