@@ -14,25 +14,14 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# PACKAGE:SERVICE: nginx's own service stays off (it would take port 80); the
+# test runs its own nginx.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx:nginx)
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "scripts/test.sh: installing Debian packages: ${missing[*]}"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    # Debian starts a package's service on install: nginx would take port 80.
-    # The tests start their own, so a policy-rc.d answering 101 ("forbidden")
-    # keeps the system's stopped; one already there is left as it is.
-    policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        policy=/usr/sbin/policy-rc.d
-        trap '$sudo rm -f "$policy"' EXIT
-        $sudo sh -c "printf '#!/bin/sh\nexit 101\n' >$policy; chmod 755 $policy"
-    fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    if [ -n "$policy" ]; then $sudo rm -f "$policy"; fi
-    if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null; then
-        $sudo systemctl disable --quiet nginx 2>/dev/null || true # nor at the next boot
-    fi
+    echo "scripts/test.sh: installing Debian packages: ${missing[*]%%:*}"
+    # shellcheck source=scripts/apt-install.sh
+    . scripts/apt-install.sh
+    apt_install "${missing[@]}"
 fi
 
 cargo test --workspace "$@"

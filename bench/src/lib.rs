@@ -1,7 +1,8 @@
-//! HostPulse load generator: many viewers in one process against one server,
-//! to check that every viewer gets every sample however many there are, and
-//! that viewers which stop reading are closed without costing the others or
-//! the server's memory.
+//! HostPulse benchmarks. The load generator: many viewers in one process
+//! against one server, to check that every viewer gets every sample however
+//! many there are, and that viewers which stop reading are closed without
+//! costing the others or the server's memory. And the server-cost benchmark:
+//! what hostpulse-server costs its host beside the sysinfo floor and its peers.
 //!
 //! Layout:
 //! - [`connect`]: one viewer's handshake (codec, token), bounded in time.
@@ -16,11 +17,19 @@
 //! - [`run`]: one run start to end: idle, ramp, steady run, finish, report.
 //! - [`tally`]: each viewer's outcome into the run's totals.
 //! - [`report`]: the figures, as a table or JSON.
+//! - [`http`]: a bounded one-shot HTTP GET (`/metrics`, the peers' REST).
+//! - [`cost`]: server cost side by side: start a peer, poll it, measure it.
+//! - [`floor`]: the sysinfo floor, everything a sample carries and no more.
 //!
 //! The `hostpulse-load` binary is a thin command-line shell over [`run::run`];
 //! the integration test calls the same function against an in-process server.
+//! `hostpulse-cost` is the same over [`cost::measure::measure`], and
+//! `hostpulse-floor` runs [`floor::Floor`] once a second.
 
 pub mod connect;
+pub mod cost;
+pub mod floor;
+pub mod http;
 pub mod latency;
 pub mod limits;
 pub mod probe;

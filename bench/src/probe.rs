@@ -13,10 +13,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use crate::http;
 
 /// Nanoseconds per `/proc/PID/stat` tick (`USER_HZ` = 100).
-const NS_PER_TICK: u64 = 10_000_000;
+pub const NS_PER_TICK: u64 = 10_000_000;
 
 /// How long a `/metrics` scrape may take.
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -34,22 +34,43 @@ pub struct ProcStats {
 
 /// Reads `pid`'s memory and CPU time.
 pub fn read_proc(pid: u32) -> std::io::Result<ProcStats> {
-    let dir = PathBuf::from(format!("/proc/{pid}"));
-    let status = std::fs::read_to_string(dir.join("status"))?;
-    let (rss_bytes, hwm_bytes) = parse_status(&status)
-        .ok_or_else(|| std::io::Error::other(format!("no VmRSS/VmHWM in /proc/{pid}/status")))?;
-    let cpu_ns = if let Ok(ns) = schedstat_ns(&dir) {
-        ns
-    } else {
-        let stat = std::fs::read_to_string(dir.join("stat"))?;
-        parse_stat_ticks(&stat)
-            .ok_or_else(|| std::io::Error::other(format!("cannot parse /proc/{pid}/stat")))?
-            * NS_PER_TICK
-    };
+    let (rss_bytes, hwm_bytes) = read_memory(pid)?;
+    let times = read_cpu_times(pid)?;
     Ok(ProcStats {
         rss_bytes,
         hwm_bytes,
-        cpu_ns,
+        cpu_ns: times.schedstat_ns.unwrap_or(times.stat_ns),
+    })
+}
+
+/// `pid`'s resident memory now and its peak (`VmRSS`, `VmHWM`), in bytes.
+pub fn read_memory(pid: u32) -> std::io::Result<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    parse_status(&status)
+        .ok_or_else(|| std::io::Error::other(format!("no VmRSS/VmHWM in /proc/{pid}/status")))
+}
+
+/// A process's CPU time so far, all threads, user and system, read two ways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuTimes {
+    /// The sum of the live threads' `schedstat` run time, to the nanosecond;
+    /// `None` where the kernel does not provide schedstat. Time of threads
+    /// that have exited is not in it.
+    pub schedstat_ns: Option<u64>,
+    /// `utime + stime` of `/proc/PID/stat` in nanoseconds: whole 10 ms ticks,
+    /// but it keeps the time of threads that have exited.
+    pub stat_ns: u64,
+}
+
+/// Reads `pid`'s CPU time both ways (see [`CpuTimes`]).
+pub fn read_cpu_times(pid: u32) -> std::io::Result<CpuTimes> {
+    let dir = PathBuf::from(format!("/proc/{pid}"));
+    let stat = std::fs::read_to_string(dir.join("stat"))?;
+    let ticks = parse_stat_ticks(&stat)
+        .ok_or_else(|| std::io::Error::other(format!("cannot parse /proc/{pid}/stat")))?;
+    Ok(CpuTimes {
+        schedstat_ns: schedstat_ns(&dir).ok(),
+        stat_ns: ticks * NS_PER_TICK,
     })
 }
 
@@ -141,29 +162,16 @@ pub struct ServerGauges {
 
 /// Scrapes `http://addr/metrics`; `None` when it cannot (refused, 401, timeout).
 pub async fn scrape(addr: SocketAddr, token: Option<&str>) -> Option<ServerGauges> {
-    let fetch = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-        let auth = token.map_or_else(String::new, |token| {
-            format!("Authorization: Bearer {token}\r\n")
-        });
-        let request =
-            format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await.ok()?;
-        parse_metrics_response(&String::from_utf8_lossy(&response))
-    };
-    tokio::time::timeout(SCRAPE_TIMEOUT, fetch)
+    let response = http::get(addr, "/metrics", token, SCRAPE_TIMEOUT)
         .await
-        .ok()
-        .flatten()
-}
-
-fn parse_metrics_response(response: &str) -> Option<ServerGauges> {
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    if !head.starts_with("HTTP/1.1 200") {
+        .ok()?;
+    if response.status != 200 {
         return None;
     }
+    parse_metrics(&String::from_utf8_lossy(&response.body))
+}
+
+fn parse_metrics(body: &str) -> Option<ServerGauges> {
     // Both are counts of whole things, which the server writes without a
     // fraction ("1010"); a ".0" is allowed for other writers.
     let text = |name: &str| {
@@ -217,19 +225,16 @@ mod tests {
 
     #[test]
     fn metrics_give_the_viewer_count() {
-        let response = "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n# HELP hostpulse_clients x\nhostpulse_clients 1010\nhostpulse_lagged_samples_total 3\nhostpulse_sample_duration_seconds 0.0025\n";
+        let body = "# HELP hostpulse_clients x\nhostpulse_clients 1010\nhostpulse_lagged_samples_total 3\nhostpulse_sample_duration_seconds 0.0025\n";
         assert_eq!(
-            parse_metrics_response(response),
+            parse_metrics(body),
             Some(ServerGauges {
                 clients: 1010,
                 lagged_samples: 3,
                 sample_duration_ms: Some(2.5),
             })
         );
-        assert_eq!(
-            parse_metrics_response("HTTP/1.1 401 Unauthorized\r\n\r\n{}"),
-            None
-        );
+        assert_eq!(parse_metrics("{}"), None);
     }
 
     #[test]
