@@ -95,6 +95,10 @@ fi
 say "building the release binaries"
 cargo build --release --workspace --bin hostpulse-server --bin hostpulse-load \
     --bin hostpulse-cost --bin hostpulse-floor >&2
+# The server's cost is measured on the build its package ships (the dist
+# profile, whole-program optimised).
+say "building the server as packaged (--profile dist)"
+cargo build --profile dist -p hostpulse-server --bin hostpulse-server >&2
 
 node_exporter=$(command -v prometheus-node-exporter || command -v node_exporter || true)
 if [ -z "$node_exporter" ]; then
@@ -158,7 +162,7 @@ cost() { # NAME POLL-FLAGS... -- COMMAND...
         fail "measuring $name failed (see hostpulse-cost's message above)"
     }
 }
-cost hostpulse --poll hostpulse -- "$target/release/hostpulse-server" --bind '127.0.0.1:{port}'
+cost hostpulse --poll hostpulse -- "$target/dist/hostpulse-server" --bind '127.0.0.1:{port}'
 cost floor --poll none -- "$target/release/hostpulse-floor" --interval-ms 1000
 if [ "$short" = 0 ]; then
     token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
