@@ -13,7 +13,6 @@
 //! - [`hub`]: history ring, encode once per codec, bounded broadcast to sessions.
 //! - [`ws`]: one WebSocket session per viewer: hello, history, live.
 //! - [`backlog`]: at most a couple of frames queued per viewer.
-//! - [`hangup`]: dropping the connection of a viewer that stopped reading.
 //! - [`inbound`]: a byte budget on what a viewer may send, and frame checks.
 //! - [`frames`]: header-level checks on the raw frames a peer sends.
 //! - [`echo`]: `/ws`'s session machinery as an echo, for the conformance suite;
@@ -38,8 +37,9 @@ pub mod certs;
 pub mod config;
 pub mod counters;
 pub mod echo;
+#[cfg(target_os = "linux")]
+pub mod fdlimit;
 pub mod frames;
-pub mod hangup;
 pub mod http;
 pub mod hub;
 pub mod inbound;
@@ -152,11 +152,21 @@ fn schemes(config: &Config, local_addr: SocketAddr) -> (&'static str, &'static s
     ("http", "ws")
 }
 
-/// Bounds the kernel's send buffer of every connection the listener accepts
-/// (they inherit it).
-fn bound_send_buffer(listener: &TcpListener) {
-    if let Err(error) = socket2::SockRef::from(listener).set_send_buffer_size(SEND_BUFFER_BYTES) {
+/// Sets what every connection the listener accepts inherits: a bounded
+/// kernel send buffer, and on Linux a user timeout, so that a viewer whose
+/// window stays shut (it stopped reading) is dropped by the kernel
+/// [`ws::HANGUP_GRACE`] after the session gives up on it. Closing a WebSocket
+/// only queues a close frame, which such a viewer never takes, and
+/// actix-http would otherwise keep its connection for as long as the peer
+/// keeps answering the window probes: forever.
+fn tune_listener(listener: &TcpListener) {
+    let socket = socket2::SockRef::from(listener);
+    if let Err(error) = socket.set_send_buffer_size(SEND_BUFFER_BYTES) {
         tracing::warn!(%error, "cannot bound the send buffer: stalled viewers are noticed later");
+    }
+    #[cfg(target_os = "linux")]
+    if let Err(error) = socket.set_tcp_user_timeout(Some(ws::SEND_TIMEOUT + ws::HANGUP_GRACE)) {
+        tracing::warn!(%error, "cannot set a TCP user timeout: stalled viewers linger");
     }
 }
 
@@ -202,7 +212,7 @@ pub async fn run(
     });
     let proxies = web::Data::new(config.trusted_proxies.clone());
     let local_addr = listener.local_addr()?;
-    bound_send_buffer(&listener);
+    tune_listener(&listener);
     let (http_scheme, ws_scheme) = schemes(&config, local_addr);
     let server = HttpServer::new(move || {
         App::new()
@@ -215,7 +225,6 @@ pub async fn run(
             .configure(metrics::configure)
             .configure(ws::configure)
     })
-    .on_connect(hangup::Hangup::on_connect)
     .h1_write_buffer_size(WRITE_BUFFER_BYTES)
     .workers(config.workers)
     .disable_signals()

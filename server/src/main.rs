@@ -102,6 +102,8 @@ fn make_certs(dir: &std::path::Path, names: &[String]) -> ExitCode {
 }
 
 fn serve(settings: hostpulse_server::config::Settings) -> anyhow::Result<()> {
+    #[cfg(target_os = "linux")]
+    hostpulse_server::fdlimit::raise(settings.config.max_clients);
     let listener = hostpulse_server::bind(settings.bind)?;
     actix_web::rt::System::new().block_on(hostpulse_server::run(
         listener,

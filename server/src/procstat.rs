@@ -23,7 +23,7 @@ use crate::top::ProcessStat;
 /// Processes whose `stat` file stays open between ticks. Beyond this (a host
 /// with thousands of processes) the rest are opened for each read, which
 /// keeps the server's descriptors for its viewers.
-pub const MAX_OPEN_FILES: usize = 1024;
+pub const MAX_OPEN_FILES: usize = 256;
 
 /// A `stat` line is a few hundred bytes; its only variable part, the name, is
 /// at most 64 bytes.

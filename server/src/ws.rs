@@ -22,7 +22,6 @@ use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, ServerMessageRe
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::backlog::Backlog;
-use crate::hangup::Hangup;
 use crate::hub::{Encoded, Hub, Recorded, Replay};
 use crate::query::{Params, QueryError};
 
@@ -34,8 +33,9 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(10);
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A send that cannot complete in this time means the viewer stopped reading.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a viewer declared stalled has to take its close frame before its
-/// connection is dropped.
+/// How long a viewer declared stalled has to take its close frame before the
+/// kernel drops its connection (the TCP user timeout is
+/// [`SEND_TIMEOUT`] + this).
 pub const HANGUP_GRACE: Duration = Duration::from_secs(5);
 /// About the size of one `history` message: a long replay is many small
 /// frames, so the couple a slow viewer may have pending stay cheap.
@@ -103,7 +103,6 @@ pub async fn route(
     let (response, session, messages) =
         actix_ws::handle_with_protocols(&req, body, chosen.as_slice())?;
     let (response, backlog) = Backlog::watch(response);
-    let hangup = req.conn_data::<Hangup>().cloned();
     let peer = crate::proxy::Client::of(&req)
         .map_or_else(|| "unknown".to_owned(), |client| client.to_string());
     let hub = hub.into_inner();
@@ -122,13 +121,9 @@ pub async fn route(
         let end = run(&hub, out, messages, replay).await;
         tracing::info!(%peer, reason = %end, "viewer disconnected");
         if matches!(end, End::Stalled) {
+            // It cannot take its close frame; the kernel drops the connection
+            // HANGUP_GRACE later (see `tune_listener`).
             hub.count_stalled();
-            // A viewer that does not read cannot take its close frame, and
-            // actix-http would hold its connection forever.
-            if let Some(hangup) = hangup {
-                tokio::time::sleep(HANGUP_GRACE).await;
-                hangup.now();
-            }
         }
     });
     Ok(response)
