@@ -5,7 +5,9 @@
 # Needed beyond Rust: prometheus and promtool (Debian's `prometheus` package),
 # for the tests that check /metrics against the real Prometheus tools, and
 # systemd-analyze (Debian's `systemd` package), which checks the unit file;
-# nginx, which the reverse-proxy test starts on loopback with its own config.
+# nginx, which the reverse-proxy test starts on loopback with its own config;
+# Mesa's software Vulkan driver (lavapipe, `mesa-vulkan-drivers`, with the
+# `libvulkan1` loader), which renders the dashboard's image snapshots.
 # After the tests, scripts/autobahn.sh runs the Autobahn WebSocket conformance
 # cases and installs its own runner (kosoku, from PyPI) when missing.
 set -euo pipefail
@@ -17,6 +19,8 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 # PACKAGE:SERVICE: nginx's own service stays off (it would take port 80); the
 # test runs its own nginx.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx:nginx)
+compgen -G '/usr/share/vulkan/icd.d/lvp_icd.*.json' >/dev/null || missing+=(mesa-vulkan-drivers)
+ldconfig -p | grep -q 'libvulkan\.so\.1' || missing+=(libvulkan1)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "scripts/test.sh: installing Debian packages: ${missing[*]%%:*}"
     # shellcheck source=scripts/apt-install.sh
