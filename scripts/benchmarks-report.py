@@ -24,7 +24,7 @@ MIB = 2**20
 # polled, and the figures issue 8 gives for orientation (measured on this
 # machine kind before this harness existed).
 TOOLS = [
-    ("hostpulse", "hostpulse-server (release)",
+    ("hostpulse", "hostpulse-server (dist build, as packaged)",
      "samples every 1 s: CPU, load, memory, network, disks, temperatures, top processes; "
      "one viewer on the live stream (MessagePack)",
      "targets: CPU ≤ socktop_agent's and ≤ the floor; peak RSS ≤ 6 MB"),
