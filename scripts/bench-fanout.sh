@@ -18,9 +18,8 @@ counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1 100 1000 10000)
 
 cargo build --release --workspace --bin hostpulse-server --bin hostpulse-load >&2
-# A viewer takes one descriptor in the load generator and two in the server
-# (its socket and the duplicate kept to hang up on it): raise the hard limit
-# where allowed (root), then the soft one to it.
+# A viewer takes a descriptor in the load generator and one in the server:
+# raise the hard limit where allowed (root), then the soft one to it.
 [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 65536 ] || ulimit -Hn 65536 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
 # Other work on the machine shows in the latencies: say how busy it was.

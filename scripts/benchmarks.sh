@@ -85,13 +85,12 @@ step() { # runs a step in the background so a signal can stop it by PID
 command -v python3 >/dev/null || fail "python3 is missing: install it (Debian: python3)"
 command -v cargo >/dev/null || fail "cargo is missing: install Rust 1.95 or newer (https://rustup.rs)"
 # The fan-out needs a descriptor per viewer on each side.
-# A viewer takes one descriptor in the load generator and two in the server
-# (its socket and the duplicate kept to hang up on it): raise the hard limit
-# where allowed (root), then the soft one to it.
+# A viewer takes a descriptor in the load generator and one in the server:
+# raise the hard limit where allowed (root), then the soft one to it.
 [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 65536 ] || ulimit -Hn 65536 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
 max_count=$(printf '%s\n' "${counts[@]}" | sort -n | tail -1)
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((2 * max_count + 512)) ]; then
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((max_count + 512)) ]; then
     fail "the open-file limit is $(ulimit -n), too low for $max_count viewers: raise the hard limit" \
         "(ulimit -Hn as root, or LimitNOFILE= in a unit), or set FANOUT_COUNTS lower"
 fi

@@ -35,9 +35,8 @@ max_growth_mib="${MAX_GROWTH_MIB:-64}"
 cargo build --release --workspace --bin hostpulse-server --bin hostpulse-load
 
 # One descriptor per viewer on each side: as many as this shell may have.
-# A viewer takes one descriptor in the load generator and two in the server
-# (its socket and the duplicate kept to hang up on it): raise the hard limit
-# where allowed (root), then the soft one to it.
+# A viewer takes a descriptor in the load generator and one in the server:
+# raise the hard limit where allowed (root), then the soft one to it.
 [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 65536 ] || ulimit -Hn 65536 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
 echo "soak: open-file limit $(ulimit -n); $clients viewers + $stalled stalled for ${duration} s;" \
