@@ -96,7 +96,7 @@ impl Recorded {
         if let Some(bytes) = cell.get() {
             return Ok(bytes);
         }
-        let bytes = Bytes::from(codec.encode_element(&*self.sample)?);
+        let bytes = Bytes::from(codec.encode(&*self.sample)?);
         // Another thread may have set it meanwhile: the bytes are the same.
         Ok(cell.get_or_init(|| bytes))
     }

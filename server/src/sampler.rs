@@ -2,7 +2,6 @@
 //!
 //! sysinfo reads `/proc` and `/sys` with blocking calls, so a [`Sampler`] lives on
 //! its own thread (see [`crate::ticker`]) and never on an async executor.
-
 //!
 //! Each tick refreshes only what changes from one second to the next: CPU,
 //! memory, the network and disk counters, temperatures and the processes. The

@@ -16,17 +16,8 @@ const JSON_SUFFIX: &[u8] = b"]}";
 const MSGPACK_PREFIX: &[u8] = b"\x82\xa4type\xa7history\xa7samples";
 
 impl Codec {
-    /// One sample as an element of a `history` message: the same bytes as
-    /// [`Codec::encode`] of the sample itself.
-    pub fn encode_element<T: serde::Serialize>(
-        self,
-        sample: &T,
-    ) -> Result<Vec<u8>, crate::CodecError> {
-        self.encode(sample)
-    }
-
-    /// The `history` message carrying `elements`, each made by
-    /// [`Codec::encode_element`], in order.
+    /// The `history` message carrying `elements`, each a sample encoded
+    /// alone with [`Codec::encode`], in order.
     #[must_use]
     pub fn join_history<E: AsRef<[u8]>>(self, elements: &[E]) -> Vec<u8> {
         let payload: usize = elements.iter().map(|e| e.as_ref().len() + 1).sum();
@@ -87,7 +78,7 @@ mod tests {
             for codec in Codec::ALL {
                 let elements: Vec<Vec<u8>> = samples
                     .iter()
-                    .map(|s| codec.encode_element(&**s).unwrap())
+                    .map(|s| codec.encode(&**s).unwrap())
                     .collect();
                 let whole = codec
                     .encode(&ServerMessageRef::History { samples: &samples })
