@@ -7,7 +7,9 @@
 #
 # Usage: scripts/bench-fanout.sh [COUNT...]   (default: 1 100 1000 10000)
 # Environment: DURATION_SECS [30], RAMP [64] (handshakes in flight at once),
-# WORKERS [1] (the server's --workers).
+# WORKERS [1] (the server's --workers), FLOOR [unset] (FLOOR=1: run against
+# hostpulse-writer-floor, the least a server can do per viewer, with WORKERS
+# writer threads, instead of the server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -17,7 +19,15 @@ workers="${WORKERS:-1}"
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1 100 1000 10000)
 
-cargo build --release --workspace --bin hostpulse-server --bin hostpulse-load >&2
+cargo build --release --workspace --bin hostpulse-server --bin hostpulse-load \
+    --bin hostpulse-writer-floor >&2
+if [ -n "${FLOOR:-}" ]; then
+    server_program=hostpulse-writer-floor
+    server_flags=(--writers "$workers")
+else
+    server_program=hostpulse-server
+    server_flags=(--workers "$workers")
+fi
 # A viewer takes a descriptor in the load generator and one in the server:
 # raise the hard limit where allowed (root), then the soft one to it.
 [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 65536 ] || ulimit -Hn 65536 2>/dev/null || true
@@ -30,8 +40,8 @@ work=$(mktemp -d)
 trap 'stop_server; rm -rf "$work"' EXIT
 
 for count in "${counts[@]}"; do
-    start_server "$work/server-$count.log" --workers "$workers"
-    echo "bench-fanout: $count viewers, server PID $server on 127.0.0.1:$port" >&2
+    start_server "$work/server-$count.log" "${server_flags[@]}"
+    echo "bench-fanout: $count viewers, $server_program PID $server on 127.0.0.1:$port" >&2
     "$target/release/hostpulse-load" --url "ws://127.0.0.1:$port/ws" --clients "$count" \
         --duration-secs "$duration" --ramp "$ramp" --server-pid "$server" --progress-secs 10 \
         --json "$work/$count.json" >&2 || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the generated section of BENCHMARKS.md from what scripts/benchmarks.sh
 collected in its work directory: machine.env (the machine and the run's
-settings), cost-NAME.json (hostpulse-cost, one per tool), fanout.md
+settings), cost-NAME.json (hostpulse-cost, one per tool), fanout.md, floor.md
 (scripts/bench-fanout.sh's table) and codecs.md (the codec benchmark's output).
 
 Usage: benchmarks-report.py WORK_DIR FILE
@@ -163,10 +163,20 @@ only) and is given a random token for the run.
 
 `scripts/bench-fanout.sh` with `DURATION_SECS={env['fanout_secs']}`: a fresh
 release server with the default settings for each viewer count, every viewer
-decoding every message and checking its seqs; latency from the sample's
-timestamp to its receipt.
+decoding every message's envelope (type, epoch, seq, timestamp) and checking
+its seqs; latency from the sample's timestamp to its receipt.
 
 {(work / 'fanout.md').read_text().strip()}
+
+### Fan-out floor
+
+What this machine allows, at {env['floor_viewers']} viewers: the same run against
+the server with its default one worker and with two, and against
+`hostpulse-writer-floor`, a WebSocket server that does nothing per viewer but
+one blocking `write` of a sample framed once per tick (from one thread, then
+two). The load generator is the same in every run, and shares the two cores.
+
+{(work / 'floor.md').read_text().strip()}
 
 ### Wire: bytes per sample and encode time per tick
 

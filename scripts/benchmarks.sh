@@ -6,7 +6,10 @@
 #      Glances, each started on a free loopback port, polled as its own client
 #      polls it, and measured by hostpulse-cost (CPU from per-thread schedstat,
 #      peak RSS from VmHWM);
-#   2. fan-out to 1, 100, 1,000 and 10,000 viewers (scripts/bench-fanout.sh);
+#   2. fan-out to 1, 100, 1,000 and 10,000 viewers (scripts/bench-fanout.sh),
+#      then at the largest count: the server with two workers, and the
+#      fan-out floor (hostpulse-writer-floor: one blocking write per viewer)
+#      with one and two writer threads, for what this machine allows;
 #   3. wire bytes per sample, JSON and MessagePack, for this host and a
 #      synthetic 64-core host, and encode time per tick (cargo bench codecs);
 # plus the machine it ran on and the command.
@@ -189,6 +192,24 @@ say "fan-out: ${counts[*]} viewers, ${fanout_secs} s each"
 DURATION_SECS="$fanout_secs" step scripts/bench-fanout.sh "${counts[@]}" >"$work/fanout.md" ||
     fail "the fan-out benchmark failed (scripts/bench-fanout.sh)"
 echo "fanout_secs=$fanout_secs" >>"$work/machine.env"
+
+largest="${counts[${#counts[@]}-1]}"
+say "fan-out floor: $largest viewers against the server with 2 workers and the writer floor"
+echo "| served by | viewers | samples expected / received | missed | duplicates | latency p50 / p99 / max | server CPU (one core) | server RSS idle → peak | load generator CPU |" >"$work/floor.md"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|" >>"$work/floor.md"
+for run in "server 1" "server 2" "floor 1" "floor 2"; do
+    read -r program threads <<<"$run"
+    if [ "$program" = floor ]; then
+        floor=1 label="hostpulse-writer-floor, $threads writer thread$([ "$threads" = 1 ] || echo s)"
+    else
+        floor="" label="hostpulse-server, $threads worker$([ "$threads" = 1 ] || echo s)"
+    fi
+    FLOOR="$floor" WORKERS="$threads" DURATION_SECS="$fanout_secs" \
+        step scripts/bench-fanout.sh "$largest" >"$work/floor-run.md" ||
+        fail "the fan-out floor benchmark failed (scripts/bench-fanout.sh, $label)"
+    tail -n 1 "$work/floor-run.md" | sed "s/^|/| $label |/" >>"$work/floor.md"
+done
+echo "floor_viewers=$largest" >>"$work/machine.env"
 
 # --- 3. wire ------------------------------------------------------------------------
 say "wire: bytes per sample and encode time (cargo bench --workspace --bench codecs)"

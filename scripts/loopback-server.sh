@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Sourced by the load scripts (soak-slow-clients.sh, bench-fanout.sh): start a
-# release hostpulse-server on a free loopback port, and stop it by PID.
+# release hostpulse-server (or $server_program, another release binary that
+# logs "listening on http://ADDR" the same way) on a free loopback port, and
+# stop it by PID.
 #
 #   start_server LOG [SERVER FLAG...]   sets $server (its PID) and $port
 #   stop_server                         TERM, then wait for it
@@ -16,7 +18,7 @@ start_server() {
     local log=$1
     shift
     # Port 0: the OS picks a free port, and the server's log says which.
-    NO_COLOR=1 RUST_LOG=info "$target/release/hostpulse-server" --bind 127.0.0.1:0 "$@" 2>"$log" &
+    NO_COLOR=1 RUST_LOG=info "$target/release/${server_program:-hostpulse-server}" --bind 127.0.0.1:0 "$@" 2>"$log" &
     server=$!
     port=""
     for _ in $(seq 100); do

@@ -20,11 +20,13 @@
 //! - [`http`]: a bounded one-shot HTTP GET (`/metrics`, the peers' REST).
 //! - [`cost`]: server cost side by side: start a peer, poll it, measure it.
 //! - [`floor`]: the sysinfo floor, everything a sample carries and no more.
+//! - [`writer_floor`]: the fan-out floor, a WebSocket server that only writes.
 //!
 //! The `hostpulse-load` binary is a thin command-line shell over [`run::run`];
 //! the integration test calls the same function against an in-process server.
 //! `hostpulse-cost` is the same over [`cost::measure::measure`], and
-//! `hostpulse-floor` runs [`floor::Floor`] once a second.
+//! `hostpulse-floor` runs [`floor::Floor`] once a second, and
+//! `hostpulse-writer-floor` serves [`writer_floor::serve`].
 
 pub mod connect;
 pub mod cost;
@@ -39,6 +41,7 @@ pub mod seq;
 pub mod stalled;
 pub mod tally;
 pub mod viewer;
+pub mod writer_floor;
 
 pub use connect::Target;
 pub use report::Report;

@@ -87,3 +87,41 @@ async fn a_viewer_that_cannot_connect_fails_the_run() {
         "{report}"
     );
 }
+
+/// The fan-out floor speaks enough of the protocol for the load generator:
+/// every viewer gets every sample from it, with either codec.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_floor_serves_the_load_generator() {
+    use hostpulse_bench::writer_floor::{FloorConfig, serve};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let floor = FloorConfig {
+        interval: Duration::from_millis(100),
+        writers: 2,
+    };
+    // Serves until the test process ends.
+    std::thread::Builder::new()
+        .name("writer-floor".into())
+        .spawn(move || serve(listener, floor))
+        .unwrap();
+    for codec in [Codec::MessagePack, Codec::Json] {
+        let config = LoadConfig {
+            target: Target::new(&url, codec, None, Duration::from_secs(10)).unwrap(),
+            clients: 10,
+            stalled: 0,
+            duration: Duration::from_secs(2),
+            ramp: 8,
+            idle: Duration::ZERO,
+            server_pid: None,
+            progress_every: Duration::from_secs(1),
+            on_progress: None,
+        };
+        let report = run(&config).await.unwrap();
+        assert_eq!(report.connect.viewers_connected, 10, "{report}");
+        assert!(report.samples.expected >= 10 * 10, "{report}");
+        assert_eq!(report.samples.missed, 0, "{report}");
+        assert_eq!(report.samples.duplicates, 0, "{report}");
+        assert!(report.passed, "{codec:?}: {report}");
+    }
+}
