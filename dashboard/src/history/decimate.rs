@@ -100,15 +100,17 @@ pub fn min_max(
                 continue;
             }
         }
-        // A sample beyond either edge (kept so the line reaches it) is its
-        // own column: it must not stand in for the extremes inside.
-        let column = if timestamp_ms < columns.start_ms {
-            usize::MAX - 1
-        } else if timestamp_ms >= columns.end_ms {
-            usize::MAX
-        } else {
-            cursor.column(timestamp_ms)
-        };
+        // A sample beyond either edge (kept so the line reaches it) is drawn
+        // as it is: it must not stand in for the extremes inside, nor hide
+        // another beyond the same edge when the two are equal.
+        if timestamp_ms < columns.start_ms || timestamp_ms >= columns.end_ms {
+            if let Some(done) = current.take() {
+                done.write(&mut out);
+            }
+            out.push((timestamp_ms, value));
+            continue;
+        }
+        let column = cursor.column(timestamp_ms);
         match &mut current {
             Some(extremes) if extremes.column == column => extremes.add(timestamp_ms, value),
             _ => {
