@@ -49,37 +49,42 @@ pub enum ExportError {
 /// The columns of an export, with the unit in each name.
 const COLUMNS: [(Metric, &str, Precision); 7] = [
     (Metric::CpuTotal, "cpu_total_percent", Precision::Tenths),
-    (Metric::MemoryUsed, "memory_used_bytes", Precision::Whole),
-    (Metric::SwapUsed, "swap_used_bytes", Precision::Whole),
+    (
+        Metric::MemoryUsed,
+        "memory_used_bytes",
+        Precision::FourDigits,
+    ),
+    (Metric::SwapUsed, "swap_used_bytes", Precision::FourDigits),
     (
         Metric::NetworkRx,
         "network_rx_bytes_per_sec",
-        Precision::Whole,
+        Precision::FourDigits,
     ),
     (
         Metric::NetworkTx,
         "network_tx_bytes_per_sec",
-        Precision::Whole,
+        Precision::FourDigits,
     ),
     (
         Metric::DiskRead,
         "disk_read_bytes_per_sec",
-        Precision::Whole,
+        Precision::FourDigits,
     ),
     (
         Metric::DiskWrite,
         "disk_write_bytes_per_sec",
-        Precision::Whole,
+        Precision::FourDigits,
     ),
 ];
 
-/// How many decimals a column is written with: the history keeps `f32`, so
-/// more would only print noise.
+/// How many digits a column is written with: as many as the history keeps
+/// (see `history::column`), since more would only print noise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Precision {
-    /// Bytes and rates.
-    Whole,
-    /// Percentages.
+    /// Bytes and rates, kept within 0.032 %: a whole number, rounded to four
+    /// significant digits.
+    FourDigits,
+    /// Percentages, kept in half-percent steps.
     Tenths,
 }
 
@@ -188,21 +193,28 @@ fn cell(value: f32, precision: Precision) -> String {
     }
     let value = f64::from(value);
     match precision {
-        Precision::Whole => format!("{value:.0}"),
+        Precision::FourDigits => format!("{:.0}", round_to_four_digits(value)),
         Precision::Tenths => format!("{value:.1}"),
     }
+}
+
+/// `6_441_648_128.0` → `6_442_000_000.0`; below 10,000 the same value (it is
+/// printed whole).
+fn round_to_four_digits(value: f64) -> f64 {
+    if value.abs() < 10_000.0 {
+        return value;
+    }
+    let unit = 10_f64.powf(value.abs().log10().floor() - 3.0);
+    (value / unit).round() * unit
 }
 
 /// `1700000000000` → `"2023-11-14T22:13:20.000Z"`; empty if out of range.
 /// Always with milliseconds, so every row has the same shape.
 fn utc_text(timestamp_ms: u64) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    let nanos = i128::from(timestamp_ms) * 1_000_000;
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+    i64::try_from(timestamp_ms)
         .ok()
-        .and_then(|t| t.format(FORMAT).ok())
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_default()
 }
 
@@ -348,10 +360,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_are_empty_when_unknown_and_rounded_to_what_f32_holds() {
-        assert_eq!(cell(f32::NAN, Precision::Whole), "");
+    fn cells_are_empty_when_unknown_and_rounded_to_what_the_history_keeps() {
+        assert_eq!(cell(f32::NAN, Precision::FourDigits), "");
         assert_eq!(cell(42.26, Precision::Tenths), "42.3");
-        assert_eq!(cell(6_442_450_944.0, Precision::Whole), "6442450944");
+        assert_eq!(cell(6_441_648_128.0, Precision::FourDigits), "6442000000");
+        assert_eq!(cell(49_998.4, Precision::FourDigits), "50000");
+        assert_eq!(cell(1234.4, Precision::FourDigits), "1234");
+        assert_eq!(cell(0.0, Precision::FourDigits), "0");
     }
 
     #[test]

@@ -1,46 +1,82 @@
-//! How one metric is stored over time: a ring of `f32`, or of one byte per
-//! value for percentages, whose half-percent steps are finer than a plot or a
-//! heat strip can show. Per-core CPU is the widest part of a host's history
-//! (64 columns on a 64-CPU machine), so it gets the byte.
+//! How one metric is stored over time: a ring of one or two bytes per value,
+//! each kind at a precision finer than a plot, a heat strip or a hover label
+//! shows. A day at 1 Hz is 86,400 values a column, and a large host has a
+//! hundred columns, so the bytes per value decide a history's size.
 //!
-//! An unknown value reads back as NaN in both kinds.
+//! - [`Column::Percent`]: 0–100 in half-percent steps, one byte.
+//! - [`Column::Magnitude`]: any value ≥ 0 (bytes, bytes per second, load) on
+//!   a logarithmic scale from 0.001 to 10¹⁵, two bytes, within 0.032 % of the
+//!   value sampled. Read back through a table, so a day decodes as fast as it
+//!   is scanned.
+//! - [`Column::Celsius`]: hundredths of a degree, two bytes, exact for what
+//!   sensors report.
+//!
+//! An unknown value reads back as NaN in every kind.
 
 use std::collections::VecDeque;
 use std::collections::vec_deque;
 use std::ops::Range;
+use std::sync::LazyLock;
 
 /// The byte stored for an unknown percentage.
 const PERCENT_UNKNOWN: u8 = u8::MAX;
 /// Stored steps per percent.
 const PERCENT_STEPS: f32 = 2.0;
 
+/// The code stored for an unknown magnitude; 0 stands for zero.
+const MAGNITUDE_UNKNOWN: u16 = u16::MAX;
+/// The smallest magnitude above zero that is kept apart from zero.
+const MAGNITUDE_MIN: f64 = 1e-3;
+/// The largest magnitude kept; larger ones are stored as this.
+const MAGNITUDE_MAX: f64 = 1e15;
+/// Codes 1..=65,534 cover `MAGNITUDE_MIN..=MAGNITUDE_MAX` evenly in `ln`.
+const MAGNITUDE_CODES: u16 = u16::MAX - 1;
+
+/// What each magnitude code reads back as (256 KiB, made on first use).
+static MAGNITUDES: LazyLock<Box<[f32]>> =
+    LazyLock::new(|| (0..=u16::MAX).map(from_magnitude_code).collect());
+
+/// The stored hundredths for an unknown temperature.
+const CELSIUS_UNKNOWN: i16 = i16::MIN;
+/// Stored steps per degree.
+const CELSIUS_STEPS: f32 = 100.0;
+
 /// The values of one metric, oldest first.
 #[derive(Debug, Clone)]
 pub enum Column {
-    /// Any value, at `f32` precision.
-    Values(VecDeque<f32>),
     /// 0–100 in half-percent steps.
     Percent(VecDeque<u8>),
+    /// Values ≥ 0 on a logarithmic scale, within 0.032 %.
+    Magnitude(VecDeque<u16>),
+    /// Degrees Celsius in hundredths.
+    Celsius(VecDeque<i16>),
 }
 
 impl Column {
-    /// An empty column of any values.
-    #[must_use]
-    pub fn values() -> Self {
-        Self::Values(VecDeque::new())
-    }
-
     /// An empty column of percentages.
     #[must_use]
     pub fn percent() -> Self {
         Self::Percent(VecDeque::new())
     }
 
+    /// An empty column of magnitudes: bytes, rates, load.
+    #[must_use]
+    pub fn magnitude() -> Self {
+        Self::Magnitude(VecDeque::new())
+    }
+
+    /// An empty column of temperatures.
+    #[must_use]
+    pub fn celsius() -> Self {
+        Self::Celsius(VecDeque::new())
+    }
+
     /// Appends a value (NaN for unknown).
     pub fn push(&mut self, value: f32) {
         match self {
-            Self::Values(values) => values.push_back(value),
             Self::Percent(values) => values.push_back(to_percent_byte(value)),
+            Self::Magnitude(values) => values.push_back(to_magnitude_code(value)),
+            Self::Celsius(values) => values.push_back(to_celsius_hundredths(value)),
         }
     }
 
@@ -55,18 +91,22 @@ impl Column {
     /// Makes room for `additional` more values, exactly.
     pub fn reserve_exact(&mut self, additional: usize) {
         match self {
-            Self::Values(values) => values.reserve_exact(additional),
             Self::Percent(values) => values.reserve_exact(additional),
+            Self::Magnitude(values) => values.reserve_exact(additional),
+            Self::Celsius(values) => values.reserve_exact(additional),
         }
     }
 
     /// Drops the oldest value.
     pub fn pop_front(&mut self) {
         match self {
-            Self::Values(values) => {
+            Self::Percent(values) => {
                 values.pop_front();
             }
-            Self::Percent(values) => {
+            Self::Magnitude(values) => {
+                values.pop_front();
+            }
+            Self::Celsius(values) => {
                 values.pop_front();
             }
         }
@@ -76,8 +116,9 @@ impl Column {
     #[must_use]
     pub fn range(&self, range: Range<usize>) -> ColumnValues<'_> {
         match self {
-            Self::Values(values) => ColumnValues::Values(values.range(range)),
             Self::Percent(values) => ColumnValues::Percent(values.range(range)),
+            Self::Magnitude(values) => ColumnValues::Magnitude(values.range(range), &MAGNITUDES),
+            Self::Celsius(values) => ColumnValues::Celsius(values.range(range)),
         }
     }
 
@@ -85,8 +126,9 @@ impl Column {
     #[must_use]
     pub fn newest_is_unknown(&self) -> bool {
         match self {
-            Self::Values(values) => values.back().is_some_and(|v| v.is_nan()),
             Self::Percent(values) => values.back() == Some(&PERCENT_UNKNOWN),
+            Self::Magnitude(values) => values.back() == Some(&MAGNITUDE_UNKNOWN),
+            Self::Celsius(values) => values.back() == Some(&CELSIUS_UNKNOWN),
         }
     }
 
@@ -94,8 +136,9 @@ impl Column {
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         match self {
-            Self::Values(values) => values.capacity() * size_of::<f32>(),
             Self::Percent(values) => values.capacity(),
+            Self::Magnitude(values) => values.capacity() * size_of::<u16>(),
+            Self::Celsius(values) => values.capacity() * size_of::<i16>(),
         }
     }
 }
@@ -121,13 +164,71 @@ fn from_percent_byte(byte: u8) -> f32 {
     }
 }
 
+/// `ln` of the ratio between neighbouring magnitude codes.
+fn magnitude_step() -> f64 {
+    (MAGNITUDE_MAX / MAGNITUDE_MIN).ln() / f64::from(MAGNITUDE_CODES - 1)
+}
+
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to 1–65,534 first"
+)]
+fn to_magnitude_code(value: f32) -> u16 {
+    let value = f64::from(value);
+    if value.is_nan() {
+        MAGNITUDE_UNKNOWN
+    } else if value < MAGNITUDE_MIN / 2.0 {
+        0 // Zero, and anything negative (no magnitude is).
+    } else {
+        let steps = (value.max(MAGNITUDE_MIN).ln() - MAGNITUDE_MIN.ln()) / magnitude_step();
+        steps.round().clamp(0.0, f64::from(MAGNITUDE_CODES - 1)) as u16 + 1
+    }
+}
+
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "f32 is the precision plots and labels use"
+)]
+fn from_magnitude_code(code: u16) -> f32 {
+    match code {
+        MAGNITUDE_UNKNOWN => f32::NAN,
+        0 => 0.0,
+        code => (MAGNITUDE_MIN.ln() + f64::from(code - 1) * magnitude_step()).exp() as f32,
+    }
+}
+
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "clamped to the i16 range first"
+)]
+fn to_celsius_hundredths(value: f32) -> i16 {
+    if value.is_nan() {
+        CELSIUS_UNKNOWN
+    } else {
+        (value * CELSIUS_STEPS)
+            .round()
+            .clamp(-f32::from(i16::MAX), f32::from(i16::MAX)) as i16
+    }
+}
+
+fn from_celsius_hundredths(hundredths: i16) -> f32 {
+    if hundredths == CELSIUS_UNKNOWN {
+        f32::NAN
+    } else {
+        f32::from(hundredths) / CELSIUS_STEPS
+    }
+}
+
 /// An iterator over part of a [`Column`], as `f32`.
 #[derive(Debug)]
 pub enum ColumnValues<'a> {
-    /// From a column of values.
-    Values(vec_deque::Iter<'a, f32>),
     /// From a column of percentages.
     Percent(vec_deque::Iter<'a, u8>),
+    /// From a column of magnitudes, with the table that decodes them.
+    Magnitude(vec_deque::Iter<'a, u16>, &'a [f32]),
+    /// From a column of temperatures.
+    Celsius(vec_deque::Iter<'a, i16>),
 }
 
 impl Iterator for ColumnValues<'_> {
@@ -135,15 +236,17 @@ impl Iterator for ColumnValues<'_> {
 
     fn next(&mut self) -> Option<f32> {
         match self {
-            Self::Values(values) => values.next().copied(),
             Self::Percent(values) => values.next().map(|&b| from_percent_byte(b)),
+            Self::Magnitude(values, table) => values.next().map(|&code| table[usize::from(code)]),
+            Self::Celsius(values) => values.next().map(|&h| from_celsius_hundredths(h)),
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         match self {
-            Self::Values(values) => values.size_hint(),
             Self::Percent(values) => values.size_hint(),
+            Self::Magnitude(values, _) => values.size_hint(),
+            Self::Celsius(values) => values.size_hint(),
         }
     }
 }
@@ -159,19 +262,22 @@ pub struct KeyedColumns<const N: usize> {
     columns: Vec<[Column; N]>,
     /// The absolute row number at which each name last had a value.
     last_seen_row: Vec<u64>,
+    /// Makes an empty column of the kind these hold.
+    new_column: fn() -> Column,
 }
 
-impl<const N: usize> Default for KeyedColumns<N> {
-    fn default() -> Self {
+impl<const N: usize> KeyedColumns<N> {
+    /// No names yet; each name's columns will be made by `new_column`.
+    #[must_use]
+    pub fn new(new_column: fn() -> Column) -> Self {
         Self {
             names: Vec::new(),
             columns: Vec::new(),
             last_seen_row: Vec::new(),
+            new_column,
         }
     }
-}
 
-impl<const N: usize> KeyedColumns<N> {
     /// The names, in the order they first appeared.
     #[must_use]
     pub fn names(&self) -> &[String] {
@@ -199,7 +305,7 @@ impl<const N: usize> KeyedColumns<N> {
             } else {
                 self.names.push(name.to_owned());
                 self.columns.push(std::array::from_fn(|_| {
-                    let mut column = Column::values();
+                    let mut column = (self.new_column)();
                     column.push_unknown(rows_before);
                     column
                 }));
@@ -269,17 +375,80 @@ mod tests {
     }
 
     #[test]
+    fn magnitudes_keep_zero_unknowns_and_four_significant_digits() {
+        let mut column = Column::magnitude();
+        let values = [
+            0.0,
+            0.001,
+            0.37,
+            1.0,
+            1234.5,
+            3.2e9,
+            1.25e12,
+            -5.0,
+            1e20,
+            f32::NAN,
+        ];
+        for value in values {
+            column.push(value);
+        }
+        let back: Vec<f32> = column.range(0..values.len()).collect();
+        assert_eq!(back[0], 0.0, "zero stays exactly zero");
+        for (&sampled, &read) in values[1..7].iter().zip(&back[1..7]) {
+            let error = ((read - sampled) / sampled).abs();
+            assert!(error <= 0.000_32, "{sampled} read back as {read}");
+        }
+        assert_eq!(back[7], 0.0, "nothing below zero");
+        assert!(
+            (back[8] / 1e15 - 1.0).abs() < 0.001,
+            "clamped to the largest kept"
+        );
+        assert!(back[9].is_nan());
+        assert!(column.newest_is_unknown());
+        assert_eq!(column.heap_bytes(), column_capacity(&column) * 2);
+    }
+
+    #[test]
+    fn magnitudes_keep_their_order() {
+        // Decimation picks the lowest and highest value of a column: a coarser
+        // scale must never swap two of them.
+        let codes: Vec<u16> = (0..2000)
+            .map(|i| to_magnitude_code(1.07_f32.powi(i) * 1e-4))
+            .collect();
+        assert!(codes.windows(2).all(|pair| pair[0] <= pair[1]));
+    }
+
+    #[test]
+    fn temperatures_keep_hundredths_below_zero_too() {
+        let mut column = Column::celsius();
+        for value in [41.5, -12.25, 0.0, 1000.0, f32::NAN] {
+            column.push(value);
+        }
+        let back: Vec<f32> = column.range(0..5).collect();
+        assert_eq!(&back[..4], [41.5, -12.25, 0.0, 327.67]);
+        assert!(back[4].is_nan());
+    }
+
+    fn column_capacity(column: &Column) -> usize {
+        match column {
+            Column::Percent(values) => values.capacity(),
+            Column::Magnitude(values) => values.capacity(),
+            Column::Celsius(values) => values.capacity(),
+        }
+    }
+
+    #[test]
     fn keyed_columns_pad_late_names_and_forget_gone_ones() {
-        let mut keyed = KeyedColumns::<2>::default();
+        let mut keyed = KeyedColumns::<2>::new(Column::magnitude);
         keyed.push_row(0, 0, [("eth0", [1.0, 2.0])].into_iter());
         keyed.push_row(1, 1, [("eth1", [3.0, 4.0])].into_iter());
         assert_eq!(keyed.names(), ["eth0", "eth1"]);
         let eth0: Vec<f32> = keyed.column(0, 0).unwrap().range(0..2).collect();
-        assert_eq!(eth0[0], 1.0);
+        assert!((eth0[0] - 1.0).abs() < 0.001);
         assert!(eth0[1].is_nan(), "missing from the second sample");
         let eth1: Vec<f32> = keyed.column(1, 1).unwrap().range(0..2).collect();
         assert!(eth1[0].is_nan(), "padded before it appeared");
-        assert_eq!(eth1[1], 4.0);
+        assert!((eth1[1] - 4.0).abs() < 0.001);
         // Once row 0 is gone, eth0 has nothing left to show.
         keyed.forget_unseen(1);
         assert_eq!(keyed.names(), ["eth1"]);
