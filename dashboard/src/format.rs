@@ -65,21 +65,43 @@ pub fn seconds_ago(offset_secs: f64) -> String {
     }
 }
 
-/// The time of day of a Unix-ms instant, in UTC: `"14:03:27 UTC"`.
+/// The time of day of a Unix-ms instant in this machine's time zone, with
+/// the zone's abbreviation: `"15:03:27 CET"`. The zone is the desktop's (`TZ`,
+/// else `/etc/localtime`); UTC when it cannot be read.
 #[must_use]
-pub fn clock_utc(unix_ms: u64) -> String {
-    let secs = unix_ms / 1000 % 86_400;
-    format!(
-        "{:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+pub fn clock(unix_ms: u64) -> String {
+    clock_in(unix_ms, &jiff::tz::TimeZone::system())
+}
+
+/// [`clock`] in `zone`.
+fn clock_in(unix_ms: u64, zone: &jiff::tz::TimeZone) -> String {
+    i64::try_from(unix_ms)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| {
+            t.to_zoned_datetime(zone.clone())
+                .strftime("%H:%M:%S %Z")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_times_are_local_with_the_zone_named() {
+        let berlin = jiff::tz::TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        // 2023-11-14 22:13:20 UTC: winter time in Berlin.
+        assert_eq!(clock_in(1_700_000_000_000, &berlin), "23:13:20 CET");
+        // 2023-07-01 12:00:00 UTC: summer time.
+        assert_eq!(clock_in(1_688_212_800_000, &berlin), "14:00:00 CEST");
+        assert_eq!(
+            clock_in(1_700_000_000_000, &jiff::tz::TimeZone::UTC),
+            "22:13:20 UTC"
+        );
+    }
 
     #[test]
     fn bytes_use_binary_units() {
@@ -100,6 +122,6 @@ mod tests {
         assert_eq!(seconds_ago(-90.0), "-1:30");
         assert_eq!(seconds_ago(-300.0), "-5:00");
         assert_eq!(seconds_ago(-7500.0), "-2:05:00");
-        assert_eq!(clock_utc(1_700_000_007_000), "22:13:27 UTC");
+        assert_eq!(clock(1_700_000_007_000), "22:13:27 UTC");
     }
 }

@@ -173,7 +173,7 @@ fn clicking_a_plot_picks_an_instant_and_lists_its_processes() {
         .unwrap();
     harness.get_by_label_contains(&format!(
         "Top processes at {}",
-        hostpulse_dashboard::format::clock_utc(moment.timestamp_ms)
+        hostpulse_dashboard::format::clock(moment.timestamp_ms)
     ));
 
     // The spike at sample 300: the process that caused it is listed.

@@ -159,7 +159,7 @@ fn cell_text(
     };
     Some(format!(
         "cpu {core}: {value}\n{} ({})",
-        format::clock_utc(at_ms),
+        format::clock(at_ms),
         format::seconds_ago(position.x)
     ))
 }

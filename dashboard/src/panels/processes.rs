@@ -186,7 +186,7 @@ fn moment_heading_ui(
                 let newest_ms = history.newest_ms().unwrap_or(moment.timestamp_ms);
                 format!(
                     "Top processes at {} ({})",
-                    format::clock_utc(moment.timestamp_ms),
+                    format::clock(moment.timestamp_ms),
                     format::seconds_ago((moment.timestamp_ms as f64 - newest_ms as f64) / 1000.0)
                 )
             },

@@ -202,7 +202,7 @@ impl TimePlot<'_> {
                 } => Some(format!(
                     "{plot_name}: {}\n{} ({})",
                     unit.format(position.y),
-                    format::clock_utc(axis.unix_ms(position.x)),
+                    format::clock(axis.unix_ms(position.x)),
                     format::seconds_ago(position.x)
                 )),
                 HoverPosition::Elsewhere { .. } => None,
