@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Each case measures frames that follow a new sample (the live case: the
-//! plots and the heat strip are computed again) and frames with nothing new
-//! (a hover or a click).
+//! plots and the heat strip are computed again), frames with nothing new
+//! (a hover or a click), and frames whose time window moved (a drag or a
+//! zoom: nothing kept from the last frame can be reused).
 
 #![allow(
     clippy::unwrap_used,
@@ -106,14 +107,25 @@ fn measure(hosts: usize, hours: u64) {
         let _ = ctx.run_ui(raw_input(frame + 5 + FRAMES), |ui| app.ui(ui));
         idle.push(started.elapsed());
     }
+    let mut panned = Vec::with_capacity(FRAMES);
+    let newest_ms = app.hosts()[0].history.newest_ms().unwrap();
+    for frame in 0..FRAMES {
+        // Ten seconds further back each frame, as a slow drag moves it.
+        let end_ms = newest_ms - (frame as u64 + 1) * 10_000;
+        app.apply(hostpulse_dashboard::app::Command::Pause(end_ms));
+        let started = Instant::now();
+        let _ = ctx.run_ui(raw_input(frame + 5 + 2 * FRAMES), |ui| app.ui(ui));
+        panned.push(started.elapsed());
+    }
     let bytes = app.hosts()[0].history.heap_bytes();
     println!(
         "{hosts:>2} hosts x {hours:>2} h ({samples} samples each, {:.1} MB history per host)\n  \
          build, new sample each frame: {}\n  build, nothing new:           {}\n  \
-         tessellate:                   {}",
+         build, window moved:          {}\n  tessellate:                   {}",
         bytes as f64 / 1e6,
         summary(&mut live),
         summary(&mut idle),
+        summary(&mut panned),
         summary(&mut tessellate)
     );
 }
