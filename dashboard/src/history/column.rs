@@ -169,12 +169,13 @@ fn magnitude_step() -> f64 {
     (MAGNITUDE_MAX / MAGNITUDE_MIN).ln() / f64::from(MAGNITUDE_CODES - 1)
 }
 
+/// A value ≥ 0 as two bytes, within 0.032 % (NaN: unknown).
 #[allow(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     reason = "clamped to 1–65,534 first"
 )]
-fn to_magnitude_code(value: f32) -> u16 {
+pub(crate) fn to_magnitude_code(value: f32) -> u16 {
     let value = f64::from(value);
     if value.is_nan() {
         MAGNITUDE_UNKNOWN
@@ -184,6 +185,11 @@ fn to_magnitude_code(value: f32) -> u16 {
         let steps = (value.max(MAGNITUDE_MIN).ln() - MAGNITUDE_MIN.ln()) / magnitude_step();
         steps.round().clamp(0.0, f64::from(MAGNITUDE_CODES - 1)) as u16 + 1
     }
+}
+
+/// What `code` (from [`to_magnitude_code`]) stands for.
+pub(crate) fn magnitude(code: u16) -> f32 {
+    MAGNITUDES[usize::from(code)]
 }
 
 #[allow(
