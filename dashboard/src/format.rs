@@ -122,6 +122,9 @@ mod tests {
         assert_eq!(seconds_ago(-90.0), "-1:30");
         assert_eq!(seconds_ago(-300.0), "-5:00");
         assert_eq!(seconds_ago(-7500.0), "-2:05:00");
-        assert_eq!(clock(1_700_000_007_000), "22:13:27 UTC");
+        assert_eq!(
+            clock_in(1_700_000_007_000, &jiff::tz::TimeZone::UTC),
+            "22:13:27 UTC"
+        );
     }
 }

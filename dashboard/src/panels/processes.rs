@@ -170,7 +170,7 @@ pub fn ui(
     ui.data_mut(|d| d.insert_temp(sort_id, sort));
 }
 
-/// "Top processes at 14:03:27 UTC (-2:31)" and a button to clear the pick;
+/// "Top processes at 14:03:27 CET (-2:31)" and a button to clear the pick;
 /// returns that moment's processes.
 fn moment_heading_ui(
     ui: &mut Ui,
