@@ -1,5 +1,6 @@
 //! How long the real `DashboardApp::ui` takes to build a frame, headless, for
-//! 1 and 16 synthetic hosts holding 1 h and 24 h of history each. Not a pass
+//! 1 and 16 synthetic hosts holding 1 h and 24 h of history each, and one
+//! large host (64 CPUs, 8 interfaces, 8 disks, 16 sensors) with 24 h. Not a pass
 //! or fail test: a measurement, run by hand in release and recorded in
 //! BENCHMARKS.md:
 //!
@@ -59,11 +60,19 @@ fn summary(times: &mut [Duration]) -> String {
     )
 }
 
-fn measure(hosts: usize, hours: u64) {
+/// The large host of the history measurement.
+const LARGE: Shape = Shape {
+    cores: 64,
+    interfaces: 8,
+    disks: 8,
+    sensors: 16,
+    processes: 20,
+};
+
+fn measure(hosts: usize, hours: u64, shape: Shape) {
     let ctx = egui::Context::default();
     let mut app = DashboardApp::new(&ctx);
     let samples = hours * 3600;
-    let shape = Shape::default();
     let mut first = None;
     for n in 0..hosts {
         let wake = app.wake();
@@ -119,9 +128,10 @@ fn measure(hosts: usize, hours: u64) {
     }
     let bytes = app.hosts()[0].history.heap_bytes();
     println!(
-        "{hosts:>2} hosts x {hours:>2} h ({samples} samples each, {:.1} MB history per host)\n  \
+        "{hosts:>2} hosts x {hours:>2} h, {} CPUs ({samples} samples each, {:.1} MB history per host)\n  \
          build, new sample each frame: {}\n  build, nothing new:           {}\n  \
          build, window moved:          {}\n  tessellate:                   {}",
+        shape.cores,
         bytes as f64 / 1e6,
         summary(&mut live),
         summary(&mut idle),
@@ -134,8 +144,9 @@ fn measure(hosts: usize, hours: u64) {
 #[ignore = "a measurement to run by hand in release (see the module docs)"]
 fn frame_build_time() {
     for (hosts, hours) in [(1, 1), (1, 24), (16, 1), (16, 24)] {
-        measure(hosts, hours);
+        measure(hosts, hours, Shape::default());
     }
+    measure(1, 24, LARGE);
 }
 
 #[test]
@@ -146,16 +157,7 @@ fn history_bytes_for_a_day() {
             "typical: 4 CPUs, 2 interfaces, 2 disks, 4 sensors",
             Shape::default(),
         ),
-        (
-            "large: 64 CPUs, 8 interfaces, 8 disks, 16 sensors",
-            Shape {
-                cores: 64,
-                interfaces: 8,
-                disks: 8,
-                sensors: 16,
-                processes: 20,
-            },
-        ),
+        ("large: 64 CPUs, 8 interfaces, 8 disks, 16 sensors", LARGE),
     ];
     for (name, shape) in shapes {
         let mut history = hostpulse_dashboard::history::HostHistory::new(
