@@ -122,6 +122,64 @@ impl Column {
         }
     }
 
+    /// The value at `index` (NaN: unknown or out of range).
+    #[must_use]
+    pub fn get(&self, index: usize) -> f32 {
+        match self {
+            Self::Percent(values) => values
+                .get(index)
+                .map_or(f32::NAN, |&b| from_percent_byte(b)),
+            Self::Magnitude(values) => values.get(index).map_or(f32::NAN, |&c| magnitude(c)),
+            Self::Celsius(values) => values
+                .get(index)
+                .map_or(f32::NAN, |&h| from_celsius_hundredths(h)),
+        }
+    }
+
+    /// The lowest and highest value in `range`, each with its index (the
+    /// first of equal values); `None` when a value there is unknown (or the
+    /// range is empty). Stored values sort as the values they stand for, so
+    /// this compares them as stored, decoding only the two it returns.
+    #[must_use]
+    pub fn extremes(&self, range: Range<usize>) -> Option<((usize, f32), (usize, f32))> {
+        let at = |index: usize| range.start + index;
+        match self {
+            Self::Percent(values) => {
+                let (min, max) = extremes_of(values.range(range.clone()), PERCENT_UNKNOWN)?;
+                Some((
+                    (at(min.0), from_percent_byte(min.1)),
+                    (at(max.0), from_percent_byte(max.1)),
+                ))
+            }
+            Self::Magnitude(values) => {
+                let (min, max) = extremes_of(values.range(range.clone()), MAGNITUDE_UNKNOWN)?;
+                Some(((at(min.0), magnitude(min.1)), (at(max.0), magnitude(max.1))))
+            }
+            Self::Celsius(values) => {
+                let (min, max) = extremes_of(values.range(range.clone()), CELSIUS_UNKNOWN)?;
+                Some((
+                    (at(min.0), from_celsius_hundredths(min.1)),
+                    (at(max.0), from_celsius_hundredths(max.1)),
+                ))
+            }
+        }
+    }
+
+    /// The highest known value in `range`; NaN when none is known.
+    #[must_use]
+    pub fn max_known(&self, range: Range<usize>) -> f32 {
+        match self {
+            Self::Percent(values) => {
+                max_of(values.range(range), PERCENT_UNKNOWN).map_or(f32::NAN, from_percent_byte)
+            }
+            Self::Magnitude(values) => {
+                max_of(values.range(range), MAGNITUDE_UNKNOWN).map_or(f32::NAN, magnitude)
+            }
+            Self::Celsius(values) => max_of(values.range(range), CELSIUS_UNKNOWN)
+                .map_or(f32::NAN, from_celsius_hundredths),
+        }
+    }
+
     /// Whether the newest value is unknown.
     #[must_use]
     pub fn newest_is_unknown(&self) -> bool {
@@ -224,6 +282,37 @@ fn from_celsius_hundredths(hundredths: i16) -> f32 {
     } else {
         f32::from(hundredths) / CELSIUS_STEPS
     }
+}
+
+/// The first lowest and first highest of `values` with their positions, as
+/// stored; `None` if one is `unknown` or there are none.
+fn extremes_of<'a, T: Copy + Ord + 'a>(
+    values: impl Iterator<Item = &'a T>,
+    unknown: T,
+) -> Option<((usize, T), (usize, T))> {
+    let mut extremes: Option<((usize, T), (usize, T))> = None;
+    for (index, &value) in values.enumerate() {
+        if value == unknown {
+            return None;
+        }
+        match &mut extremes {
+            None => extremes = Some(((index, value), (index, value))),
+            Some((min, max)) => {
+                if value < min.1 {
+                    *min = (index, value);
+                }
+                if value > max.1 {
+                    *max = (index, value);
+                }
+            }
+        }
+    }
+    extremes
+}
+
+/// The highest of `values` that is not `unknown`, as stored.
+fn max_of<'a, T: Copy + Ord + 'a>(values: impl Iterator<Item = &'a T>, unknown: T) -> Option<T> {
+    values.copied().filter(|&value| value != unknown).max()
 }
 
 /// An iterator over part of a [`Column`], as `f32`.

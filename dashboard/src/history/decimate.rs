@@ -33,7 +33,8 @@ impl Columns {
 
     /// The first instant of column `index` (Unix ms): the left edge of the
     /// first column it does not fall before.
-    fn start_of(&self, index: usize) -> u64 {
+    #[must_use]
+    pub fn start_of(&self, index: usize) -> u64 {
         let span = u128::from(self.end_ms.saturating_sub(self.start_ms));
         let count = self.count.max(1) as u128;
         // Smallest t with floor((t - start) * count / span) >= index.
@@ -82,49 +83,110 @@ pub fn min_max(
     columns: Columns,
     max_step_ms: u64,
 ) -> Vec<(u64, f32)> {
-    let mut out = Vec::with_capacity(2 * columns.count + 8);
-    let mut current: Option<Extremes> = None;
-    let mut previous_ms: Option<u64> = None;
+    let mut lines = MinMax::new(columns, max_step_ms);
     let mut cursor = ColumnCursor::new(columns);
     for (timestamp_ms, value) in points {
-        let jumped = previous_ms.is_some_and(|p| timestamp_ms.saturating_sub(p) > max_step_ms);
-        previous_ms = Some(timestamp_ms);
-        if value.is_nan() || jumped {
-            if let Some(done) = current.take() {
-                done.write(&mut out);
-            }
-            if out.last().is_some_and(|(_, v)| !v.is_nan()) {
-                out.push((timestamp_ms, f32::NAN));
-            }
-            if value.is_nan() {
-                continue;
-            }
+        let inside = (columns.start_ms..columns.end_ms).contains(&timestamp_ms);
+        lines.point(
+            timestamp_ms,
+            value,
+            inside.then(|| cursor.column(timestamp_ms)),
+        );
+    }
+    lines.finish()
+}
+
+/// [`min_max`] one step at a time, for a caller that can find a whole
+/// column's extremes without walking its samples one by one (see
+/// `HostHistory::decimated`): the output is the same either way.
+#[derive(Debug)]
+pub struct MinMax {
+    out: Vec<(u64, f32)>,
+    current: Option<Extremes>,
+    previous_ms: Option<u64>,
+    max_step_ms: u64,
+}
+
+impl MinMax {
+    /// Nothing taken in yet.
+    #[must_use]
+    pub fn new(columns: Columns, max_step_ms: u64) -> Self {
+        Self {
+            out: Vec::with_capacity(2 * columns.count + 8),
+            current: None,
+            previous_ms: None,
+            max_step_ms,
         }
-        // A sample beyond either edge (kept so the line reaches it) is drawn
-        // as it is: it must not stand in for the extremes inside, nor hide
-        // another beyond the same edge when the two are equal.
-        if timestamp_ms < columns.start_ms || timestamp_ms >= columns.end_ms {
-            if let Some(done) = current.take() {
-                done.write(&mut out);
-            }
-            out.push((timestamp_ms, value));
-            continue;
+    }
+
+    /// Takes in one sample (NaN: unknown), in `column`, or `None` beyond
+    /// either edge: such a sample (kept so the line reaches the edge) is drawn
+    /// as it is, so it neither stands in for the extremes inside nor hides
+    /// another beyond the same edge.
+    pub fn point(&mut self, timestamp_ms: u64, value: f32, column: Option<usize>) {
+        if self.breaks_before(timestamp_ms, value.is_nan()) {
+            return;
         }
-        let column = cursor.column(timestamp_ms);
-        match &mut current {
-            Some(extremes) if extremes.column == column => extremes.add(timestamp_ms, value),
-            _ => {
-                if let Some(done) = current.take() {
-                    done.write(&mut out);
-                }
-                current = Some(Extremes::new(column, timestamp_ms, value));
+        match (column, &mut self.current) {
+            (None, _) => {
+                self.flush();
+                self.out.push((timestamp_ms, value));
+            }
+            (Some(column), Some(extremes)) if extremes.column == column => {
+                extremes.add(timestamp_ms, value);
+            }
+            (Some(column), _) => {
+                self.flush();
+                self.current = Some(Extremes::new(column, timestamp_ms, value));
             }
         }
     }
-    if let Some(done) = current {
-        done.write(&mut out);
+
+    /// Takes in all the samples of `column` at once: taken from `first_ms` to
+    /// `last_ms`, none unknown, none more than `max_step_ms` after the one
+    /// before, with these extremes (the first of equal values).
+    pub fn whole_column(
+        &mut self,
+        column: usize,
+        first_ms: u64,
+        last_ms: u64,
+        min: (u64, f32),
+        max: (u64, f32),
+    ) {
+        self.breaks_before(first_ms, false);
+        self.previous_ms = Some(last_ms);
+        self.flush();
+        self.current = Some(Extremes { column, min, max });
     }
-    out
+
+    /// The points, two per column at most, NaN marking breaks.
+    #[must_use]
+    pub fn finish(mut self) -> Vec<(u64, f32)> {
+        self.flush();
+        self.out
+    }
+
+    /// Ends the line before a sample that is unknown or too long after the
+    /// one before; true when the sample is unknown (nothing to draw).
+    fn breaks_before(&mut self, timestamp_ms: u64, unknown: bool) -> bool {
+        let jumped = self
+            .previous_ms
+            .is_some_and(|p| timestamp_ms.saturating_sub(p) > self.max_step_ms);
+        self.previous_ms = Some(timestamp_ms);
+        if unknown || jumped {
+            self.flush();
+            if self.out.last().is_some_and(|(_, v)| !v.is_nan()) {
+                self.out.push((timestamp_ms, f32::NAN));
+            }
+        }
+        unknown
+    }
+
+    fn flush(&mut self) {
+        if let Some(done) = self.current.take() {
+            done.write(&mut self.out);
+        }
+    }
 }
 
 /// The highest value in each column: one row of a heat strip. When columns
