@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use egui::Ui;
 use hostpulse_server::background::BackgroundServer;
@@ -20,6 +20,10 @@ use crate::prefs::{Prefs, SavedHost};
 use crate::view::{Theme, TimeView, Window};
 
 mod windows;
+
+/// How soon after a link's news the app repaints: at once, but asked with a
+/// delay so that egui paints one frame, not two (see [`DashboardApp::new`]).
+const WAKE_DELAY: Duration = Duration::from_millis(1);
 
 /// Something a panel asks the app to do, applied after the frame is drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,7 +131,7 @@ impl std::fmt::Debug for DashboardApp {
 }
 
 impl DashboardApp {
-    /// An app with no hosts, repainting `ctx` whenever a link has news.
+    /// An app with no hosts, repainting `ctx` (once) whenever a link has news.
     #[must_use]
     pub fn new(ctx: &egui::Context) -> Self {
         let ctx = ctx.clone();
@@ -136,7 +140,10 @@ impl DashboardApp {
             selected: None,
             next_host_id: 1,
             add_host: AddHostForm::default(),
-            wake: Arc::new(move || ctx.request_repaint()),
+            // Not `request_repaint()`: egui answers that with two frames (to
+            // let frame-delayed responses settle), and news needs one. With
+            // software GL that second frame doubled the idle app's CPU.
+            wake: Arc::new(move || ctx.request_repaint_after(WAKE_DELAY)),
             local_server: None,
             startup_error: None,
             view: TimeView::default(),
@@ -287,7 +294,7 @@ impl DashboardApp {
             .any(|h| matches!(h.link.state(), crate::link::LinkState::Disconnected { .. }))
         {
             // The "retrying in N s" countdown changes once a second.
-            let tick = now + std::time::Duration::from_secs(1);
+            let tick = now + Duration::from_secs(1);
             next = Some(next.map_or(tick, |n| n.min(tick)));
         }
         if let Some(next) = next {
