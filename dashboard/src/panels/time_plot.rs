@@ -224,9 +224,8 @@ impl TimePlot<'_> {
                 // The tail starts at the body's last sample, so the line runs on.
                 for part in [body.as_slice(), tail.as_slice()] {
                     for run in part.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
-                        let points: Vec<PlotPoint> = run
-                            .iter()
-                            .map(|&(ts, value)| PlotPoint::new(axis.x(ts), f64::from(value)))
+                        let points: Vec<PlotPoint> = without_flat_interiors(run)
+                            .map(|(ts, value)| PlotPoint::new(axis.x(ts), f64::from(value)))
                             .collect();
                         let mut line = Line::new(series.name.as_str(), PlotPoints::Owned(points))
                             .color(series.color)
@@ -288,11 +287,50 @@ impl TimePlot<'_> {
     }
 }
 
+/// `run` without the points inside a stretch of equal values: the line drawn
+/// through what is left is the same, with fewer vertices. Idle interfaces,
+/// swap and disks are flat most of the time, and under software GL each
+/// vertex of a line costs the whole app CPU every frame. (Hovering such a
+/// stretch names the time of its first or last sample.)
+fn without_flat_interiors(run: &[(u64, f32)]) -> impl Iterator<Item = (u64, f32)> + '_ {
+    run.iter().enumerate().filter_map(|(index, &point)| {
+        let value = point.1;
+        let inside = index > 0
+            && run
+                .get(index + 1)
+                .is_some_and(|next| next.1.to_bits() == value.to_bits())
+            && run[index - 1].1.to_bits() == value.to_bits();
+        (!inside).then_some(point)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::history::Retention;
     use crate::synthetic::{self, Shape};
+
+    #[test]
+    #[allow(clippy::float_cmp, reason = "points are copied, not computed")]
+    fn flat_stretches_keep_their_ends_only() {
+        let run = [
+            (1, 0.0),
+            (2, 0.0),
+            (3, 0.0),
+            (4, 5.0),
+            (5, 5.0),
+            (6, 0.0),
+            (7, 0.0),
+            (8, 0.0),
+        ];
+        let kept: Vec<(u64, f32)> = without_flat_interiors(&run).collect();
+        assert_eq!(
+            kept,
+            [(1, 0.0), (3, 0.0), (4, 5.0), (5, 5.0), (6, 0.0), (8, 0.0)]
+        );
+        assert_eq!(without_flat_interiors(&run[..1]).count(), 1);
+        assert_eq!(without_flat_interiors(&[]).count(), 0);
+    }
 
     #[test]
     fn moved_lines_match_lines_decimated_afresh() {
