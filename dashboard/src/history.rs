@@ -4,8 +4,9 @@
 //! Values are kept in one or two bytes each, as fine as a plot or a label
 //! shows them: percentages in half-percent steps, bytes, rates and load
 //! within 0.032 %, temperatures in hundredths of a degree ([`column`]). An
-//! unknown value reads back as NaN and is drawn as a gap, never as zero. Plots read it decimated ([`decimate`]),
-//! and the top processes of each moment are kept beside it ([`processes`]).
+//! unknown value reads back as NaN and is drawn as a gap, never as zero.
+//! Plots read it decimated ([`decimate`]), and the top processes of each
+//! moment are kept beside it ([`processes`]).
 //! A day at 1 Hz fits in about 8 MB for a typical host (BENCHMARKS.md).
 
 pub mod column;
@@ -608,7 +609,7 @@ impl HostHistory {
 
 #[allow(
     clippy::cast_possible_truncation,
-    reason = "f32 is the storage precision: plenty to plot"
+    reason = "columns take f32 and keep less precision still"
 )]
 fn known(value: Option<f64>) -> f32 {
     value.map_or(f32::NAN, |v| v as f32)
