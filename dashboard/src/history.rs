@@ -3,7 +3,7 @@
 //!
 //! Values are kept in one or two bytes each, as fine as a plot or a label
 //! shows them: percentages in half-percent steps, bytes, rates and load
-//! within 0.032 %, temperatures in hundredths of a degree ([`column`]). An
+//! within 0.032 %, temperatures in hundredths of a degree ([`column`](mod@column)). An
 //! unknown value reads back as NaN and is drawn as a gap, never as zero.
 //! Plots read it decimated ([`decimate`]), and the top processes of each
 //! moment are kept beside it ([`processes`]).
@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use hostpulse_shared::Sample;
 
 use self::column::{Column, KeyedColumns};
-use self::decimate::{Columns, MinMax};
+use self::decimate::{Columns, MaxCells, MinMax};
 use self::processes::{Moment, ProcessLog};
 
 /// What a plot can ask the history for.
@@ -435,7 +435,7 @@ impl HostHistory {
     }
 
     /// `metric` between `columns.start_ms` and `columns.end_ms`, cut down to
-    /// the lowest and highest value per column (see [`decimate::min_max`]),
+    /// the lowest and highest value per column (see `decimate::min_max`),
     /// NaN marking breaks: unknown values, and samples more than `max_step_ms`
     /// apart.
     ///
@@ -487,7 +487,7 @@ impl HostHistory {
 
     /// The highest value of each CPU in each column, one row per CPU: the heat
     /// strip's cells, NaN where a cell has no sample (see
-    /// [`decimate::column_max`], which this matches: a sample beyond either
+    /// `decimate::column_max`, which this matches: a sample beyond either
     /// edge counts in the first or last column, and a sample fills the empty
     /// columns before it, up to `max_step_ms` back).
     #[must_use]
@@ -497,29 +497,19 @@ impl HostHistory {
         self.cpu_cores
             .iter()
             .map(|column| {
-                let mut cells = vec![f32::NAN; bounds.len() - 1];
-                let mut previous: Option<(u64, usize)> = None;
+                let mut cells = MaxCells::new(columns, max_step_ms);
                 for (index, pair) in bounds.windows(2).enumerate() {
                     let inside = pair[0]..pair[1];
-                    if inside.is_empty() {
-                        continue;
+                    if !inside.is_empty() {
+                        cells.add(
+                            index,
+                            (self.timestamps_ms[inside.start], column.get(inside.start)),
+                            self.timestamps_ms[inside.end - 1],
+                            column.max_known(inside),
+                        );
                     }
-                    cells[index] = column.max_known(inside.clone());
-                    let (first_ms, first) =
-                        (self.timestamps_ms[inside.start], column.get(inside.start));
-                    if let Some((previous_ms, previous_index)) = previous
-                        && first_ms.saturating_sub(previous_ms) <= max_step_ms
-                        && !first.is_nan()
-                    {
-                        for cell in &mut cells[(previous_index + 1).min(index)..index] {
-                            if cell.is_nan() {
-                                *cell = first;
-                            }
-                        }
-                    }
-                    previous = Some((self.timestamps_ms[inside.end - 1], index));
                 }
-                cells
+                cells.finish()
             })
             .collect()
     }

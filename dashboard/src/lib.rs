@@ -14,7 +14,7 @@
 //! - [`view`]: the time window the plots show, pause, and the theme.
 //! - [`prefs`]: hosts and choices remembered between runs.
 //! - [`export`]: the visible time window as CSV, the window as PNG.
-//! - [`format`]: numbers for people.
+//! - [`format`](mod@format): numbers for people.
 //! - [`synthetic`]: made-up hosts for tests, measurements and screenshots.
 //!
 //! Data flows one way: link → host history → panels. The UI thread never waits

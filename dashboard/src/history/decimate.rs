@@ -45,7 +45,8 @@ impl Columns {
 }
 
 /// Walks columns left to right as time moves forward, without a division per
-/// sample: a day of samples is scanned once a frame while live.
+/// sample, for the references that walk every sample.
+#[cfg(test)]
 struct ColumnCursor {
     columns: Columns,
     index: usize,
@@ -53,6 +54,7 @@ struct ColumnCursor {
     next_start_ms: u64,
 }
 
+#[cfg(test)]
 impl ColumnCursor {
     fn new(columns: Columns) -> Self {
         Self {
@@ -77,6 +79,10 @@ impl ColumnCursor {
 /// (oldest first). A NaN value in the output marks a break in the line: where
 /// the input had an unknown value, or where consecutive samples are more than
 /// `max_step_ms` apart.
+///
+/// The reference that walks every sample: `HostHistory::decimated` gives the
+/// same points through [`MinMax`], and is tested against this.
+#[cfg(test)]
 #[must_use]
 pub fn min_max(
     points: impl Iterator<Item = (u64, f32)>,
@@ -96,7 +102,7 @@ pub fn min_max(
     lines.finish()
 }
 
-/// [`min_max`] one step at a time, for a caller that can find a whole
+/// `min_max` one step at a time, for a caller that can find a whole
 /// column's extremes without walking its samples one by one (see
 /// `HostHistory::decimated`): the output is the same either way.
 #[derive(Debug)]
@@ -193,32 +199,71 @@ impl MinMax {
 /// are narrower than the time between samples, a sample also fills the empty
 /// columns before it (it measured that whole interval), up to `max_step_ms`
 /// back; beyond that, or with no sample at all, a column is NaN.
+///
+/// The reference that walks every sample: `HostHistory::core_strip` gives
+/// the same cells a column at a time, and is tested against this.
+#[cfg(test)]
 #[must_use]
 pub fn column_max(
     points: impl Iterator<Item = (u64, f32)>,
     columns: Columns,
     max_step_ms: u64,
 ) -> Vec<f32> {
-    let mut out = vec![f32::NAN; columns.count.max(1)];
-    let mut previous: Option<(u64, usize)> = None;
+    let mut cells = MaxCells::new(columns, max_step_ms);
     let mut cursor = ColumnCursor::new(columns);
     for (timestamp_ms, value) in points {
         let column = cursor.column(timestamp_ms);
+        cells.add(column, (timestamp_ms, value), timestamp_ms, value);
+    }
+    cells.finish()
+}
+
+/// `column_max` a column (or a sample) at a time, which `HostHistory::core_strip`
+/// feeds a column at a time.
+#[derive(Debug)]
+pub struct MaxCells {
+    cells: Vec<f32>,
+    /// When the last sample taken in was, and its column.
+    previous: Option<(u64, usize)>,
+    max_step_ms: u64,
+}
+
+impl MaxCells {
+    /// Every cell NaN.
+    #[must_use]
+    pub fn new(columns: Columns, max_step_ms: u64) -> Self {
+        Self {
+            cells: vec![f32::NAN; columns.count.max(1)],
+            previous: None,
+            max_step_ms,
+        }
+    }
+
+    /// Takes in samples of `column`, in time order after those taken in
+    /// before: the first `(timestamp_ms, value)`, when the last was taken,
+    /// and the highest known value among them (NaN: none known).
+    pub fn add(&mut self, column: usize, first: (u64, f32), last_ms: u64, max: f32) {
         // `f32::max` ignores NaN on either side.
-        out[column] = out[column].max(value);
-        if let Some((previous_ms, previous_column)) = previous
-            && timestamp_ms.saturating_sub(previous_ms) <= max_step_ms
-            && !value.is_nan()
+        self.cells[column] = self.cells[column].max(max);
+        let (first_ms, first_value) = first;
+        if let Some((previous_ms, previous_column)) = self.previous
+            && first_ms.saturating_sub(previous_ms) <= self.max_step_ms
+            && !first_value.is_nan()
         {
-            for cell in &mut out[(previous_column + 1).min(column)..column] {
+            for cell in &mut self.cells[(previous_column + 1).min(column)..column] {
                 if cell.is_nan() {
-                    *cell = value;
+                    *cell = first_value;
                 }
             }
         }
-        previous = Some((timestamp_ms, column));
+        self.previous = Some((last_ms, column));
     }
-    out
+
+    /// The cells, one per column.
+    #[must_use]
+    pub fn finish(self) -> Vec<f32> {
+        self.cells
+    }
 }
 
 /// The extremes of one column so far.
