@@ -3,11 +3,11 @@
 //!
 //! ```text
 //! cargo run --release -p hostpulse-store --example fill -- \
-//!     --days 730 --dir /tmp/history [--large] [--max-mib 256] [--keep]
+//!     --days 730 --dir /tmp/history [--large] [--max-mib 256] [--old-step-secs 10] [--keep]
 //! ```
 //!
 //! `--days` of history ending now are written (a sample per second for the
-//! raw tier's 7 days, one per 10 s before); `--large` makes the 64-CPU host
+//! raw tier's 7 days, one per `--old-step-secs` before); `--large` makes the 64-CPU host
 //! instead of the typical one. Then the store is reopened (time to open
 //! printed) and 7-day and 1-year reads at 1,600 points are timed, 20 each
 //! (p50 and p95 printed).
@@ -25,6 +25,7 @@ fn main() -> Result<()> {
     let mut shape = HostShape::TYPICAL;
     let mut max_mib = 256_u64;
     let mut keep = false;
+    let mut old_step_secs = 10_u64;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -33,6 +34,9 @@ fn main() -> Result<()> {
             "--large" => shape = HostShape::LARGE,
             "--max-mib" => max_mib = args.next().context("--max-mib MIB")?.parse()?,
             "--keep" => keep = true,
+            "--old-step-secs" => {
+                old_step_secs = args.next().context("--old-step-secs S")?.parse()?
+            }
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -47,7 +51,7 @@ fn main() -> Result<()> {
     let started = Instant::now();
     {
         let (mut store, _) = Store::open(config.clone())?;
-        fill(&mut store, shape, days, end_ms, 10_000);
+        fill(&mut store, shape, days, end_ms, old_step_secs * 1000);
         store.close();
     }
     println!(

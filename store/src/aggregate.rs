@@ -28,8 +28,8 @@ pub struct Bucket {
     last_seq: u64,
     last_epoch: u64,
     series: BTreeMap<SeriesKey, Stat>,
-    /// Peak CPU and peak memory per (pid, name).
-    peaks: HashMap<(u32, String), (i64, u64)>,
+    /// Name, peak CPU and peak memory per pid.
+    peaks: HashMap<u32, (String, i64, u64)>,
 }
 
 impl Bucket {
@@ -69,24 +69,37 @@ impl Bucket {
             if mean == MISSING {
                 continue;
             }
-            let entry = self.series.entry(key.clone()).or_insert(Stat {
-                min,
-                max,
-                weighted_sum: 0.0,
-                weight: 0,
-            });
+            // Looked up before inserting: a key is cloned once per bucket, not per row.
+            if !self.series.contains_key(key) {
+                self.series.insert(
+                    key.clone(),
+                    Stat {
+                        min,
+                        max,
+                        weighted_sum: 0.0,
+                        weight: 0,
+                    },
+                );
+            }
+            let Some(entry) = self.series.get_mut(key) else {
+                continue;
+            };
             entry.min = entry.min.min(min);
             entry.max = entry.max.max(max);
             entry.weighted_sum += mean as f64 * f64::from(count);
             entry.weight += u64::from(count);
         }
         for &(pid, name, cpu, memory) in processes {
-            let peak = self
-                .peaks
-                .entry((pid, name.to_owned()))
-                .or_insert((cpu, memory));
-            peak.0 = peak.0.max(cpu);
-            peak.1 = peak.1.max(memory);
+            match self.peaks.get_mut(&pid) {
+                Some(peak) if peak.0 == name => {
+                    peak.1 = peak.1.max(cpu);
+                    peak.2 = peak.2.max(memory);
+                }
+                // A new process, or the pid reused by another: the newer one counts.
+                _ => {
+                    self.peaks.insert(pid, (name.to_owned(), cpu, memory));
+                }
+            }
         }
     }
 
@@ -101,7 +114,11 @@ impl Bucket {
             block.set(key, 2, stat.max);
         }
         block.end_row();
-        let mut peaks: Vec<((u32, String), (i64, u64))> = self.peaks.into_iter().collect();
+        let mut peaks: Vec<((u32, String), (i64, u64))> = self
+            .peaks
+            .into_iter()
+            .map(|(pid, (name, cpu, memory))| ((pid, name), (cpu, memory)))
+            .collect();
         peaks.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
         let mut kept: Vec<((u32, String), (i64, u64))> =
             peaks.iter().take(PEAK_PROCESSES).cloned().collect();

@@ -244,3 +244,44 @@ fn merge_rows(
     }
     points
 }
+
+impl Range {
+    /// The answer as it goes on the wire (see [`hostpulse_shared::range`]);
+    /// raw points carry only `mean`, their value.
+    #[must_use]
+    pub fn into_wire(self, id: u32, from_ms: u64, to_ms: u64) -> hostpulse_shared::HistoryRange {
+        use hostpulse_shared::{HistoryRange, RangeGap, RangePoint, RangeTier};
+        let raw = self.tier == Tier::Raw;
+        HistoryRange {
+            id,
+            tier: match self.tier {
+                Tier::Raw => RangeTier::Raw,
+                Tier::Minute => RangeTier::Minute,
+                Tier::Hour => RangeTier::Hour,
+            },
+            step_ms: self.step_ms,
+            from_ms,
+            to_ms,
+            series: self.series,
+            points: self
+                .points
+                .into_iter()
+                .map(|p| RangePoint {
+                    time_ms: p.time_ms,
+                    samples: p.samples,
+                    mean: p.mean,
+                    min: if raw { Vec::new() } else { p.min },
+                    max: if raw { Vec::new() } else { p.max },
+                })
+                .collect(),
+            gaps: self
+                .gaps
+                .into_iter()
+                .map(|g| RangeGap {
+                    from_ms: g.from_ms,
+                    to_ms: g.to_ms,
+                })
+                .collect(),
+        }
+    }
+}

@@ -241,6 +241,13 @@ fn the_range_picks_the_finest_tier_that_fits_and_its_min_mean_max_match_the_raw_
         );
     }
 
+    // On the wire, minute points carry all three; raw points only their value.
+    let wire = minutes.clone().into_wire(7, T0, to);
+    assert_eq!((wire.id, wire.points.len()), (7, 180));
+    assert_eq!(wire.points[3].max[cpu], minutes.points[3].max[cpu]);
+    let wire_raw = raw.clone().into_wire(0, T0, T0 + 99_999);
+    assert!(wire_raw.points[0].min.is_empty() && !wire_raw.points[0].mean.is_empty());
+
     let hours = store.range(T0, to, 3).unwrap();
     assert_eq!(hours.tier, Tier::Hour);
     assert_eq!(hours.points.len(), 3);
