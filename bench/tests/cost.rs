@@ -9,7 +9,7 @@ use hostpulse_bench::cost::measure::{CostConfig, measure};
 use hostpulse_bench::cost::peer::Peer;
 use hostpulse_bench::cost::poller::{Poll, PollTally, poll};
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
+use hostpulse_server::BackgroundServer;
 use tokio::sync::watch;
 
 #[tokio::test]

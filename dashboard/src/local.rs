@@ -3,7 +3,7 @@
 //! WebSocket, the same path as any remote host.
 
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
+use hostpulse_server::BackgroundServer;
 
 /// Label of the in-process host in the host list.
 pub const LOCAL_LABEL: &str = "This computer";

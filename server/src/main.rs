@@ -4,12 +4,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hostpulse_server::certs::SelfSigned;
-use hostpulse_server::config::Args;
+use hostpulse_server::SelfSigned;
+use hostpulse_server::Args;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    hostpulse_server::logging::init();
+    hostpulse_server::init_logging();
     if let Some(dir) = &args.make_certs {
         return make_certs(dir, &args.cert_names);
     }
@@ -101,9 +101,9 @@ fn make_certs(dir: &std::path::Path, names: &[String]) -> ExitCode {
     }
 }
 
-fn serve(settings: hostpulse_server::config::Settings) -> anyhow::Result<()> {
+fn serve(settings: hostpulse_server::Settings) -> anyhow::Result<()> {
     #[cfg(target_os = "linux")]
-    hostpulse_server::fdlimit::raise(settings.config.max_clients);
+    hostpulse_server::raise_fd_limit(settings.config.max_clients);
     let listener = hostpulse_server::bind(settings.bind)?;
     actix_web::rt::System::new().block_on(hostpulse_server::run(
         listener,

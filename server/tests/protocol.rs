@@ -16,7 +16,7 @@ use common::{
     start_server_with,
 };
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
+use hostpulse_server::BackgroundServer;
 use hostpulse_shared::codec::decode_json;
 use hostpulse_shared::{Codec, ResetReason, Sample, ServerMessage};
 use tungstenite::Message;

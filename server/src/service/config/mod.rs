@@ -13,8 +13,9 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::proxy::TrustedProxies;
-use crate::tls::{Tls, TlsError};
+use crate::http::proxy::TrustedProxies;
+use hostpulse_shared::Secret;
+use crate::service::tls::{Tls, TlsError};
 
 /// The file read when `--config` is not given (and skipped if absent).
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/hostpulse/server.toml";
@@ -103,7 +104,7 @@ pub struct Args {
     /// A reverse proxy whose `X-Forwarded-For` header is believed: an address
     /// or network, e.g. `127.0.0.1` or `10.0.0.0/8` (repeat for several). The
     /// header is ignored from anyone else [default: none].
-    #[arg(long = "trusted-proxy", value_name = "ADDR|CIDR", value_parser = crate::proxy::parse_entry)]
+    #[arg(long = "trusted-proxy", value_name = "ADDR|CIDR", value_parser = crate::http::proxy::parse_entry)]
     pub trusted_proxies: Vec<IpNet>,
 }
 
@@ -133,42 +134,22 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
 }
 
-/// A secret string: compared, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// Shortest token accepted: shorter ones can be guessed.
+pub(crate) const MIN_TOKEN_LEN: usize = 16;
 
-impl Secret {
-    /// Shortest token accepted: shorter ones can be guessed.
-    pub const MIN_LEN: usize = 16;
-
-    /// Checks and wraps a token read from `origin` (for the error message).
-    pub fn token(text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let token = text.trim();
-        if token.len() < Self::MIN_LEN || token.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err(ConfigError::Token {
-                origin: origin.to_owned(),
-                problem: format!(
-                    "a token must be at least {} characters with no spaces; make one with \
-                     `openssl rand -hex 32`",
-                    Self::MIN_LEN
-                ),
-            });
-        }
-        Ok(Self(token.to_owned()))
+/// Checks a token read from `origin` (named in the error) and wraps it.
+pub(crate) fn parse_token(text: &str, origin: &str) -> Result<Secret, ConfigError> {
+    let token = text.trim();
+    if token.len() < MIN_TOKEN_LEN || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError::Token {
+            origin: origin.to_owned(),
+            problem: format!(
+                "a token must be at least {MIN_TOKEN_LEN} characters with no spaces; make one \
+                 with `openssl rand -hex 32`"
+            ),
+        });
     }
-
-    /// The secret itself, for comparing.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(…)")
-    }
+    Ok(Secret::new(token))
 }
 
 impl Default for Config {
@@ -564,7 +545,7 @@ fn env_layer(
             "HOSTPULSE_HISTORY" => layer.history = Some(number(&HISTORY)?),
             "HOSTPULSE_WORKERS" => layer.workers = Some(number(&WORKERS)?),
             "HOSTPULSE_TOKEN" => {
-                layer.token = Some(TokenSource::Inline(Secret::token(
+                layer.token = Some(TokenSource::Inline(parse_token(
                     &value,
                     "HOSTPULSE_TOKEN",
                 )?));
@@ -668,7 +649,7 @@ fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
             entries
                 .iter()
                 .map(|entry| {
-                    crate::proxy::parse_entry(entry.get_ref())
+                    crate::http::proxy::parse_entry(entry.get_ref())
                         .map_err(|p| bad("trusted_proxies", entry.span(), p))
                 })
                 .collect::<Result<Vec<_>, _>>()
@@ -697,7 +678,7 @@ fn read_token(path: &Path, origin: &str) -> Result<Secret, ConfigError> {
         origin: format!("{origin} {}", path.display()),
         problem: format!("cannot read it: {error}"),
     })?;
-    Secret::token(&text, &format!("{origin} {}", path.display()))
+    parse_token(&text, &format!("{origin} {}", path.display()))
 }
 
 #[cfg(test)]
@@ -725,7 +706,7 @@ mod tests {
     #[test]
     fn tls_comes_as_a_pair_from_one_layer_or_the_credentials() {
         let dir = tempfile::tempdir().unwrap();
-        let made = crate::certs::SelfSigned::generate(&["localhost".into()]).unwrap();
+        let made = crate::service::certs::SelfSigned::generate(&["localhost".into()]).unwrap();
         let [_, cert, key] = made.write_to(&dir.path().join("pki")).unwrap();
         let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
         let tls = |flags: &[&str], vars: &[(&str, &str)]| {

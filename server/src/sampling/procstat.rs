@@ -17,8 +17,8 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::time::Instant;
 
-use crate::counters::USER_HZ;
-use crate::top::ProcessStat;
+use crate::sampling::counters::USER_HZ;
+use crate::sampling::top::ProcessStat;
 
 /// Processes whose `stat` file stays open between ticks. Beyond this (a host
 /// with thousands of processes) the rest are opened for each read, which
