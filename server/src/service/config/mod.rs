@@ -3,19 +3,31 @@
 //! then `HOSTPULSE_*` environment variables, then command-line flags — each
 //! layer overriding the one before. A mistake anywhere is refused at start with
 //! where it is (file and line, variable, or flag) and what is expected.
+//!
+//! - [`settings`]: each setting declared once (default, range, flag, variable, key).
+//! - [`kinds`]: how each kind of value is read from text and from TOML.
+//! - [`layers`]: the file's and the environment's raw layers.
+//! - [`error`]: what a refusal says.
+//! - this module: the layers resolved into a validated [`Config`].
+
+mod error;
+mod kinds;
+mod layers;
+mod settings;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
-use ipnet::IpNet;
-use serde::Deserialize;
-use toml::Spanned;
-
-use crate::http::proxy::TrustedProxies;
 use hostpulse_shared::Secret;
-use crate::service::tls::{Tls, TlsError};
+
+pub use self::error::ConfigError;
+pub use self::layers::env_names;
+use self::layers::{EnvLayer, env_layer, file_layer};
+use self::settings::{Layer, Values};
+use crate::http::proxy::TrustedProxies;
+use crate::service::tls::Tls;
 
 /// The file read when `--config` is not given (and skipped if absent).
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/hostpulse/server.toml";
@@ -46,66 +58,34 @@ pub struct Args {
     #[arg(long = "cert-name", value_name = "NAME", requires = "make_certs")]
     pub cert_names: Vec<String>,
 
-    /// Address and port to listen on [default: 127.0.0.1:9470]. Use
-    /// 0.0.0.0:9470 or [::]:9470 to let other hosts connect.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub bind: Option<SocketAddr>,
+    /// Every setting's flag, declared in [`settings`].
+    #[command(flatten)]
+    flags: Flags,
+}
 
-    /// Time between samples, in milliseconds [default: 1000; at least 100].
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
-    pub interval_ms: Option<u64>,
+/// The settings' flags, built from their declarations.
+#[derive(Debug, Default, Clone)]
+struct Flags(Layer);
 
-    /// Samples kept for viewers that connect or reconnect [default: 3600, an
-    /// hour at the default interval].
-    #[arg(long, value_name = "SAMPLES", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub history: Option<u64>,
+impl clap::FromArgMatches for Flags {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(Self(Layer::from_flags(matches)))
+    }
 
-    /// HTTP worker threads [default: 1; one serves thousands of viewers].
-    #[arg(long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub workers: Option<u64>,
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0 = Layer::from_flags(matches).over(std::mem::take(&mut self.0));
+        Ok(())
+    }
+}
 
-    /// File holding the bearer token viewers must present (also: `token_file`
-    /// in the config, `HOSTPULSE_TOKEN_FILE`, `HOSTPULSE_TOKEN`, or the systemd
-    /// credential `token`). Never pass the token itself on the command line.
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<PathBuf>,
+impl clap::Args for Flags {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command.args(settings::flags())
+    }
 
-    /// Serve a non-loopback address without a token. Anyone who can reach the
-    /// port can then read this host's metrics.
-    #[arg(long)]
-    pub insecure_no_auth: bool,
-
-    /// Serve /metrics without a token even when one is set, for a Prometheus
-    /// that cannot send one.
-    #[arg(long)]
-    pub open_metrics: bool,
-
-    /// A web page origin allowed to open the stream, e.g.
-    /// `https://dash.example.com` (repeat for several). Native viewers send
-    /// no origin and need none.
-    #[arg(long = "allow-origin", value_name = "ORIGIN")]
-    pub allowed_origins: Vec<String>,
-
-    /// Most viewers connected at once; more get 503 [default: 16384].
-    #[arg(long, value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub max_clients: Option<u64>,
-
-    /// Serve `wss://` and `https://` with this PEM certificate chain (also:
-    /// `tls_cert`, `HOSTPULSE_TLS_CERT`, the systemd credential `tls-cert`).
-    /// Needs --tls-key.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// The PEM private key of --tls-cert (also: `tls_key`, `HOSTPULSE_TLS_KEY`,
-    /// the systemd credential `tls-key`).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-
-    /// A reverse proxy whose `X-Forwarded-For` header is believed: an address
-    /// or network, e.g. `127.0.0.1` or `10.0.0.0/8` (repeat for several). The
-    /// header is ignored from anyone else [default: none].
-    #[arg(long = "trusted-proxy", value_name = "ADDR|CIDR", value_parser = crate::http::proxy::parse_entry)]
-    pub trusted_proxies: Vec<IpNet>,
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        command.args(settings::flags())
+    }
 }
 
 /// Everything [`crate::run`] needs, already validated.
@@ -134,6 +114,32 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
 }
 
+impl Config {
+    /// The config of `values`, with the token and TLS resolved beside it.
+    fn from_values(values: &Values, token: Option<Secret>, tls: Option<Tls>) -> Self {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Self {
+            interval: Duration::from_millis(values.interval_ms),
+            history_capacity: size(values.history),
+            workers: size(values.workers),
+            notify_systemd: false,
+            token,
+            metrics_need_token: !values.open_metrics,
+            allowed_origins: values.allowed_origins.clone(),
+            max_clients: size(values.max_clients),
+            tls,
+            trusted_proxies: TrustedProxies::new(values.trusted_proxies.clone()),
+        }
+    }
+}
+
+impl Default for Config {
+    /// Every setting's declared default.
+    fn default() -> Self {
+        Self::from_values(&Values::default(), None, None)
+    }
+}
+
 /// Shortest token accepted: shorter ones can be guessed.
 pub(crate) const MIN_TOKEN_LEN: usize = 16;
 
@@ -152,25 +158,8 @@ pub(crate) fn parse_token(text: &str, origin: &str) -> Result<Secret, ConfigErro
     Ok(Secret::new(token))
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            interval: Duration::from_secs(1),
-            history_capacity: 3600,
-            workers: 1,
-            notify_systemd: false,
-            token: None,
-            metrics_need_token: true,
-            allowed_origins: Vec::new(),
-            max_clients: 16_384,
-            tls: None,
-            trusted_proxies: TrustedProxies::default(),
-        }
-    }
-}
-
 /// The settings in force, and where they were read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Where to listen.
     pub bind: SocketAddr,
@@ -178,207 +167,47 @@ pub struct Settings {
     pub config: Config,
     /// The config file read, if any.
     pub file: Option<PathBuf>,
+    /// Every declared setting's value, for [`Settings::describe`].
+    values: Values,
 }
 
-/// A setting that cannot be used, and where it came from.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The config file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// The config file is not valid TOML, or has an unknown key or a value of the
-    /// wrong type (the parser's message names the line and the key).
-    #[error("{path}: {message}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message.
-        message: String,
-    },
-    /// A key of the config file has a value out of range.
-    #[error("{path}, line {line}: `{key}`: {problem}")]
-    FileValue {
-        /// The file.
-        path: PathBuf,
-        /// The line of the value, from 1.
-        line: usize,
-        /// The key.
-        key: &'static str,
-        /// What is expected.
-        problem: String,
-    },
-    /// An environment variable has a bad value.
-    #[error("environment variable {name}={value:?}: {problem}")]
-    EnvValue {
-        /// The variable.
-        name: String,
-        /// Its value.
-        value: String,
-        /// What is expected.
-        problem: String,
-    },
-    /// A token could not be read or is too weak.
-    #[error("token from {origin}: {problem}")]
-    Token {
-        /// Where it was read from.
-        origin: String,
-        /// What is wrong.
-        problem: String,
-    },
-    /// A command-line flag has a bad value (clap checks most flags itself).
-    #[error("{flag}: {problem}")]
-    Flag {
-        /// The flag.
-        flag: &'static str,
-        /// What is expected.
-        problem: String,
-    },
-    /// A non-loopback address without a token.
-    #[error(
-        "refusing to serve {bind} without a token: anyone who reaches it could read this \
-         host's metrics. Set token_file (or --token-file, HOSTPULSE_TOKEN_FILE, the systemd \
-         credential `token`), bind to 127.0.0.1, or pass --insecure-no-auth if the network \
-         is trusted"
-    )]
-    Insecure {
-        /// The address asked for.
-        bind: SocketAddr,
-    },
-    /// Only one of the certificate and the key was given.
-    #[error(
-        "TLS needs both a certificate and a key, but only the {given} is set: set tls_cert and \
-         tls_key (or --tls-cert and --tls-key, HOSTPULSE_TLS_CERT and HOSTPULSE_TLS_KEY)"
-    )]
-    TlsHalf {
-        /// The one that was given.
-        given: &'static str,
-    },
-    /// The certificate or key cannot be used.
-    #[error(transparent)]
-    Tls(#[from] TlsError),
-    /// An environment variable that looks like ours but is not one.
-    #[error("unknown environment variable {name}: known ones are {}", ENV_NAMES.join(", "))]
-    UnknownEnv {
-        /// The variable.
-        name: String,
-    },
-}
-
-/// The environment variables the server reads.
-pub const ENV_NAMES: [&str; 12] = [
-    "HOSTPULSE_ALLOWED_ORIGINS",
-    "HOSTPULSE_MAX_CLIENTS",
-    "HOSTPULSE_CONFIG",
-    "HOSTPULSE_BIND",
-    "HOSTPULSE_INTERVAL_MS",
-    "HOSTPULSE_HISTORY",
-    "HOSTPULSE_WORKERS",
-    "HOSTPULSE_TOKEN",
-    "HOSTPULSE_TOKEN_FILE",
-    "HOSTPULSE_TLS_CERT",
-    "HOSTPULSE_TLS_KEY",
-    "HOSTPULSE_TRUSTED_PROXIES",
-];
-
-/// One setting from any layer, before validation.
-#[derive(Debug, Default)]
-struct Layer {
-    bind: Option<SocketAddr>,
-    interval_ms: Option<u64>,
-    history: Option<u64>,
-    workers: Option<u64>,
-    token: Option<TokenSource>,
-    insecure_no_auth: Option<bool>,
-    open_metrics: Option<bool>,
-    allowed_origins: Option<Vec<String>>,
-    max_clients: Option<u64>,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-    trusted_proxies: Option<TrustedProxies>,
-}
-
-/// Where a layer's token comes from. Files are read only for the layer that
-/// wins, so a stale setting that loses cannot stop the server.
-#[derive(Debug, Clone)]
-enum TokenSource {
-    /// Given directly (`HOSTPULSE_TOKEN`).
-    Inline(Secret),
-    /// A file, and how to name the setting in an error.
-    File { path: PathBuf, origin: String },
-}
-
-impl TokenSource {
-    fn read(self) -> Result<Secret, ConfigError> {
-        match self {
-            Self::Inline(secret) => Ok(secret),
-            Self::File { path, origin } => read_token(&path, &origin),
-        }
+impl Settings {
+    /// One line with every setting in force, as `--check-config` prints it;
+    /// the token is only said to be set, never shown.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let file = self
+            .file
+            .as_ref()
+            .map(|path| format!(" ({})", path.display()))
+            .unwrap_or_default();
+        let mut shown: Vec<String> = self
+            .values
+            .shown()
+            .into_iter()
+            .map(|(key, value)| format!("{key} = {value}"))
+            .collect();
+        shown.push(format!(
+            "token = {}",
+            if self.config.token.is_some() {
+                "set"
+            } else {
+                "none"
+            }
+        ));
+        shown.push(format!(
+            "tls = {}",
+            self.config.tls.as_ref().map_or_else(
+                || "off".to_owned(),
+                |tls| format!(
+                    "on (cert {}, key {})",
+                    tls.cert_path.display(),
+                    tls.key_path.display()
+                )
+            )
+        ));
+        format!("configuration OK{file}: {}", shown.join(", "))
     }
-}
-
-/// The keys a config file may hold; anything else is refused.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    bind: Option<Spanned<String>>,
-    interval_ms: Option<Spanned<u64>>,
-    history: Option<Spanned<u64>>,
-    workers: Option<Spanned<u64>>,
-    token_file: Option<Spanned<PathBuf>>,
-    insecure_no_auth: Option<bool>,
-    open_metrics: Option<bool>,
-    allowed_origins: Option<Spanned<Vec<String>>>,
-    max_clients: Option<Spanned<u64>>,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-    trusted_proxies: Option<Vec<Spanned<String>>>,
-}
-
-/// Valid ranges, shared by every layer.
-const INTERVAL_MS: std::ops::RangeInclusive<u64> = 100..=3_600_000;
-const HISTORY: std::ops::RangeInclusive<u64> = 1..=1_000_000;
-const WORKERS: std::ops::RangeInclusive<u64> = 1..=64;
-const MAX_CLIENTS: std::ops::RangeInclusive<u64> = 1..=1_000_000;
-
-/// An origin as browsers send it: `scheme://host[:port]`, lower case, no path.
-fn check_origin(value: &str) -> Result<String, String> {
-    let origin = value.trim().to_ascii_lowercase();
-    let rest = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains('/') => Ok(origin),
-        _ => Err(format!(
-            "{value:?} is not an origin: write it as a browser sends it, e.g. \"https://dash.example.com\""
-        )),
-    }
-}
-
-fn check_origins<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>, String> {
-    values.into_iter().map(check_origin).collect()
-}
-
-fn check_range(value: u64, range: &std::ops::RangeInclusive<u64>) -> Result<u64, String> {
-    if range.contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!(
-            "{value} is out of range: expected {} to {}",
-            range.start(),
-            range.end()
-        ))
-    }
-}
-
-fn check_bind(value: &str) -> Result<SocketAddr, String> {
-    value.parse().map_err(|_| {
-        format!("{value:?} is not an address and port, e.g. \"0.0.0.0:9470\" or \"[::1]:9470\"")
-    })
 }
 
 impl Args {
@@ -389,8 +218,7 @@ impl Args {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, ConfigError> {
         let env = env_layer(env)?;
-        let explicit_file = self.config.clone().or(env.1);
-        let (file, file_path) = match explicit_file {
+        let (file, file_path) = match self.config.clone().or_else(|| env.config.clone()) {
             Some(path) => (file_layer(&path)?, Some(path)),
             None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
                 let path = PathBuf::from(DEFAULT_CONFIG_PATH);
@@ -398,99 +226,69 @@ impl Args {
             }
             None => (Layer::default(), None),
         };
-        let env = env.0;
-        let flags = Layer {
-            bind: self.bind,
-            interval_ms: self.interval_ms,
-            history: self.history,
-            workers: self.workers,
-            token: self.token_file.clone().map(|path| TokenSource::File {
-                path,
-                origin: "--token-file".into(),
-            }),
-            insecure_no_auth: self.insecure_no_auth.then_some(true),
-            open_metrics: self.open_metrics.then_some(true),
-            allowed_origins: if self.allowed_origins.is_empty() {
-                None
-            } else {
-                Some(
-                    check_origins(self.allowed_origins.iter().map(String::as_str)).map_err(
-                        |problem| ConfigError::Flag {
-                            flag: "--allow-origin",
-                            problem,
-                        },
-                    )?,
-                )
-            },
-            max_clients: self.max_clients,
-            tls_cert: self.tls_cert.clone(),
-            tls_key: self.tls_key.clone(),
-            trusted_proxies: (!self.trusted_proxies.is_empty())
-                .then(|| TrustedProxies::new(self.trusted_proxies.clone())),
-        };
-        // Later layers win; every value was validated where it was read.
-        let pick = |f: fn(&Layer) -> Option<u64>, default: u64| {
-            f(&flags).or(f(&env)).or(f(&file)).unwrap_or(default)
-        };
-        let bind = flags
-            .bind
-            .or(env.bind)
-            .or(file.bind)
-            .unwrap_or(SocketAddr::from((
-                [127, 0, 0, 1],
-                hostpulse_shared::DEFAULT_PORT,
-            )));
-        let flag =
-            |f: fn(&Layer) -> Option<bool>| f(&flags).or(f(&env)).or(f(&file)).unwrap_or(false);
-        let token = flags
-            .token
-            .clone()
-            .or_else(|| env.token.clone())
-            .or_else(|| file.token.clone())
-            .map(TokenSource::read)
-            .transpose()?;
-        if token.is_none() && !bind.ip().is_loopback() && !flag(|l| l.insecure_no_auth) {
-            return Err(ConfigError::Insecure { bind });
+        let flags = &self.flags.0;
+        let token = resolve_token(flags, &env, &file)?;
+        let tls = resolve_tls([flags, &env.layer, &file], &env)?;
+        let values = flags.clone().over(env.layer).over(file).or_defaults();
+        if token.is_none() && !values.bind.ip().is_loopback() && !values.insecure_no_auth {
+            return Err(ConfigError::Insecure { bind: values.bind });
         }
-        let tls = resolve_tls([&flags, &env, &file])?;
-        let defaults = Config::default();
         Ok(Settings {
-            bind,
-            config: Config {
-                interval: Duration::from_millis(pick(|l| l.interval_ms, 1000)),
-                history_capacity: usize::try_from(pick(|l| l.history, 3600)).unwrap_or(usize::MAX),
-                workers: usize::try_from(pick(|l| l.workers, 1)).unwrap_or(1),
-                notify_systemd: defaults.notify_systemd,
-                token,
-                metrics_need_token: !flag(|l| l.open_metrics),
-                allowed_origins: flags
-                    .allowed_origins
-                    .clone()
-                    .or_else(|| env.allowed_origins.clone())
-                    .or_else(|| file.allowed_origins.clone())
-                    .unwrap_or_default(),
-                max_clients: usize::try_from(pick(|l| l.max_clients, 16_384)).unwrap_or(usize::MAX),
-                tls,
-                trusted_proxies: flags
-                    .trusted_proxies
-                    .clone()
-                    .or_else(|| env.trusted_proxies.clone())
-                    .or_else(|| file.trusted_proxies.clone())
-                    .unwrap_or_default(),
-            },
+            bind: values.bind,
+            config: Config::from_values(&values, token, tls),
             file: file_path,
+            values,
         })
     }
 }
 
-/// The certificate and key, as a pair from the latest layer with either.
-fn resolve_tls(layers: [&Layer; 3]) -> Result<Option<Tls>, ConfigError> {
-    let chosen = layers
+/// The token of the latest layer that names one: a file from the flags, the
+/// inline `HOSTPULSE_TOKEN` or a file from the environment, the systemd
+/// credential, or the config file's `token_file`. Only the winner's file is
+/// read, so a stale setting that loses cannot stop the server.
+fn resolve_token(
+    flags: &Layer,
+    env: &EnvLayer,
+    file: &Layer,
+) -> Result<Option<Secret>, ConfigError> {
+    if let Some(Some(path)) = &flags.token_file {
+        return read_token(path, "--token-file").map(Some);
+    }
+    if let Some(token) = &env.token {
+        return Ok(Some(token.clone()));
+    }
+    if let Some(Some(path)) = &env.layer.token_file {
+        return read_token(path, "HOSTPULSE_TOKEN_FILE").map(Some);
+    }
+    if let Some(path) = &env.credentials.token {
+        return read_token(path, "the systemd credential `token`").map(Some);
+    }
+    if let Some(Some(path)) = &file.token_file {
+        return read_token(path, "token_file").map(Some);
+    }
+    Ok(None)
+}
+
+/// The certificate and key, as a pair from the latest layer with either; the
+/// systemd credentials count as part of the environment's layer.
+fn resolve_tls(layers: [&Layer; 3], env: &EnvLayer) -> Result<Option<Tls>, ConfigError> {
+    let pair = |layer: &Layer| {
+        (
+            layer.tls_cert.clone().flatten(),
+            layer.tls_key.clone().flatten(),
+        )
+    };
+    let credentials = (
+        env.credentials.tls_cert.clone(),
+        env.credentials.tls_key.clone(),
+    );
+    let [flags, env_layer, file] = layers.map(pair);
+    let chosen = [flags, env_layer, credentials, file]
         .into_iter()
-        .find(|l| l.tls_cert.is_some() || l.tls_key.is_some());
-    match chosen.map(|l| (&l.tls_cert, &l.tls_key)) {
+        .find(|(cert, key)| cert.is_some() || key.is_some());
+    match chosen {
         None => Ok(None),
-        Some((Some(cert), Some(key))) => Ok(Some(Tls::load(cert, key)?)),
+        Some((Some(cert), Some(key))) => Ok(Some(Tls::load(&cert, &key)?)),
         Some((Some(_), None)) => Err(ConfigError::TlsHalf {
             given: "certificate",
         }),
@@ -498,187 +296,14 @@ fn resolve_tls(layers: [&Layer; 3]) -> Result<Option<Tls>, ConfigError> {
     }
 }
 
-/// Reads and checks the `HOSTPULSE_*` variables; also returns `HOSTPULSE_CONFIG`.
-fn env_layer(
-    env: impl IntoIterator<Item = (String, String)>,
-) -> Result<(Layer, Option<PathBuf>), ConfigError> {
-    let mut layer = Layer::default();
-    let mut config = None;
-    let mut token_file = None;
-    let mut credential = None;
-    let mut tls_credentials = (None, None);
-    for (name, value) in env {
-        if name == "CREDENTIALS_DIRECTORY" {
-            // systemd's LoadCredential=token:… (and tls-cert:…, tls-key:…) put
-            // the secrets here.
-            let existing = |name: &str| Some(Path::new(&value).join(name)).filter(|p| p.exists());
-            credential = existing("token");
-            tls_credentials = (existing("tls-cert"), existing("tls-key"));
-            continue;
-        }
-        if !name.starts_with("HOSTPULSE_") {
-            continue;
-        }
-        let bad = |problem: String| ConfigError::EnvValue {
-            name: name.clone(),
-            value: value.clone(),
-            problem,
-        };
-        let number = |range: &std::ops::RangeInclusive<u64>| {
-            value
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| {
-                    format!(
-                        "expected a whole number from {} to {}",
-                        range.start(),
-                        range.end()
-                    )
-                })
-                .and_then(|n| check_range(n, range))
-                .map_err(bad)
-        };
-        match name.as_str() {
-            "HOSTPULSE_CONFIG" => config = Some(PathBuf::from(&value)),
-            "HOSTPULSE_BIND" => layer.bind = Some(check_bind(value.trim()).map_err(bad)?),
-            "HOSTPULSE_INTERVAL_MS" => layer.interval_ms = Some(number(&INTERVAL_MS)?),
-            "HOSTPULSE_HISTORY" => layer.history = Some(number(&HISTORY)?),
-            "HOSTPULSE_WORKERS" => layer.workers = Some(number(&WORKERS)?),
-            "HOSTPULSE_TOKEN" => {
-                layer.token = Some(TokenSource::Inline(parse_token(
-                    &value,
-                    "HOSTPULSE_TOKEN",
-                )?));
-            }
-            "HOSTPULSE_TOKEN_FILE" => token_file = Some(PathBuf::from(&value)),
-            "HOSTPULSE_ALLOWED_ORIGINS" => {
-                layer.allowed_origins = Some(
-                    check_origins(value.split(',').filter(|o| !o.trim().is_empty()))
-                        .map_err(bad)?,
-                );
-            }
-            "HOSTPULSE_MAX_CLIENTS" => layer.max_clients = Some(number(&MAX_CLIENTS)?),
-            "HOSTPULSE_TLS_CERT" => layer.tls_cert = Some(PathBuf::from(&value)),
-            "HOSTPULSE_TLS_KEY" => layer.tls_key = Some(PathBuf::from(&value)),
-            "HOSTPULSE_TRUSTED_PROXIES" => {
-                layer.trusted_proxies = Some(
-                    TrustedProxies::parse(value.split(',').filter(|e| !e.trim().is_empty()))
-                        .map_err(bad)?,
-                );
-            }
-            _ => return Err(ConfigError::UnknownEnv { name }),
-        }
-    }
-    if layer.token.is_none() {
-        layer.token = match (token_file, credential) {
-            (Some(path), _) => Some(TokenSource::File {
-                path,
-                origin: "HOSTPULSE_TOKEN_FILE".into(),
-            }),
-            (None, Some(path)) => Some(TokenSource::File {
-                path,
-                origin: "the systemd credential `token`".into(),
-            }),
-            (None, None) => None,
-        };
-    }
-    if layer.tls_cert.is_none() && layer.tls_key.is_none() {
-        (layer.tls_cert, layer.tls_key) = tls_credentials;
-    }
-    Ok((layer, config))
-}
-
-/// Reads and checks the config file.
-fn file_layer(path: &Path) -> Result<Layer, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    parse_file(path, &text)
-}
-
-fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> {
-    let file: FileConfig = toml::from_str(text).map_err(|error| ConfigError::Parse {
-        path: path.to_owned(),
-        message: error.to_string().trim_end().to_owned(),
-    })?;
-    let line_of =
-        |span: std::ops::Range<usize>| text[..span.start.min(text.len())].lines().count().max(1);
-    let bad =
-        |key: &'static str, span: std::ops::Range<usize>, problem: String| ConfigError::FileValue {
-            path: path.to_owned(),
-            line: line_of(span),
-            key,
-            problem,
-        };
-    let number = |key: &'static str, value: Option<Spanned<u64>>, range| {
-        value
-            .map(|v| {
-                let span = v.span();
-                check_range(v.into_inner(), &range).map_err(|p| bad(key, span, p))
-            })
-            .transpose()
-    };
-    let bind = file
-        .bind
-        .map(|v| {
-            let span = v.span();
-            let value = v.into_inner();
-            check_bind(&value).map_err(|p| bad("bind", span, p))
-        })
-        .transpose()?;
-    let token = file.token_file.map(|v| {
-        let line = line_of(v.span());
-        TokenSource::File {
-            origin: format!("token_file ({}, line {line})", path.display()),
-            path: v.into_inner(),
-        }
-    });
-    let allowed_origins = file
-        .allowed_origins
-        .map(|v| {
-            let span = v.span();
-            check_origins(v.get_ref().iter().map(String::as_str))
-                .map_err(|p| bad("allowed_origins", span, p))
-        })
-        .transpose()?;
-    // Each entry is checked on its own line, so the error points at it.
-    let trusted_proxies = file
-        .trusted_proxies
-        .map(|entries| {
-            entries
-                .iter()
-                .map(|entry| {
-                    crate::http::proxy::parse_entry(entry.get_ref())
-                        .map_err(|p| bad("trusted_proxies", entry.span(), p))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(TrustedProxies::new)
-        })
-        .transpose()?;
-    Ok(Layer {
-        bind,
-        interval_ms: number("interval_ms", file.interval_ms, INTERVAL_MS)?,
-        history: number("history", file.history, HISTORY)?,
-        workers: number("workers", file.workers, WORKERS)?,
-        max_clients: number("max_clients", file.max_clients, MAX_CLIENTS)?,
-        allowed_origins,
-        token,
-        insecure_no_auth: file.insecure_no_auth,
-        open_metrics: file.open_metrics,
-        tls_cert: file.tls_cert,
-        tls_key: file.tls_key,
-        trusted_proxies,
-    })
-}
-
 /// Reads a token file named by `origin`.
 fn read_token(path: &Path, origin: &str) -> Result<Secret, ConfigError> {
+    let origin = format!("{origin} {}", path.display());
     let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Token {
-        origin: format!("{origin} {}", path.display()),
+        origin: origin.clone(),
         problem: format!("cannot read it: {error}"),
     })?;
-    parse_token(&text, &format!("{origin} {}", path.display()))
+    parse_token(&text, &origin)
 }
 
 #[cfg(test)]
