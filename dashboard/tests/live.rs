@@ -15,8 +15,8 @@ mod common;
 use common::{PATIENCE, poll_until};
 use hostpulse_dashboard::host::Host;
 use hostpulse_dashboard::link::{Link, LinkEvent, LinkState};
-use hostpulse_server::Config;
 use hostpulse_server::BackgroundServer;
+use hostpulse_server::Config;
 
 #[test]
 fn samples_from_a_real_server_arrive_in_the_history_then_the_loss_is_reported() {

@@ -20,8 +20,8 @@ mod common;
 use common::poll_until;
 use hostpulse_dashboard::host::Host;
 use hostpulse_dashboard::link::LinkState;
-use hostpulse_server::Config;
 use hostpulse_server::BackgroundServer;
+use hostpulse_server::Config;
 use hostpulse_server::SelfSigned;
 use hostpulse_server::Tls;
 

@@ -32,14 +32,14 @@ pub use crate::http::auth::MAX_FAILURES;
 pub use crate::http::proxy::TrustedProxies;
 pub use crate::service::background::BackgroundServer;
 pub use crate::service::certs::SelfSigned;
-pub use crate::service::config::{Args, Config, ConfigError, ENV_NAMES, Settings};
+pub use crate::service::config::{Args, Config, ConfigError, Settings, env_names};
 #[cfg(target_os = "linux")]
 pub use crate::service::fdlimit::raise as raise_fd_limit;
 pub use crate::service::logging::init as init_logging;
 pub use crate::service::tls::Tls;
-pub use hostpulse_shared::Secret;
 #[cfg(feature = "autobahn")]
 pub use crate::stream::echo;
+pub use hostpulse_shared::Secret;
 
 /// Internals that the crate's own integration tests and benchmarks drive
 /// directly (the hub without a server, the sampler alone, the watchdog).
@@ -53,9 +53,13 @@ pub mod test_support {
     pub use crate::service::systemd::{Notifier, watchdog};
 }
 
+use crate::http::{auth, health, metrics, rest};
 use crate::hub::Hub;
-use crate::sampling::sampler::Sampler;
+use crate::sampling::sampler::{self, Sampler};
 use crate::sampling::ticker::Ticker;
+#[cfg(unix)]
+use crate::service::systemd;
+use crate::stream::ws;
 
 /// How long a client may take to send its request head.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -233,9 +237,7 @@ pub async fn run(
     #[cfg(unix)]
     let notifier = config
         .notify_systemd
-        .then(|| {
-            systemd::announce_ready(&hub, &format!("{http_scheme}://{local_addr}"))
-        })
+        .then(|| systemd::announce_ready(&hub, &format!("{http_scheme}://{local_addr}")))
         .flatten();
 
     let mut server = std::pin::pin!(server);

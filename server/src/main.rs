@@ -4,8 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hostpulse_server::SelfSigned;
-use hostpulse_server::Args;
+use hostpulse_server::{Args, SelfSigned};
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -21,38 +20,7 @@ fn main() -> ExitCode {
         }
     };
     if args.check_config {
-        let config = &settings.config;
-        println!(
-            "configuration OK{}: bind = {}, interval_ms = {}, history = {}, workers = {}, \
-             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}, \
-             trusted_proxies = {}, tls = {}",
-            settings
-                .file
-                .as_ref()
-                .map(|path| format!(" ({})", path.display()))
-                .unwrap_or_default(),
-            settings.bind,
-            config.interval.as_millis(),
-            config.history_capacity,
-            config.workers,
-            if config.token.is_some() {
-                "set"
-            } else {
-                "none"
-            },
-            !config.metrics_need_token,
-            config.allowed_origins,
-            config.max_clients,
-            config.trusted_proxies,
-            config.tls.as_ref().map_or_else(
-                || "off".to_owned(),
-                |tls| format!(
-                    "on (cert {}, key {})",
-                    tls.cert_path.display(),
-                    tls.key_path.display()
-                )
-            ),
-        );
+        println!("{}", settings.describe());
         return ExitCode::SUCCESS;
     }
     settings.config.notify_systemd = true;

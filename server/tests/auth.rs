@@ -10,8 +10,8 @@
 mod common;
 
 use common::{bound_reads, http_head_and_body, read_start, start_server_with};
-use hostpulse_server::Config;
 use hostpulse_server::BackgroundServer;
+use hostpulse_server::Config;
 use hostpulse_server::Secret;
 use hostpulse_server::TrustedProxies;
 use tungstenite::client::IntoClientRequest;

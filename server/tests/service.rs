@@ -37,7 +37,7 @@ fn repo_file(path: &str) -> PathBuf {
 fn server_command(args: &[&str]) -> Command {
     let mut command = Command::new(SERVER);
     command.args(args);
-    for name in hostpulse_server::ENV_NAMES {
+    for name in hostpulse_server::env_names() {
         command.env_remove(name);
     }
     command.env_remove("JOURNAL_STREAM");

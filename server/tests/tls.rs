@@ -14,10 +14,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
-use hostpulse_server::Config;
 use hostpulse_server::BackgroundServer;
-use hostpulse_server::SelfSigned;
+use hostpulse_server::Config;
 use hostpulse_server::Secret;
+use hostpulse_server::SelfSigned;
 use hostpulse_server::Tls;
 use hostpulse_shared::ServerMessage;
 use hostpulse_shared::codec::decode_json;

@@ -19,9 +19,9 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use subtle::ConstantTimeEq;
 
-use hostpulse_shared::Secret;
 use crate::http::error;
 use crate::http::proxy::Client;
+use hostpulse_shared::Secret;
 
 /// Failed attempts an address may make in one window.
 pub const MAX_FAILURES: u32 = 10;
@@ -193,10 +193,7 @@ mod tests {
     use super::*;
 
     fn auth() -> Auth {
-        Auth::new(
-            Some(Secret::new("0123456789abcdef-token")),
-            true,
-        )
+        Auth::new(Some(Secret::new("0123456789abcdef-token")), true)
     }
 
     #[test]

@@ -54,7 +54,10 @@ mod tests {
             plain.headers().get("content-type").unwrap(),
             "application/json"
         );
-        assert_eq!(body_of(plain), serde_json::json!({"error": "no such thing"}));
+        assert_eq!(
+            body_of(plain),
+            serde_json::json!({"error": "no such thing"})
+        );
         let about = respond_about(&mut HttpResponse::BadRequest(), "too big", "limit");
         assert_eq!(
             body_of(about),

@@ -1,8 +1,6 @@
 //! Plain HTTP routes beside the stream: a landing text and a health check that
 //! fails when the sampler stops making progress.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use actix_web::{HttpResponse, web};
 use hostpulse_shared::Sample;
 
-use crate::sampling::counters::Counters;
 use crate::hub::Hub;
+use crate::sampling::counters::Counters;
 
 /// The exposition format's media type, version 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -22,7 +22,9 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::resource("/metrics")
-            .wrap(actix_web::middleware::from_fn(crate::http::auth::check_metrics))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::auth::check_metrics,
+            ))
             .route(web::get().to(metrics)),
     );
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use crate::hub::{Hub, Recorded};
 use crate::http::error;
 use crate::http::query::{Params, QueryError};
+use crate::hub::{Hub, Recorded};
 
 /// Samples returned by one history request unless `limit` says otherwise.
 pub const DEFAULT_HISTORY_LIMIT: u64 = 300;

@@ -116,18 +116,6 @@ impl ProcessTable {
         Ok(())
     }
 
-    /// How many processes the last refresh saw.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.processes.len()
-    }
-
-    /// Whether the last refresh saw none.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.processes.is_empty()
-    }
-
     /// The processes of the last refresh, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = ProcessStat<'_>> {
         self.processes.iter().map(|(&pid, process)| ProcessStat {
@@ -293,7 +281,11 @@ mod tests {
         );
         let comm = std::fs::read_to_string(format!("/proc/{me}/comm")).unwrap();
         assert_eq!(this.name, comm.trim_end());
-        assert!(table.len() > 1, "only {} processes seen", table.len());
+        assert!(
+            table.iter().count() > 1,
+            "only {} processes seen",
+            table.iter().count()
+        );
         let kept = table
             .processes
             .values()

@@ -19,7 +19,8 @@ use sysinfo::{Components, DiskRefreshKind, Disks, System};
 use crate::sampling::counters::{Counters, DiskCounters, read_cpu_seconds};
 use crate::sampling::netdev::NetworkTotals;
 use crate::sampling::rate::CounterRates;
-pub use crate::sampling::top::TOP_PROCESSES;
+#[cfg(test)]
+use crate::sampling::top::TOP_PROCESSES;
 
 /// How often the lists of mounts and sensors are read again, and the space
 /// left on each mount: a new mount or sensor shows within this time.

@@ -21,10 +21,10 @@ use bytestring::ByteString;
 use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, ServerMessageRef};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::stream::backlog::Backlog;
-use crate::hub::{Encoded, Hub, Recorded, Replay};
 use crate::http::error;
 use crate::http::query::{Params, QueryError};
+use crate::hub::{Encoded, Hub, Recorded, Replay};
+use crate::stream::backlog::Backlog;
 
 /// Largest client frame accepted. Viewers only ever send small control messages.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 4 * 1024;
@@ -59,7 +59,9 @@ pub struct Gate {
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::resource(hostpulse_shared::WS_PATH)
-            .wrap(actix_web::middleware::from_fn(crate::stream::inbound::limit))
+            .wrap(actix_web::middleware::from_fn(
+                crate::stream::inbound::limit,
+            ))
             .wrap(actix_web::middleware::from_fn(crate::http::auth::check))
             .route(web::get().to(route)),
     );
