@@ -8,6 +8,7 @@
 //! - [`codec`]: turning messages into frames and back.
 //! - [`range`]: range reads of the on-disk history (the body of a range
 //!   answer, and what a viewer asks).
+//! - [`secret`]: the bearer token type, which never prints itself.
 //!
 //! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
 //! data with serde derives, so third-party readers can depend on it cheaply.
@@ -21,6 +22,7 @@ pub mod joined;
 pub mod message;
 pub mod range;
 pub mod sample;
+pub mod secret;
 
 pub use codec::{Codec, CodecError};
 pub use host::HostInfo;
@@ -32,6 +34,7 @@ pub use sample::{
     CpuSample, DiskSample, LoadAverage, MemorySample, NetworkSample, ProcessSample, Sample,
     TemperatureSample,
 };
+pub use secret::Secret;
 
 /// Version of the wire protocol. Additive changes keep it; a breaking change bumps
 /// it, and the server's hello says which one it speaks.
