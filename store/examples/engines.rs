@@ -1,5 +1,5 @@
 //! Which engine holds the history: the same compressed blocks written through
-//! redb, fjall, SQLite (rusqlite, bundled) and a plain append-only log file,
+//! redb, fjall, `SQLite` (rusqlite, bundled) and a plain append-only log file,
 //! measured side by side in one run.
 //!
 //! Input: real samples, as `GET /api/v1/history` returns them (one or more
@@ -183,7 +183,7 @@ impl Engine for FjallEngine {
         let keys: Vec<_> = self
             .tails
             .iter()
-            .map(|guard| guard.key())
+            .map(fjall::Guard::key)
             .collect::<Result<_, _>>()?;
         for key in keys {
             self.tails.remove(key)?;
@@ -194,7 +194,7 @@ impl Engine for FjallEngine {
         let keys: Vec<_> = self
             .blocks
             .range(..key.to_be_bytes())
-            .map(|guard| guard.key())
+            .map(fjall::Guard::key)
             .collect::<Result<_, _>>()?;
         for key in keys {
             self.blocks.remove(key)?;
@@ -611,11 +611,13 @@ fn rows_after_damage(name: &str, dir: &Path, damage: impl Fn(&Path) -> Result<()
         damage(&largest)?;
         let name = name.to_owned();
         let dir = dir.to_owned();
-        let counted = std::thread::spawn(move || -> Result<usize> {
-            let mut engine = open(&name, &dir)?;
-            Ok(seqs_in(engine.as_mut())?.len())
-        })
-        .join();
+        let counted = std::thread::Builder::new()
+            .name("damaged-open".to_owned())
+            .spawn(move || -> Result<usize> {
+                let mut engine = open(&name, &dir)?;
+                Ok(seqs_in(engine.as_mut())?.len())
+            })?
+            .join();
         match counted {
             Ok(result) => result,
             Err(_) => bail!("panicked"),

@@ -35,7 +35,7 @@ fn main() -> Result<()> {
             "--max-mib" => max_mib = args.next().context("--max-mib MIB")?.parse()?,
             "--keep" => keep = true,
             "--old-step-secs" => {
-                old_step_secs = args.next().context("--old-step-secs S")?.parse()?
+                old_step_secs = args.next().context("--old-step-secs S")?.parse()?;
             }
             other => anyhow::bail!("unknown argument {other}"),
         }

@@ -1,6 +1,12 @@
 //! The store on real files: restarts clean and unclean, damage, retention,
 //! the size cap, tier choice, a full disk.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the first surprise"
+)]
+
 use std::fs;
 use std::path::Path;
 
