@@ -17,7 +17,7 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use common::{Client, connect, masked_frame, read_close, read_hello, start_server, write_raw};
-use hostpulse_server::background::BackgroundServer;
+use hostpulse_server::BackgroundServer;
 use hostpulse_shared::ServerMessage;
 use hostpulse_shared::codec::decode_json;
 use tungstenite::Message;
