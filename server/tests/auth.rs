@@ -191,7 +191,7 @@ fn repeated_wrong_tokens_from_one_address_are_slowed_with_429() {
 #[test]
 fn requests_without_a_token_never_lock_out_the_right_token() {
     let server = server(true);
-    for _ in 0..hostpulse_server::auth::MAX_FAILURES * 2 {
+    for _ in 0..hostpulse_server::MAX_FAILURES * 2 {
         let (status, _, body) = common::http_head_and_body(server.addr(), "/api/v1/host", "");
         assert_eq!(status, 401, "a request without a token: {body}");
     }
@@ -232,12 +232,12 @@ fn wrong_token_from(server: &BackgroundServer, source: std::net::Ipv4Addr) -> u1
 fn a_spray_from_many_addresses_does_not_flush_a_lockout() {
     let server = server(true);
     let locked = std::net::Ipv4Addr::new(127, 0, 0, 9);
-    for _ in 0..hostpulse_server::auth::MAX_FAILURES {
+    for _ in 0..hostpulse_server::MAX_FAILURES {
         assert_eq!(wrong_token_from(&server, locked), 401);
     }
     assert_eq!(wrong_token_from(&server, locked), 429);
     // One wrong token from each of more addresses than the table holds.
-    let spray = hostpulse_server::auth::MAX_TRACKED + 500;
+    let spray = hostpulse_server::MAX_TRACKED + 500;
     for n in 0..spray {
         let [_, _, high, low] = u32::try_from(n).unwrap().to_be_bytes();
         let source = std::net::Ipv4Addr::new(127, 1 + high, low, 1);

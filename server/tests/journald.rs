@@ -53,6 +53,13 @@ fn first_log_line(journal_stream: impl Fn(u64, u64) -> String) -> String {
 fn a_journal_stream_naming_stderr_gets_syslog_priorities() {
     let line = first_log_line(|dev, ino| format!("{dev}:{ino}"));
     assert!(line.starts_with("<6>"), "{line}");
+    assert!(
+        !line.starts_with("<6>20"),
+        "no timestamp (journald adds one): {line}"
+    );
+    for field in ["interval_ms=1000", "history=3600", "auth=", "tls="] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
 }
 
 #[test]
