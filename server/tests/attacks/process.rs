@@ -25,6 +25,8 @@ impl ServerProcess {
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .env_remove("JOURNAL_STREAM")
+            // The server refuses HOSTPULSE_ variables it does not know.
+            .env_remove("HOSTPULSE_ATTACK_FULL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
