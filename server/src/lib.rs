@@ -53,7 +53,7 @@ pub mod test_support {
     pub use crate::service::systemd::{Notifier, watchdog};
 }
 
-use crate::http::{auth, health, metrics, rest};
+use crate::http::{auth, fallback, health, metrics, rest};
 use crate::hub::Hub;
 use crate::sampling::sampler::{self, Sampler};
 use crate::sampling::ticker::Ticker;
@@ -210,6 +210,8 @@ pub async fn run(
             .configure(rest::configure)
             .configure(metrics::configure)
             .configure(ws::configure)
+            .configure(fallback::configure)
+            .wrap(actix_web::middleware::from_fn(fallback::shape))
     })
     .h1_write_buffer_size(WRITE_BUFFER_BYTES)
     .workers(config.workers)

@@ -96,10 +96,26 @@ pub async fn route(
         ));
     }
     let replay = replay_from_query(req.query_string(), &hub)?;
+    if !asks_for_websocket(&req) {
+        return Ok(error::respond(
+            HttpResponse::build(actix_web::http::StatusCode::UPGRADE_REQUIRED)
+                .insert_header((header::UPGRADE, "websocket")),
+            "this is the WebSocket stream: connect with a WebSocket client \
+             (`Upgrade: websocket`); one-off reads are under /api/v1 (see PROTOCOL.md)",
+        ));
+    }
     let codec = negotiate(&req);
     let chosen = codec.map(Codec::subprotocol);
     let (response, session, messages) =
-        actix_ws::handle_with_protocols(&req, body, chosen.as_slice())?;
+        match actix_ws::handle_with_protocols(&req, body, chosen.as_slice()) {
+            Ok(upgraded) => upgraded,
+            Err(refused) => {
+                return Ok(error::respond(
+                    &mut HttpResponse::BadRequest(),
+                    &format!("not a valid WebSocket handshake: {refused}"),
+                ));
+            }
+        };
     let (response, backlog) = Backlog::watch(response);
     let peer = crate::http::proxy::Client::of(&req)
         .map_or_else(|| "unknown".to_owned(), |client| client.to_string());
@@ -125,6 +141,15 @@ pub async fn route(
         }
     });
     Ok(response)
+}
+
+/// Whether the request asks to become a WebSocket at all (a browser's plain
+/// visit or `curl` does not), as opposed to a broken handshake.
+fn asks_for_websocket(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
 
 /// The codec named by the first subprotocol the viewer offers that we speak.
@@ -172,8 +197,11 @@ fn replay_from_query(query: &str, hub: &Hub) -> Result<Replay, QueryError> {
 /// Why a session ended.
 #[derive(Debug)]
 pub(crate) enum End {
-    /// The viewer sent a close frame or dropped the connection.
+    /// The viewer dropped the connection.
     ViewerLeft,
+    /// The viewer sent a close frame, with this status code if it gave one;
+    /// the server's close frame echoes it (RFC 6455 §5.5.1).
+    ViewerClosed(Option<CloseCode>),
     /// A send failed: the connection is already gone.
     SendFailed,
     /// The server is shutting down.
@@ -190,6 +218,7 @@ impl std::fmt::Display for End {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::ViewerLeft => f.write_str("viewer left"),
+            Self::ViewerClosed(code) => write!(f, "viewer closed ({code:?})"),
             Self::SendFailed => f.write_str("connection lost"),
             Self::ServerShutdown => f.write_str("server shutting down"),
             Self::TimedOut => write!(f, "no reply for {}s", CLIENT_TIMEOUT.as_secs()),
@@ -365,6 +394,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
 pub(crate) async fn close(session: Session, end: &End) {
     let reason = match end {
         End::ViewerLeft | End::SendFailed => None,
+        End::ViewerClosed(code) => code.map(CloseReason::from),
         End::ServerShutdown => Some(CloseCode::Away.into()),
         End::TimedOut => Some(CloseReason {
             code: CloseCode::Policy,
@@ -429,7 +459,10 @@ pub(crate) async fn triage(
 ) -> Result<Inbound, End> {
     match message {
         Some(Err(ProtocolError::Io(error))) => Err(read_failed(&error)),
-        None | Some(Ok(Message::Close(_))) => Err(End::ViewerLeft),
+        None => Err(End::ViewerLeft),
+        Some(Ok(Message::Close(reason))) => {
+            Err(End::ViewerClosed(reason.map(|reason| reason.code)))
+        }
         Some(Err(error)) => Err(End::Refused(protocol_close(&error))),
         Some(Ok(Message::Ping(payload))) => {
             timed(session.pong(&payload)).await?;
