@@ -38,6 +38,7 @@ def load(name: str) -> dict:
 SERVER_SCHEMA = load("server-message.schema.json")
 CLIENT_SCHEMA = load("client-message.schema.json")
 ERROR_SCHEMA = load("http-error.schema.json")
+RANGE_SCHEMA = load("range.schema.json")
 
 
 def validator(schema: dict, definition: str | None = None) -> jsonschema.Draft7Validator:
@@ -62,10 +63,20 @@ def golden_names() -> list[str]:
     return sorted(p.name.removesuffix(".json") for p in GOLDEN.glob("*.json"))
 
 
+def golden_validator(name: str) -> jsonschema.Draft7Validator:
+    """The schema a golden vector belongs to, by its file name."""
+    if name == "history_request":
+        return validator(CLIENT_SCHEMA)
+    if name == "range_request":
+        return validator(RANGE_SCHEMA, "RangeRequest")
+    if name == "history_range":
+        return validator(RANGE_SCHEMA, "HistoryRange")
+    return validator(SERVER_SCHEMA)
+
+
 @pytest.mark.parametrize("name", golden_names())
 def test_every_golden_vector_follows_the_contract_in_both_encodings(name: str) -> None:
-    schema = CLIENT_SCHEMA if name == "history_request" else SERVER_SCHEMA
-    check = validator(schema)
+    check = golden_validator(name)
     as_json = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
     assert_valid(check, as_json, f"{name}.json")
     packed = bytes.fromhex((GOLDEN / f"{name}.msgpack.hex").read_text(encoding="utf-8").strip())

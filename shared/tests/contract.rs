@@ -14,6 +14,7 @@
 
 use std::path::PathBuf;
 
+use hostpulse_shared::range::{HistoryRange, RangeRequest};
 use hostpulse_shared::{ClientMessage, PROTOCOL_VERSION, ServerMessage, WS_PATH};
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
@@ -41,6 +42,20 @@ fn schema_of<T: schemars::JsonSchema>(id: &str) -> Value {
         )),
     );
     value
+}
+
+/// The range-read types (`RangeRequest`, `HistoryRange`) as definitions: not
+/// stream messages yet, so no root type; validators point at a definition.
+fn range_types() -> Value {
+    let mut generator = SchemaSettings::draft07().into_generator();
+    generator.subschema_for::<RangeRequest>();
+    generator.subschema_for::<HistoryRange>();
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "range.schema.json",
+        "$comment": "Range reads of the on-disk history, additive to protocol v1; generated from the hostpulse-shared types, do not edit by hand.",
+        "definitions": generator.definitions(),
+    })
 }
 
 /// The body of every non-2xx HTTP answer (the server's `http/error.rs`, whose
@@ -143,6 +158,7 @@ fn contract_files() -> Vec<(&'static str, Value)> {
             "client-message.schema.json",
             schema_of::<ClientMessage>("client-message.schema.json"),
         ),
+        ("range.schema.json", range_types()),
         ("http-error.schema.json", http_error()),
         ("asyncapi.json", asyncapi()),
     ]
