@@ -30,6 +30,19 @@ fi
 
 cargo test --workspace --all-features "$@"
 
+# The contract, checked by validators that are not ours, and the Python
+# reference client against the server binary cargo just built
+# (clients/python/README.md). The venv lives outside the clone, so CI runs
+# reuse it; pip only installs what requirements.txt pins and is missing.
+venv="${HOSTPULSE_VENV:-/var/cache/hostpulse/venv}"
+if [ ! -x "$venv/bin/python" ]; then
+    command -v python3 >/dev/null || { echo "scripts/test.sh: python3 is needed (Debian: python3, python3-venv)" >&2; exit 1; }
+    python3 -m venv "$venv" || { echo "scripts/test.sh: cannot make a venv at $venv: install Debian's python3-venv" >&2; exit 1; }
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r clients/python/requirements.txt
+HOSTPULSE_SERVER="${CARGO_TARGET_DIR:-target}/debug/hostpulse-server" \
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider clients/python
+
 # WebSocket conformance: fails on any Autobahn case worse than
 # server/tests/autobahn/expected.json.
 scripts/autobahn.sh

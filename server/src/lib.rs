@@ -54,7 +54,7 @@ pub mod test_support {
     pub use crate::service::systemd::{Notifier, watchdog};
 }
 
-use crate::http::{auth, health, metrics, rest};
+use crate::http::{auth, fallback, health, metrics, rest};
 use crate::hub::Hub;
 use crate::sampling::sampler::{self, Sampler};
 use crate::sampling::ticker::Ticker;
@@ -229,6 +229,8 @@ pub async fn run(
             .configure(rest::configure)
             .configure(metrics::configure)
             .configure(ws::configure)
+            .configure(fallback::configure)
+            .wrap(actix_web::middleware::from_fn(fallback::shape))
     })?;
     let handle = server.handle();
     tracing::info!(

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Static description of the machine a server runs on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HostInfo {
     /// The host name as the machine itself reports it.
     pub hostname: String,

@@ -7,6 +7,7 @@ use crate::{HostInfo, Sample};
 
 /// A message from a server to a viewer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// First message of every connection: who is speaking and how.
@@ -27,11 +28,13 @@ pub enum ServerMessage {
     /// A message type this build does not know (sent by a newer server). Readers
     /// skip it, which is what lets the protocol grow without breaking them.
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     Unknown,
 }
 
 /// The greeting that opens every stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hello {
     /// The protocol version the server speaks ([`crate::PROTOCOL_VERSION`]).
     pub protocol_version: u32,
@@ -51,6 +54,7 @@ pub struct Hello {
 
 /// A batch of past samples, in `seq` order without gaps or duplicates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct History {
     /// The samples, oldest first.
     pub samples: Vec<Sample>,
@@ -58,6 +62,7 @@ pub struct History {
 
 /// Why a resume was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResetReason {
     /// The server restarted since: the viewer's epoch is not the current one.
@@ -66,11 +71,13 @@ pub enum ResetReason {
     HistoryTooShort,
     /// A reason this build does not know.
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     Unknown,
 }
 
 /// A refused resume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reset {
     /// Why.
     pub reason: ResetReason,
@@ -81,6 +88,7 @@ pub struct Reset {
 /// A control message from a viewer to the server. Small by design: the server
 /// refuses any frame over a few KiB.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// Asks for samples older than what the viewer has; answered by one or more
@@ -95,6 +103,7 @@ pub enum ClientMessage {
     /// A message type this server does not know; it answers with an `error` and
     /// carries on.
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     Unknown,
 }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// A viewer's request for the history between two times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RangeRequest {
     /// Echoed in the answer, so a viewer can match answers to requests.
     pub id: u32,
@@ -23,6 +24,7 @@ pub struct RangeRequest {
 
 /// Where the points of a [`HistoryRange`] come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RangeTier {
     /// Every sample.
@@ -33,11 +35,13 @@ pub enum RangeTier {
     Hour,
     /// A tier this build does not know.
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     Unknown,
 }
 
 /// One point of every series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RangePoint {
     /// Start of the point's span (a raw sample's own time), Unix ms.
     pub time_ms: u64,
@@ -56,6 +60,7 @@ pub struct RangePoint {
 
 /// A stretch without data: the server was down, or the store lost it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RangeGap {
     /// The last data before it (or the range's start), Unix ms.
     pub from_ms: u64,
@@ -66,6 +71,7 @@ pub struct RangeGap {
 /// The answer to a [`RangeRequest`] (and the body of `GET /api/v1/history`
 /// with `from`, `to` and `points`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HistoryRange {
     /// The request's id (0 over REST).
     #[serde(default)]

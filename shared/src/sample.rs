@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Everything measured on a host at one tick.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Sample {
     /// Random per server start; a new epoch means the sequence started over.
     pub epoch: u64,
@@ -43,6 +44,7 @@ pub struct Sample {
 
 /// Processor usage over the last interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CpuSample {
     /// Usage of all logical CPUs together, 0–100.
     pub total_percent: f32,
@@ -52,6 +54,7 @@ pub struct CpuSample {
 
 /// Run-queue load averages over 1, 5 and 15 minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadAverage {
     /// Over the last minute.
     pub one: f64,
@@ -63,6 +66,7 @@ pub struct LoadAverage {
 
 /// Memory and swap at the tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemorySample {
     /// Installed memory.
     pub total_bytes: u64,
@@ -78,6 +82,7 @@ pub struct MemorySample {
 
 /// Traffic on one network interface.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NetworkSample {
     /// Interface name, e.g. "eth0".
     pub interface: String,
@@ -95,6 +100,7 @@ pub struct NetworkSample {
 
 /// Space and I/O of one mounted file system.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DiskSample {
     /// Where it is mounted, e.g. "/".
     pub mount_point: String,
@@ -116,6 +122,7 @@ pub struct DiskSample {
 
 /// One temperature sensor reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TemperatureSample {
     /// Sensor label, e.g. "coretemp Package id 0".
     pub label: String,
@@ -125,6 +132,7 @@ pub struct TemperatureSample {
 
 /// One process among the busiest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProcessSample {
     /// Process id.
     pub pid: u32,

@@ -1,20 +1,24 @@
 //! Plain HTTP routes beside the stream: a landing text and a health check that
 //! fails when the sampler stops making progress.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
+use crate::http::query::{Params, QueryError};
 use crate::hub::Hub;
 
 /// Registers the HTTP routes (the WebSocket route is registered by [`crate::stream::ws`]).
 pub fn configure(config: &mut web::ServiceConfig) {
+    // Resources, not bare routes: a path that exists answers a wrong method
+    // with 405 rather than falling through to 404.
     config
-        .route("/", web::get().to(index))
-        .route("/healthz", web::get().to(healthz));
+        .service(web::resource("/").route(web::get().to(index)))
+        .service(web::resource("/healthz").route(web::get().to(healthz)));
 }
 
-async fn index() -> HttpResponse {
-    HttpResponse::Ok()
+async fn index(req: HttpRequest) -> Result<HttpResponse, QueryError> {
+    Params::parse(req.query_string(), &[])?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(format!(
             "HostPulse server {}\n\n\
@@ -25,7 +29,7 @@ async fn index() -> HttpResponse {
              GET /metrics           Prometheus text format, node_exporter names\n\
              GET /healthz           health check\n",
             env!("CARGO_PKG_VERSION")
-        ))
+        )))
 }
 
 #[derive(Debug, Serialize)]
@@ -39,7 +43,8 @@ struct Health {
 
 /// 200 while samples keep coming; 503 before the first sample and when the newest
 /// is older than a few intervals (the sampler is stuck).
-async fn healthz(hub: web::Data<Hub>) -> HttpResponse {
+async fn healthz(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
+    Params::parse(req.query_string(), &[])?;
     let stale_after = hub.stale_after();
     let age = hub.latest().map(|latest| latest.published_at.elapsed());
     let status = match age {
@@ -52,9 +57,9 @@ async fn healthz(hub: web::Data<Hub>) -> HttpResponse {
         last_sample_age_ms: age.map(|age| u64::try_from(age.as_millis()).unwrap_or(u64::MAX)),
         clients: hub.client_count(),
     };
-    if status == "ok" {
+    Ok(if status == "ok" {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
-    }
+    })
 }

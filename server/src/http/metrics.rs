@@ -29,10 +29,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
     );
 }
 
-async fn metrics(hub: web::Data<Hub>) -> HttpResponse {
-    HttpResponse::Ok()
+async fn metrics(
+    req: actix_web::HttpRequest,
+    hub: web::Data<Hub>,
+) -> Result<HttpResponse, crate::http::query::QueryError> {
+    crate::http::query::Params::parse(req.query_string(), &[])?;
+    Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
-        .body(render(&hub))
+        .body(render(&hub)))
 }
 
 /// The whole exposition for the hub's latest sample.

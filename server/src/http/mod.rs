@@ -6,10 +6,12 @@
 //! - [`rest`]: `/api/v1` reads: host, latest sample, history.
 //! - [`query`]: strict query-string parsing for the stream and the reads.
 //! - [`error`]: the one JSON error body every endpoint answers with.
+//! - [`fallback`]: 404, 405 and `HEAD` in that shape, for every path.
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
 
 pub(crate) mod auth;
 pub(crate) mod error;
+pub(crate) mod fallback;
 pub(crate) mod health;
 pub(crate) mod metrics;
 pub(crate) mod proxy;

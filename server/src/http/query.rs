@@ -42,8 +42,13 @@ impl Params {
         let mut params = HashMap::new();
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
             if !known.contains(&name.as_ref()) {
+                let problem = if known.is_empty() {
+                    "unknown parameter; this path takes none".to_owned()
+                } else {
+                    format!("unknown parameter; known ones are {}", known.join(", "))
+                };
                 return Err(QueryError {
-                    problem: format!("unknown parameter; known ones are {}", known.join(", ")),
+                    problem,
                     parameter: name.into_owned(),
                 });
             }

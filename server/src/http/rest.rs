@@ -21,26 +21,29 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(crate::http::auth::check))
-            .route("/host", web::get().to(host))
-            .route("/snapshot", web::get().to(snapshot))
-            .route("/history", web::get().to(history)),
+            // Resources, not bare routes: a wrong method is 405, not 404.
+            .service(web::resource("/host").route(web::get().to(host)))
+            .service(web::resource("/snapshot").route(web::get().to(snapshot)))
+            .service(web::resource("/history").route(web::get().to(history))),
     );
 }
 
 /// The hello a WebSocket viewer gets: versions, epoch, interval, host facts.
-async fn host(hub: web::Data<Hub>) -> HttpResponse {
-    HttpResponse::Ok().json(hub.hello())
+async fn host(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
+    Params::parse(req.query_string(), &[])?;
+    Ok(HttpResponse::Ok().json(hub.hello()))
 }
 
 /// The newest sample; 503 before the first one.
-async fn snapshot(hub: web::Data<Hub>) -> HttpResponse {
-    match hub.latest() {
+async fn snapshot(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
+    Params::parse(req.query_string(), &[])?;
+    Ok(match hub.latest() {
         Some(latest) => HttpResponse::Ok().json(&*latest.sample),
         None => error::respond(
             HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "1")),
             "no sample yet: the first is taken within one interval of start",
         ),
-    }
+    })
 }
 
 #[derive(Serialize)]

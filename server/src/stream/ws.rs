@@ -108,10 +108,26 @@ pub async fn route(
             ),
         ));
     }
+    if !asks_for_websocket(&req) {
+        return Ok(error::respond(
+            HttpResponse::build(actix_web::http::StatusCode::UPGRADE_REQUIRED)
+                .insert_header((header::UPGRADE, "websocket")),
+            "this is the WebSocket stream: connect with a WebSocket client \
+             (`Upgrade: websocket`); one-off reads are under /api/v1 (see PROTOCOL.md)",
+        ));
+    }
     let codec = negotiate(&req);
     let chosen = codec.map(Codec::subprotocol);
     let (response, session, messages) =
-        actix_ws::handle_with_protocols(&req, body, chosen.as_slice())?;
+        match actix_ws::handle_with_protocols(&req, body, chosen.as_slice()) {
+            Ok(upgraded) => upgraded,
+            Err(refused) => {
+                return Ok(error::respond(
+                    &mut HttpResponse::BadRequest(),
+                    &format!("not a valid WebSocket handshake: {refused}"),
+                ));
+            }
+        };
     let (response, backlog) = Backlog::watch(response);
     let peer = crate::http::proxy::Client::of(&req)
         .map_or_else(|| "unknown".to_owned(), |client| client.to_string());
@@ -137,6 +153,15 @@ pub async fn route(
         }
     });
     Ok(response)
+}
+
+/// Whether the request asks to become a WebSocket at all (a browser's plain
+/// visit or `curl` does not), as opposed to a broken handshake.
+fn asks_for_websocket(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
 
 /// The codec named by the first subprotocol the viewer offers that we speak.
@@ -184,8 +209,9 @@ fn replay_from_query(query: &str, hub: &Hub) -> Result<Replay, QueryError> {
 /// Why a session ended.
 #[derive(Debug)]
 pub(crate) enum End {
-    /// The viewer sent a close frame.
-    ViewerLeft,
+    /// The viewer sent a close frame, with this status code if it gave one;
+    /// the server's close frame echoes it (RFC 6455 §5.5.1).
+    ViewerClosed(Option<CloseCode>),
     /// The connection ended without a close frame: the viewer's end closed
     /// or reset it, or the kernel gave up on it (TCP user timeout).
     ConnectionDied(String),
@@ -204,7 +230,7 @@ pub(crate) enum End {
 impl std::fmt::Display for End {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::ViewerLeft => f.write_str("viewer left"),
+            Self::ViewerClosed(code) => write!(f, "viewer closed ({code:?})"),
             Self::ConnectionDied(how) => write!(f, "connection died without a close frame ({how})"),
             Self::SendFailed => f.write_str("connection lost: a send failed"),
             Self::ServerShutdown => f.write_str("server shutting down"),
@@ -380,7 +406,8 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
 /// nothing when the connection is already gone.
 pub(crate) async fn close(session: Session, end: &End) {
     let reason = match end {
-        End::ViewerLeft | End::SendFailed | End::ConnectionDied(_) => None,
+        End::SendFailed | End::ConnectionDied(_) => None,
+        End::ViewerClosed(code) => code.map(CloseReason::from),
         End::ServerShutdown => Some(CloseCode::Away.into()),
         End::TimedOut => Some(CloseReason {
             code: CloseCode::Policy,
@@ -445,7 +472,9 @@ pub(crate) async fn triage(
 ) -> Result<Inbound, End> {
     match message {
         Some(Err(ProtocolError::Io(error))) => Err(read_failed(&error)),
-        Some(Ok(Message::Close(_))) => Err(End::ViewerLeft),
+        Some(Ok(Message::Close(reason))) => {
+            Err(End::ViewerClosed(reason.map(|reason| reason.code)))
+        }
         None => Err(End::ConnectionDied("closed".into())),
         Some(Err(error)) => Err(End::Refused(protocol_close(&error))),
         Some(Ok(Message::Ping(payload))) => {

@@ -32,7 +32,7 @@ pub fn full_sample() -> Sample {
         networks: vec![NetworkSample {
             interface: "eth0".into(),
             rx_bytes_per_sec: Some(1250.5),
-            tx_bytes_per_sec: None,
+            tx_bytes_per_sec: Some(320.25),
             rx_bytes_total: 123_456_789,
             tx_bytes_total: 987_654,
         }],
