@@ -5,7 +5,7 @@
 use egui::{Color32, Ui};
 
 use crate::address;
-use crate::app::Command;
+use crate::command::Command;
 
 /// What the user is typing, and the last error about it.
 #[derive(Default)]
