@@ -6,6 +6,7 @@
 //! - [`host`]: facts about a host that do not change between samples ([`HostInfo`]).
 //! - [`message`]: the tagged messages that travel over the WebSocket.
 //! - [`codec`]: turning messages into frames and back.
+//! - [`secret`]: the bearer token type, which never prints itself.
 //!
 //! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
 //! data with serde derives, so third-party readers can depend on it cheaply.
@@ -18,6 +19,7 @@ pub mod host;
 pub mod joined;
 pub mod message;
 pub mod sample;
+pub mod secret;
 
 pub use codec::{Codec, CodecError};
 pub use host::HostInfo;
@@ -28,6 +30,7 @@ pub use sample::{
     CpuSample, DiskSample, LoadAverage, MemorySample, NetworkSample, ProcessSample, Sample,
     TemperatureSample,
 };
+pub use secret::Secret;
 
 /// Version of the wire protocol. Additive changes keep it; a breaking change bumps
 /// it, and the server's hello says which one it speaks.
