@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui::Ui;
 use hostpulse_server::BackgroundServer;
+use hostpulse_shared::Secret;
 
 use crate::command::Command;
 use crate::host::Host;
@@ -107,7 +108,12 @@ impl DashboardApp {
     /// plus `urls` for this run (presenting `token`), or this machine through an
     /// in-process server when neither names a host.
     #[must_use]
-    pub fn start(ctx: &egui::Context, urls: &[String], token: Option<&str>, prefs: &Prefs) -> Self {
+    pub fn start(
+        ctx: &egui::Context,
+        urls: &[String],
+        token: Option<&Secret>,
+        prefs: &Prefs,
+    ) -> Self {
         let mut app = Self::new(ctx);
         app.view.window = prefs.window;
         app.theme = prefs.theme;
@@ -126,7 +132,7 @@ impl DashboardApp {
             app.saved.insert(id);
         }
         for url in urls {
-            let token = token.map(str::to_owned);
+            let token = token.cloned();
             match app.hosts.iter_mut().find(|h| h.link.url() == url) {
                 // Remembered already: the token given now applies to it too.
                 Some(existing) => {
@@ -225,7 +231,7 @@ impl DashboardApp {
     }
 
     /// Connects to `url` and lists it; the first host added is selected.
-    pub fn add_host(&mut self, url: &str, label: Option<String>, token: Option<String>) -> u64 {
+    pub fn add_host(&mut self, url: &str, label: Option<String>, token: Option<Secret>) -> u64 {
         let id = self.allocate_id();
         self.hosts
             .push(Host::connect(id, url, label, token, self.repaint_wake()));

@@ -2,6 +2,8 @@
 //! the app once, after the frame. A leaf: it names only the view's presets, so
 //! panels and the app both depend on it and never on each other.
 
+use hostpulse_shared::Secret;
+
 use crate::view::Window;
 
 /// Something a panel asks the app to do, applied after the frame is drawn.
@@ -12,7 +14,7 @@ pub enum Command {
         /// The WebSocket URL.
         url: String,
         /// The bearer token, if the server wants one.
-        token: Option<String>,
+        token: Option<Secret>,
     },
     /// Stop watching a host.
     Remove(u64),
@@ -76,7 +78,30 @@ pub enum TokenChange {
     /// Keep presenting the token it has (or none).
     Keep,
     /// Present this token from now on.
-    Set(String),
+    Set(Secret),
     /// Present no token any more.
     Clear,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_carrying_a_token_never_prints_it() {
+        let add = Command::AddHost {
+            url: "ws://db-1:9470/ws".into(),
+            token: Some(Secret::new("hunter2-hunter2-hunter2")),
+        };
+        let edit = Command::EditHost {
+            id: 1,
+            url: "ws://db-1:9470/ws".into(),
+            label: None,
+            token: TokenChange::Set(Secret::new("hunter2-hunter2-hunter2")),
+        };
+        for printed in [format!("{add:?}"), format!("{edit:?}")] {
+            assert!(!printed.contains("hunter2"), "{printed}");
+            assert!(printed.contains("Secret(…)"), "{printed}");
+        }
+    }
 }

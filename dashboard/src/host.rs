@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use hostpulse_shared::Hello;
+use hostpulse_shared::{Hello, Secret};
 
 use crate::command::TokenChange;
 use crate::history::{HostHistory, Retention};
@@ -35,7 +35,7 @@ impl Host {
         id: u64,
         url: &str,
         label: Option<String>,
-        token: Option<String>,
+        token: Option<Secret>,
         wake: Wake,
     ) -> Self {
         Self {
@@ -135,7 +135,7 @@ impl Host {
         // have been set on the server since).
         let typed = matches!(token, TokenChange::Set(_));
         let token = match token {
-            TokenChange::Keep => self.link.token().map(str::to_owned),
+            TokenChange::Keep => self.link.token().cloned(),
             TokenChange::Set(token) => Some(token),
             TokenChange::Clear => None,
         };
@@ -145,7 +145,7 @@ impl Host {
             self.hello = None;
             self.history = HostHistory::new(Retention::default());
         }
-        if moved || typed || token.as_deref() != self.link.token() {
+        if moved || typed || token.as_ref() != self.link.token() {
             self.link.retarget(url, token);
         }
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
-use hostpulse_shared::{Codec, Hello, PROTOCOL_VERSION, Reset, Sample, ServerMessage};
+use hostpulse_shared::{Codec, Hello, PROTOCOL_VERSION, Reset, Sample, Secret, ServerMessage};
 
 use crate::backoff::random_reconnect_delay;
 
@@ -86,7 +86,7 @@ pub struct Link {
     /// `(epoch, seq)` of the newest sample received, to resume from on reconnect.
     last_seen: Option<(u64, u64)>,
     /// Sent as `Authorization: Bearer …`; never shown or logged.
-    token: Option<String>,
+    token: Option<Secret>,
 }
 
 impl std::fmt::Debug for Link {
@@ -100,7 +100,7 @@ impl std::fmt::Debug for Link {
 
 impl Link {
     /// Starts connecting to `url` at once, presenting `token` if given.
-    pub fn connect(url: impl Into<String>, token: Option<String>, wake: Wake) -> Self {
+    pub fn connect(url: impl Into<String>, token: Option<Secret>, wake: Wake) -> Self {
         let now = Instant::now();
         let mut link = Self {
             url: url.into(),
@@ -153,7 +153,7 @@ impl Link {
     /// Points the link at `url` with `token` (the user edited the host) and
     /// dials at once. The resume point is kept only when the URL is the same:
     /// another address may be another server.
-    pub fn retarget(&mut self, url: String, token: Option<String>) {
+    pub fn retarget(&mut self, url: String, token: Option<Secret>) {
         if url != self.url {
             self.last_seen = None;
         }
@@ -165,8 +165,8 @@ impl Link {
 
     /// The token presented, if any (to carry it over when the host is edited).
     #[must_use]
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
+    pub fn token(&self) -> Option<&Secret> {
+        self.token.as_ref()
     }
 
     /// How many attempts in a row have failed since the last greeting.
@@ -328,7 +328,12 @@ impl Link {
             additional_headers: self
                 .token
                 .iter()
-                .map(|token| ("Authorization".to_owned(), format!("Bearer {token}")))
+                .map(|token| {
+                    (
+                        "Authorization".to_owned(),
+                        format!("Bearer {}", token.expose()),
+                    )
+                })
                 .collect(),
         };
         match ewebsock::connect_with_wakeup(self.dial_url(), options, move || wake()) {
@@ -499,8 +504,8 @@ mod tests {
             Arc::new(|| {}),
         );
         link.last_seen = Some((7, 41));
-        link.retarget("ws://127.0.0.1:1/ws".into(), Some("t0ken".into()));
-        assert_eq!(link.token(), Some("t0ken"));
+        link.retarget("ws://127.0.0.1:1/ws".into(), Some(Secret::new("t0ken")));
+        assert_eq!(link.token().map(Secret::expose), Some("t0ken"));
         assert!(link.dial_url().contains("resume_after_seq=41"));
         assert!(matches!(link.state(), LinkState::Connecting { .. }));
 

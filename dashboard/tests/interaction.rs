@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui::{Modifiers, MouseWheelSource, MouseWheelUnit, PointerButton, Pos2, TouchPhase, vec2};
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 use hostpulse_dashboard::DashboardApp;
 use hostpulse_dashboard::command::Command;
 use hostpulse_dashboard::link::LinkState;
@@ -23,8 +23,8 @@ use hostpulse_dashboard::local::LOCAL_LABEL;
 use hostpulse_dashboard::panels::host_view::PLOT_TITLES;
 use hostpulse_dashboard::prefs::{Prefs, SavedHost};
 use hostpulse_dashboard::synthetic::{self, Shape};
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
 
 /// An app showing one synthetic host in `state` with `samples` seconds.
 fn app(state: LinkState, samples: u64) -> DashboardApp {
@@ -194,7 +194,7 @@ fn a_token_refusal_stops_retrying_and_puts_the_cursor_in_a_token_field() {
     let token = "interaction-test-token-0123456789";
     let server = BackgroundServer::spawn_on_loopback(Config {
         interval: Duration::from_millis(200),
-        token: Some(hostpulse_server::config::Secret::token(token, "test").unwrap()),
+        token: Some(hostpulse_server::Secret::new(token)),
         ..Config::default()
     })
     .unwrap();

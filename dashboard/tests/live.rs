@@ -145,7 +145,7 @@ fn a_server_with_a_token_lets_in_only_a_host_that_presents_it_and_refusals_are_n
         3,
         &server.ws_url(),
         None,
-        Some("not-the-token-0123456789".into()),
+        Some(hostpulse_shared::Secret::new("not-the-token-0123456789")),
         Arc::new(|| {}),
     );
     assert!(
@@ -161,7 +161,7 @@ fn a_server_with_a_token_lets_in_only_a_host_that_presents_it_and_refusals_are_n
         2,
         &server.ws_url(),
         None,
-        Some(token.into()),
+        Some(hostpulse_shared::Secret::new(token)),
         Arc::new(|| {}),
     );
     assert!(

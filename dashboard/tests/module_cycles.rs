@@ -130,7 +130,7 @@ struct Names {
 
 impl Names {
     fn use_tree(&mut self, prefix: &[String], tree: &syn::UseTree) {
-        let mut with = |name: &syn::Ident| {
+        let with = |name: &syn::Ident| {
             let mut path = prefix.to_vec();
             path.push(name.to_string());
             path

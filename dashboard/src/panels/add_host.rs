@@ -4,6 +4,8 @@
 
 use egui::{Color32, Ui};
 
+use hostpulse_shared::Secret;
+
 use crate::address;
 use crate::command::Command;
 
@@ -64,7 +66,7 @@ impl AddHostForm {
                         let token = self.token.trim();
                         commands.push(Command::AddHost {
                             url: url.into(),
-                            token: (!token.is_empty()).then(|| token.to_owned()),
+                            token: (!token.is_empty()).then(|| Secret::new(token)),
                         });
                         self.text.clear();
                         self.token.clear();

@@ -5,6 +5,8 @@
 
 use egui::{RichText, Ui};
 
+use hostpulse_shared::Secret;
+
 use crate::address;
 use crate::command::{Command, TokenChange};
 use crate::host::Host;
@@ -191,7 +193,7 @@ impl EditHostForm {
                 } else if token.is_empty() {
                     TokenChange::Keep
                 } else {
-                    TokenChange::Set(token.to_owned())
+                    TokenChange::Set(Secret::new(token))
                 };
                 let name = self.name.trim();
                 commands.push(Command::EditHost {

@@ -4,7 +4,7 @@
 //! temperatures — then disk usage and the top processes.
 
 use egui::{Color32, RichText, ScrollArea, Ui};
-use hostpulse_shared::Sample;
+use hostpulse_shared::{Sample, Secret};
 
 use crate::command::{Command, TokenChange};
 use crate::format;
@@ -208,7 +208,7 @@ fn token_prompt_ui(ui: &mut Ui, host: &Host, state: &Connection, commands: &mut 
                 id: host.id,
                 url: host.url().to_owned(),
                 label: host.label.clone(),
-                token: TokenChange::Set(token),
+                token: TokenChange::Set(Secret::new(token)),
             });
             draft.clear();
         }

@@ -13,7 +13,7 @@
 //! local time of day at round clock steps ([`crate::ticks`]), "now" at the
 //! live edge.
 
-use egui::{Color32, Id, PointerButton, Vec2b};
+use egui::{Color32, PointerButton, Vec2b};
 use egui_plot::{GridMark, LineStyle, Plot, PlotPoint, PlotResponse, PlotUi, Span, VLine};
 
 use crate::command::Command;
