@@ -161,7 +161,7 @@ pub fn time_ticks(
     let max_labels = max_labels.max(2) as u64;
     let step_secs = TIME_STEPS_SECS
         .into_iter()
-        .find(|step| span_secs / step < max_labels)
+        .find(|step| span_secs / step <= max_labels)
         .unwrap_or(86_400 * span_secs.div_ceil(86_400 * max_labels).max(1));
     let step_ms = step_secs * 1000;
     let mut ticks = Vec::new();
