@@ -29,6 +29,17 @@ mod windows;
 /// delay so that egui paints one frame, not two (see [`DashboardApp::new`]).
 const WAKE_DELAY: Duration = Duration::from_millis(1);
 
+/// Where "This computer" stands in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LocalHost {
+    /// Listed, as the host with this id.
+    Listed(u64),
+    /// The user removed it; remembered for the next run.
+    Removed,
+    /// Not listed yet, or its server could not start.
+    Off,
+}
+
 /// The dashboard application state.
 pub struct DashboardApp {
     hosts: Vec<Host>,
@@ -39,10 +50,8 @@ pub struct DashboardApp {
     /// The in-process server watching this machine, when no host was given.
     /// Dropping the app stops it.
     local_server: Option<BackgroundServer>,
-    /// The host that is this computer, while it is listed.
-    local_host: Option<u64>,
-    /// The user removed "This computer"; remembered for the next run.
-    local_removed: bool,
+    /// Whether "This computer" is listed, and if not, why.
+    local: LocalHost,
     /// Shown at the top when the local server could not start.
     startup_error: Option<String>,
     /// The time every plot shows.
@@ -89,8 +98,7 @@ impl DashboardApp {
             // software GL that second frame doubled the idle app's CPU.
             wake: Arc::new(move || ctx.request_repaint_after(WAKE_DELAY)),
             local_server: None,
-            local_host: None,
-            local_removed: false,
+            local: LocalHost::Off,
             startup_error: None,
             view: TimeView::default(),
             theme: Theme::default(),
@@ -123,8 +131,9 @@ impl DashboardApp {
         }
         // This computer first, unless the user removed it: adding other
         // hosts does not make it go away.
-        app.local_removed = prefs.local_removed;
-        if !prefs.local_removed {
+        if prefs.local_removed {
+            app.local = LocalHost::Removed;
+        } else {
             app.watch_this_computer();
         }
         for saved in &prefs.hosts {
@@ -184,7 +193,7 @@ impl DashboardApp {
                 .map(|h| h.link.url().to_owned()),
             fleet: self.fleet,
             export_dir: self.export.chosen_dir(),
-            local_removed: self.local_removed,
+            local_removed: self.local == LocalHost::Removed,
         }
     }
 
@@ -199,10 +208,18 @@ impl DashboardApp {
         Arc::clone(&self.wake)
     }
 
+    /// The host that is this computer, while it is listed.
+    fn local_host(&self) -> Option<u64> {
+        match self.local {
+            LocalHost::Listed(id) => Some(id),
+            LocalHost::Removed | LocalHost::Off => None,
+        }
+    }
+
     /// Starts the in-process server and lists "This computer" first; says
     /// why on the top bar when the server cannot start.
     fn watch_this_computer(&mut self) {
-        if self.local_host.is_some() {
+        if self.local_host().is_some() {
             return;
         }
         match local::start() {
@@ -219,7 +236,7 @@ impl DashboardApp {
                 self.hosts.insert(0, host);
                 self.selected.get_or_insert(id);
                 self.local_server = Some(server);
-                self.local_host = Some(id);
+                self.local = LocalHost::Listed(id);
                 self.startup_error = None;
             }
             Err(error) => {
@@ -318,7 +335,7 @@ impl DashboardApp {
                     fleet: self.fleet,
                 };
                 host_list::ui(ui, &self.hosts, chosen, &mut commands);
-                if self.local_host.is_none() {
+                if self.local_host().is_none() {
                     ui.add_space(6.0);
                     if ui
                         .small_button("+ This computer")
@@ -340,7 +357,8 @@ impl DashboardApp {
                     ui.vertical_centered(|ui| {
                         ui.add_space(ui.available_height() / 3.0);
                         ui.label("Add a host above to start watching it.");
-                        if self.local_host.is_none() && ui.button("Watch this computer").clicked() {
+                        if self.local_host().is_none() && ui.button("Watch this computer").clicked()
+                        {
                             commands.push(Command::WatchThisComputer);
                         }
                     });
@@ -381,11 +399,10 @@ impl DashboardApp {
                 }
             }
             Command::Remove(id) => {
-                if self.local_host == Some(id) {
+                if self.local_host() == Some(id) {
                     // Removed on purpose: remembered, and the server stops.
-                    self.local_host = None;
+                    self.local = LocalHost::Removed;
                     self.local_server = None;
-                    self.local_removed = true;
                 }
                 self.saved.remove(&id);
                 self.hosts.retain(|h| h.id != id);
@@ -394,9 +411,9 @@ impl DashboardApp {
                 }
             }
             Command::WatchThisComputer => {
-                self.local_removed = false;
+                self.local = LocalHost::Off;
                 self.watch_this_computer();
-                if let Some(id) = self.local_host {
+                if let Some(id) = self.local_host() {
                     self.selected = Some(id);
                     self.fleet = false;
                 }

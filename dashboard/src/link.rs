@@ -27,7 +27,7 @@ const MAX_INCOMING_FRAME_BYTES: usize = 16 * 1024 * 1024;
 const SOCKET_POLL: Duration = Duration::from_millis(100);
 /// How long to wait after a 429: the server counts failed attempts per
 /// minute, so a minute clears them.
-const TOO_MANY_ATTEMPTS_WAIT: Duration = Duration::from_secs(60);
+const TOO_MANY_ATTEMPTS_WAIT: Duration = Duration::from_mins(1);
 
 /// Where a link stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -222,6 +222,7 @@ fn next_aligned(at_ms: u64, step_ms: u64, zone: &TimeZone) -> u64 {
 
 /// A tick's words: the date at local midnight, else the time of day, with
 /// seconds for steps under a minute.
+#[must_use]
 pub fn time_label(at_ms: u64, step_secs: u64, zone: &TimeZone) -> String {
     let Some(time) = zoned(at_ms, zone) else {
         return String::new();

@@ -10,6 +10,12 @@
 //! across files, so it counts as part of its parent: `app/windows.rs` naming
 //! `super::DashboardApp` is no cycle.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the first surprise"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -45,24 +51,17 @@ fn modules(lib: &Path) -> Vec<Module> {
     let text = std::fs::read_to_string(lib).unwrap_or_else(|e| panic!("{}: {e}", lib.display()));
     let file = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", lib.display()));
     let dir = lib.parent().expect("lib.rs has a folder").to_owned();
-    collect(
-        Vec::new(),
-        false,
-        lib.to_owned(),
-        dir,
-        file.items,
-        &mut found,
-    );
+    collect(&[], false, lib, &dir, file.items, &mut found);
     found
 }
 
 /// Adds the module at `path` (its `items`, read from `file`; its children's
 /// files live in `dir`) and, depth first, every module it declares.
 fn collect(
-    path: ModulePath,
+    path: &[String],
     private: bool,
-    file: PathBuf,
-    dir: PathBuf,
+    file: &Path,
+    dir: &Path,
     items: Vec<syn::Item>,
     found: &mut Vec<Module>,
 ) {
@@ -76,26 +75,19 @@ fn collect(
         }
     }
     found.push(Module {
-        path: path.clone(),
+        path: path.to_vec(),
         private,
-        file: file.clone(),
+        file: file.to_owned(),
         items: own,
     });
     for child in children {
         let name = child.ident.to_string();
-        let mut child_path = path.clone();
+        let mut child_path = path.to_vec();
         child_path.push(name.clone());
         let child_private = matches!(child.vis, syn::Visibility::Inherited);
         let child_dir = dir.join(&name);
         if let Some((_, items)) = child.content {
-            collect(
-                child_path,
-                child_private,
-                file.clone(),
-                child_dir,
-                items,
-                found,
-            );
+            collect(&child_path, child_private, file, &child_dir, items, found);
             continue;
         }
         let candidates = [
@@ -112,10 +104,10 @@ fn collect(
         let parsed =
             syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", child_file.display()));
         collect(
-            child_path,
+            &child_path,
             child_private,
-            child_file,
-            child_dir,
+            &child_file,
+            &child_dir,
             parsed.items,
             found,
         );

@@ -7,6 +7,12 @@
 //! over several windows and while the window moves with new samples (so the
 //! cached, shifted lines are checked too).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the first surprise"
+)]
+
 use egui::epaint::{ColorMode, Shape};
 use egui::{Color32, Pos2};
 use egui_kittest::Harness;
