@@ -6,6 +6,8 @@
 //! - [`host`]: facts about a host that do not change between samples ([`HostInfo`]).
 //! - [`message`]: the tagged messages that travel over the WebSocket.
 //! - [`codec`]: turning messages into frames and back.
+//! - [`range`]: range reads of the on-disk history (the body of a range
+//!   answer, and what a viewer asks).
 //! - [`secret`]: the bearer token type, which never prints itself.
 //!
 //! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
@@ -18,6 +20,7 @@ pub mod codec;
 pub mod host;
 pub mod joined;
 pub mod message;
+pub mod range;
 pub mod sample;
 pub mod secret;
 
@@ -26,6 +29,7 @@ pub use host::HostInfo;
 pub use message::{
     ClientMessage, Hello, History, Reset, ResetReason, ServerMessage, ServerMessageRef,
 };
+pub use range::{HistoryRange, RangeGap, RangePoint, RangeRequest, RangeTier};
 pub use sample::{
     CpuSample, DiskSample, LoadAverage, MemorySample, NetworkSample, ProcessSample, Sample,
     TemperatureSample,
