@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use hostpulse_dashboard::DashboardApp;
-use hostpulse_dashboard::app::Command;
+use hostpulse_dashboard::command::Command;
 use hostpulse_dashboard::link::LinkState;
 use hostpulse_dashboard::synthetic::{self, Shape};
 use hostpulse_dashboard::view::Window;

@@ -63,9 +63,38 @@ pub fn parse(input: &str) -> Result<Url, AddressError> {
     Ok(url)
 }
 
+/// A URL as a person tells hosts apart: `"127.0.0.1:9471"`, `"db-1:9470"`
+/// (the path too when it is not the usual one); the URL itself when it does
+/// not parse.
+#[must_use]
+pub fn short(url: &str) -> String {
+    let Ok(parsed) = Url::parse(url) else {
+        return url.to_owned();
+    };
+    let Some(host) = parsed.host_str() else {
+        return url.to_owned();
+    };
+    let mut short = match parsed.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    if parsed.path() != WS_PATH {
+        short.push_str(parsed.path());
+    }
+    short
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_names_keep_host_and_port() {
+        assert_eq!(short("ws://127.0.0.1:9471/ws"), "127.0.0.1:9471");
+        assert_eq!(short("wss://db-1.example.net/ws"), "db-1.example.net:443");
+        assert_eq!(short("ws://db-1:9470/stream"), "db-1:9470/stream");
+        assert_eq!(short("not a url"), "not a url");
+    }
 
     #[test]
     fn full_urls_are_kept() {

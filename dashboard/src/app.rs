@@ -7,86 +7,37 @@ use std::time::{Duration, Instant};
 
 use egui::Ui;
 use hostpulse_server::BackgroundServer;
+use hostpulse_shared::Secret;
 
+use crate::command::Command;
 use crate::host::Host;
 use crate::link::Wake;
 use crate::local;
 use crate::panels::add_host::AddHostForm;
-use crate::panels::edit_host::{EditHostForm, TokenChange};
+use crate::panels::edit_host::EditHostForm;
 use crate::panels::export::ExportWindow;
 use crate::panels::host_list::ListSelection;
 use crate::panels::{fleet, host_list, host_view};
 use crate::prefs::{Prefs, SavedHost};
 use crate::view::{Theme, TimeView, Window};
 
+#[cfg(feature = "test-support")]
+mod test_support;
 mod windows;
 
 /// How soon after a link's news the app repaints: at once, but asked with a
 /// delay so that egui paints one frame, not two (see [`DashboardApp::new`]).
 const WAKE_DELAY: Duration = Duration::from_millis(1);
 
-/// Something a panel asks the app to do, applied after the frame is drawn.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Watch the server at this (already validated) URL, with this token.
-    AddHost {
-        /// The WebSocket URL.
-        url: String,
-        /// The bearer token, if the server wants one.
-        token: Option<String>,
-    },
-    /// Stop watching a host.
-    Remove(u64),
-    /// Show a host.
-    Select(u64),
-    /// Reconnect to a host now instead of waiting for the backoff.
-    RetryNow(u64),
-    /// Show this much of the past.
-    SetWindow(Window),
-    /// Hold the plots still with this instant (Unix ms) at the right edge.
-    Pause(u64),
-    /// Follow the newest samples again.
-    Resume,
-    /// Switch between the dark and the light theme.
-    ToggleTheme,
-    /// Open the editor of a host.
-    StartEdit(u64),
-    /// Apply an edit: a changed address or token reconnects.
-    EditHost {
-        /// The host.
-        id: u64,
-        /// The (already validated) WebSocket URL.
-        url: String,
-        /// The display name; `None` shows the name the server reports.
-        label: Option<String>,
-        /// What to do with the token.
-        token: TokenChange,
-    },
-    /// Show the fleet overview instead of one host.
-    ShowFleet,
-    /// Between the fleet overview and the selected host.
-    ToggleFleet,
-    /// Show or hide the keyboard shortcuts.
-    ToggleHelp,
-    /// Show or hide the export window.
-    ToggleExport,
-    /// Close the help, export and edit windows.
-    CloseWindows,
-    /// Save the selected host's visible time window as CSV.
-    ExportCsv,
-    /// Save a PNG screenshot of the window.
-    Screenshot,
-    /// Hold every plot on this time range (Unix ms), after a pan or a zoom.
-    ShowRange {
-        /// Left edge.
-        start_ms: u64,
-        /// Right edge.
-        end_ms: u64,
-    },
-    /// Mark this instant (Unix ms) on every plot and list its top processes.
-    Mark(u64),
-    /// Remove the mark.
-    ClearMark,
+/// Where "This computer" stands in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LocalHost {
+    /// Listed, as the host with this id.
+    Listed(u64),
+    /// The user removed it; remembered for the next run.
+    Removed,
+    /// Not listed yet, or its server could not start.
+    Off,
 }
 
 /// The dashboard application state.
@@ -99,6 +50,8 @@ pub struct DashboardApp {
     /// The in-process server watching this machine, when no host was given.
     /// Dropping the app stops it.
     local_server: Option<BackgroundServer>,
+    /// Whether "This computer" is listed, and if not, why.
+    local: LocalHost,
     /// Shown at the top when the local server could not start.
     startup_error: Option<String>,
     /// The time every plot shows.
@@ -145,6 +98,7 @@ impl DashboardApp {
             // software GL that second frame doubled the idle app's CPU.
             wake: Arc::new(move || ctx.request_repaint_after(WAKE_DELAY)),
             local_server: None,
+            local: LocalHost::Off,
             startup_error: None,
             view: TimeView::default(),
             theme: Theme::default(),
@@ -162,7 +116,12 @@ impl DashboardApp {
     /// plus `urls` for this run (presenting `token`), or this machine through an
     /// in-process server when neither names a host.
     #[must_use]
-    pub fn start(ctx: &egui::Context, urls: &[String], token: Option<&str>, prefs: &Prefs) -> Self {
+    pub fn start(
+        ctx: &egui::Context,
+        urls: &[String],
+        token: Option<&Secret>,
+        prefs: &Prefs,
+    ) -> Self {
         let mut app = Self::new(ctx);
         app.view.window = prefs.window;
         app.theme = prefs.theme;
@@ -170,27 +129,29 @@ impl DashboardApp {
         if let Some(dir) = &prefs.export_dir {
             app.export.dir.clone_from(dir);
         }
+        // This computer first, unless the user removed it: adding other
+        // hosts does not make it go away.
+        if prefs.local_removed {
+            app.local = LocalHost::Removed;
+        } else {
+            app.watch_this_computer();
+        }
         for saved in &prefs.hosts {
             let id = app.add_host(&saved.url, saved.label.clone(), None);
             app.saved.insert(id);
         }
-        if urls.is_empty() && prefs.hosts.is_empty() {
-            match local::start() {
-                Ok(server) => {
-                    let url = server.ws_url();
-                    app.add_host(&url, Some(local::LOCAL_LABEL.to_owned()), None);
-                    app.local_server = Some(server);
-                }
-                Err(error) => {
-                    app.startup_error = Some(format!(
-                        "Could not watch this computer: {error}. Add a remote host above."
-                    ));
-                }
-            }
-        }
         for url in urls {
-            if !app.hosts.iter().any(|h| h.link.url() == url) {
-                app.add_host(url, None, token.map(str::to_owned));
+            let token = token.cloned();
+            match app.hosts.iter_mut().find(|h| h.link.url() == url) {
+                // Remembered already: the token given now applies to it too.
+                Some(existing) => {
+                    if token.is_some() {
+                        existing.link.retarget(url.clone(), token);
+                    }
+                }
+                None => {
+                    app.add_host(url, None, token);
+                }
             }
         }
         if let Some(host) = prefs
@@ -199,6 +160,13 @@ impl DashboardApp {
             .and_then(|url| app.hosts.iter().find(|h| h.link.url() == url))
         {
             app.selected = Some(host.id);
+        }
+        // A host named on the command line is the one to show.
+        if let Some(first) = urls
+            .first()
+            .and_then(|url| app.hosts.iter().find(|h| h.link.url() == url))
+        {
+            app.selected = Some(first.id);
         }
         app
     }
@@ -225,6 +193,7 @@ impl DashboardApp {
                 .map(|h| h.link.url().to_owned()),
             fleet: self.fleet,
             export_dir: self.export.chosen_dir(),
+            local_removed: self.local == LocalHost::Removed,
         }
     }
 
@@ -234,25 +203,55 @@ impl DashboardApp {
         self.view
     }
 
-    /// The wake-up a new link should call; exposed for building detached hosts.
-    #[must_use]
-    pub fn wake(&self) -> Wake {
+    /// The wake-up a new link or a save calls when it has news.
+    fn repaint_wake(&self) -> Wake {
         Arc::clone(&self.wake)
     }
 
-    /// Connects to `url` and lists it; the first host added is selected.
-    pub fn add_host(&mut self, url: &str, label: Option<String>, token: Option<String>) -> u64 {
-        let id = self.allocate_id();
-        self.hosts
-            .push(Host::connect(id, url, label, token, self.wake()));
-        self.selected.get_or_insert(id);
-        id
+    /// The host that is this computer, while it is listed.
+    fn local_host(&self) -> Option<u64> {
+        match self.local {
+            LocalHost::Listed(id) => Some(id),
+            LocalHost::Removed | LocalHost::Off => None,
+        }
     }
 
-    /// Lists a host built elsewhere (synthetic data in tests and screenshots).
-    pub fn insert_host(&mut self, build: impl FnOnce(u64) -> Host) -> u64 {
+    /// Starts the in-process server and lists "This computer" first; says
+    /// why on the top bar when the server cannot start.
+    fn watch_this_computer(&mut self) {
+        if self.local_host().is_some() {
+            return;
+        }
+        match local::start() {
+            Ok(server) => {
+                let url = server.ws_url();
+                let id = self.allocate_id();
+                let host = Host::connect(
+                    id,
+                    &url,
+                    Some(local::LOCAL_LABEL.to_owned()),
+                    None,
+                    self.repaint_wake(),
+                );
+                self.hosts.insert(0, host);
+                self.selected.get_or_insert(id);
+                self.local_server = Some(server);
+                self.local = LocalHost::Listed(id);
+                self.startup_error = None;
+            }
+            Err(error) => {
+                self.startup_error = Some(format!(
+                    "Could not watch this computer: {error}. Add a remote host above."
+                ));
+            }
+        }
+    }
+
+    /// Connects to `url` and lists it; the first host added is selected.
+    pub fn add_host(&mut self, url: &str, label: Option<String>, token: Option<Secret>) -> u64 {
         let id = self.allocate_id();
-        self.hosts.push(build(id));
+        self.hosts
+            .push(Host::connect(id, url, label, token, self.repaint_wake()));
         self.selected.get_or_insert(id);
         id
     }
@@ -269,11 +268,6 @@ impl DashboardApp {
         &self.hosts
     }
 
-    /// One host, to feed it (synthetic data in tests and measurements).
-    pub fn host_mut(&mut self, id: u64) -> Option<&mut Host> {
-        self.hosts.iter_mut().find(|h| h.id == id)
-    }
-
     /// The host shown in the main view.
     #[must_use]
     pub fn selected(&self) -> Option<u64> {
@@ -287,13 +281,18 @@ impl DashboardApp {
         for host in &mut self.hosts {
             host.poll(now);
         }
-        let mut next = self.hosts.iter().map(|h| h.link.next_deadline()).min();
+        let mut next = self
+            .hosts
+            .iter()
+            .filter_map(|h| h.link.next_deadline())
+            .min();
         if self
             .hosts
             .iter()
-            .any(|h| matches!(h.link.state(), crate::link::LinkState::Disconnected { .. }))
+            .any(|h| h.connection(now).is_down() || (!h.is_live() && !h.history.is_empty()))
         {
-            // The "retrying in N s" countdown changes once a second.
+            // The "retrying in N s" countdown changes once a second, and a
+            // silent host's time axis moves on.
             let tick = now + Duration::from_secs(1);
             next = Some(next.map_or(tick, |n| n.min(tick)));
         }
@@ -311,7 +310,7 @@ impl DashboardApp {
         self.export.poll();
         let mut commands = Vec::new();
         self.shortcuts(ui.ctx(), &mut commands);
-        windows::window_shortcuts(ui.ctx(), &mut commands);
+        windows::window_shortcuts(ui.ctx(), self.edit.is_some(), &mut commands);
         egui::Panel::top("top").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
@@ -336,6 +335,16 @@ impl DashboardApp {
                     fleet: self.fleet,
                 };
                 host_list::ui(ui, &self.hosts, chosen, &mut commands);
+                if self.local_host().is_none() {
+                    ui.add_space(6.0);
+                    if ui
+                        .small_button("+ This computer")
+                        .on_hover_text("Watch this computer again")
+                        .clicked()
+                    {
+                        commands.push(Command::WatchThisComputer);
+                    }
+                }
             });
         egui::CentralPanel::default().show(ui, |ui| {
             if self.fleet {
@@ -345,8 +354,13 @@ impl DashboardApp {
             match self.hosts.iter().find(|h| Some(h.id) == self.selected) {
                 Some(host) => host_view::ui(ui, host, self.view, &mut commands),
                 None => {
-                    ui.centered_and_justified(|ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(ui.available_height() / 3.0);
                         ui.label("Add a host above to start watching it.");
+                        if self.local_host().is_none() && ui.button("Watch this computer").clicked()
+                        {
+                            commands.push(Command::WatchThisComputer);
+                        }
                     });
                 }
             }
@@ -364,14 +378,20 @@ impl DashboardApp {
     pub fn apply(&mut self, command: Command) {
         match command {
             Command::AddHost { url, token } => {
-                let wake = self.wake();
+                let wake = self.repaint_wake();
                 if let Some(existing) = self.hosts.iter_mut().find(|h| h.link.url() == url) {
                     // Added again with a token (a remembered host that wants
                     // one): connect again, presenting it.
                     if token.is_some() {
                         existing.link = crate::link::Link::connect(url, token, wake);
+                    } else {
+                        self.add_host.error = Some(format!(
+                            "{} is already in the list: it is shown now",
+                            existing.display_name()
+                        ));
                     }
                     self.selected = Some(existing.id);
+                    self.fleet = false;
                 } else {
                     let id = self.add_host(&url, None, token);
                     self.saved.insert(id);
@@ -379,13 +399,38 @@ impl DashboardApp {
                 }
             }
             Command::Remove(id) => {
+                if self.local_host() == Some(id) {
+                    // Removed on purpose: remembered, and the server stops.
+                    self.local = LocalHost::Removed;
+                    self.local_server = None;
+                }
                 self.saved.remove(&id);
                 self.hosts.retain(|h| h.id != id);
                 if self.selected == Some(id) {
                     self.selected = self.hosts.first().map(|h| h.id);
                 }
             }
+            Command::WatchThisComputer => {
+                self.local = LocalHost::Off;
+                self.watch_this_computer();
+                if let Some(id) = self.local_host() {
+                    self.selected = Some(id);
+                    self.fleet = false;
+                }
+            }
             Command::Select(id) => {
+                // A marked instant stays only where the other host has samples.
+                if let (Some(marked), Some(host)) =
+                    (self.view.marked_ms, self.hosts.iter().find(|h| h.id == id))
+                {
+                    let (oldest, newest) = (host.history.oldest_ms(), host.history.newest_ms());
+                    if !oldest
+                        .zip(newest)
+                        .is_some_and(|(o, n)| (o..=n).contains(&marked))
+                    {
+                        self.view.marked_ms = None;
+                    }
+                }
                 self.selected = Some(id);
                 self.fleet = false;
             }
@@ -401,17 +446,46 @@ impl DashboardApp {
             Command::ShowRange { start_ms, end_ms } => self.view.show_range(start_ms, end_ms),
             Command::Mark(at_ms) => self.view.marked_ms = Some(at_ms),
             Command::ClearMark => self.view.marked_ms = None,
-            command => self.apply_window_command(command),
+            Command::StartEdit(id) => self.start_edit(id),
+            Command::EditHost {
+                id,
+                url,
+                label,
+                token,
+            } => {
+                if let Some(host) = self.hosts.iter_mut().find(|h| h.id == id) {
+                    host.edit(url, label, token);
+                }
+            }
+            Command::ShowFleet => self.fleet = true,
+            Command::ToggleFleet => self.fleet = !self.fleet,
+            Command::ToggleHelp => self.help_open = !self.help_open,
+            Command::ToggleExport => self.export.open = !self.export.open,
+            Command::CloseWindows => self.close_windows(),
+            Command::ExportCsv => self.export_csv(),
+            Command::Screenshot => self.screenshot_soon(),
         }
     }
 
-    /// Keys for the common actions, unless a text field has the keyboard:
-    /// Space pauses and resumes, 1–5 choose the window, T switches the theme.
+    /// Keys for the common actions, unless a text field has the keyboard or
+    /// the edit window is open (it keeps its keys): Space pauses and resumes,
+    /// 1–5 choose the window, T switches the theme, ↑ and ↓ move between
+    /// hosts, Esc clears the marked instant.
     fn shortcuts(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        if ctx.egui_wants_keyboard_input() {
+        if ctx.egui_wants_keyboard_input() || self.edit.is_some() {
             return;
         }
         ctx.input(|input| {
+            if input.key_pressed(egui::Key::Escape) && self.view.marked_ms.is_some() {
+                commands.push(Command::ClearMark);
+            }
+            for (key, step) in [(egui::Key::ArrowUp, -1), (egui::Key::ArrowDown, 1)] {
+                if input.key_pressed(key)
+                    && let Some(id) = self.neighbour(step)
+                {
+                    commands.push(Command::Select(id));
+                }
+            }
             if input.key_pressed(egui::Key::Space) {
                 commands.push(self.pause_or_resume());
             }
@@ -431,6 +505,17 @@ impl DashboardApp {
                 }
             }
         });
+    }
+
+    /// The host `step` places after (or, negative, before) the selected one
+    /// in the list, if there is one.
+    fn neighbour(&self, step: isize) -> Option<u64> {
+        let at = self
+            .hosts
+            .iter()
+            .position(|h| Some(h.id) == self.selected)?;
+        let to = at.checked_add_signed(step)?;
+        self.hosts.get(to).map(|h| h.id)
     }
 
     /// Pause at the selected host's newest sample, or resume.

@@ -3,7 +3,7 @@
 //!
 //! The UI thread only copies the visible columns out of the history (cheap);
 //! formatting and writing the file happen on a named thread of their own
-//! ([`SaveReporter::spawn`]), since disk I/O may block (DESIGN invariant 5).
+//! ([`SaveReporter::spawn`]), since disk I/O may block (ARCHITECTURE.md).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -73,14 +73,25 @@ pub fn clock(unix_ms: u64) -> String {
     clock_in(unix_ms, &jiff::tz::TimeZone::system())
 }
 
+/// The local time of day of a Unix-ms instant, to the second: `"15:03:27"`.
+#[must_use]
+pub fn time_of_day(unix_ms: u64) -> String {
+    strftime_in(unix_ms, &jiff::tz::TimeZone::system(), "%H:%M:%S")
+}
+
 /// [`clock`] in `zone`.
 fn clock_in(unix_ms: u64, zone: &jiff::tz::TimeZone) -> String {
+    strftime_in(unix_ms, zone, "%H:%M:%S %Z")
+}
+
+/// A Unix-ms instant in `zone`, as `format` says; empty if out of range.
+fn strftime_in(unix_ms: u64, zone: &jiff::tz::TimeZone, format: &str) -> String {
     i64::try_from(unix_ms)
         .ok()
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
         .map(|t| {
             t.to_zoned_datetime(zone.clone())
-                .strftime("%H:%M:%S %Z")
+                .strftime(format)
                 .to_string()
         })
         .unwrap_or_default()

@@ -2,11 +2,12 @@
 
 use std::time::Instant;
 
-use hostpulse_shared::Hello;
+use hostpulse_shared::{Hello, Secret};
 
+use crate::command::TokenChange;
 use crate::history::{HostHistory, Retention};
 use crate::link::{Link, LinkEvent, LinkState, Wake};
-use crate::panels::edit_host::TokenChange;
+use crate::status::Connection;
 
 /// A server the dashboard watches.
 #[derive(Debug)]
@@ -21,6 +22,11 @@ pub struct Host {
     pub hello: Option<Hello>,
     /// Recent samples.
     pub history: HostHistory,
+    /// The address as shown when the host has no name yet ("host:port").
+    short_url: String,
+    /// When the newest sample arrived here, to keep time moving while the
+    /// host is silent.
+    sample_arrived_at: Option<Instant>,
 }
 
 impl Host {
@@ -29,7 +35,7 @@ impl Host {
         id: u64,
         url: &str,
         label: Option<String>,
-        token: Option<String>,
+        token: Option<Secret>,
         wake: Wake,
     ) -> Self {
         Self {
@@ -38,19 +44,24 @@ impl Host {
             link: Link::connect(url, token, wake),
             hello: None,
             history: HostHistory::new(Retention::default()),
+            short_url: crate::address::short(url),
+            sample_arrived_at: None,
         }
     }
 
     /// A host fed by [`Host::apply`] rather than by a connection (see
     /// [`Link::detached`]): synthetic data in tests and screenshots.
+    #[cfg(feature = "test-support")]
     #[must_use]
     pub fn detached(id: u64, link: Link) -> Self {
         Self {
             id,
             label: None,
+            short_url: crate::address::short(link.url()),
             link,
             hello: None,
             history: HostHistory::new(Retention::default()),
+            sample_arrived_at: None,
         }
     }
 
@@ -69,16 +80,41 @@ impl Host {
         match event {
             LinkEvent::Hello(hello) => self.hello = Some(hello),
             LinkEvent::History(samples) => {
+                if !samples.is_empty() {
+                    self.sample_arrived_at = Some(Instant::now());
+                }
                 for sample in samples {
                     self.history.push(sample);
                 }
             }
             LinkEvent::Reset(_) => self.history.mark_gap(),
-            LinkEvent::Sample(sample) => self.history.push(sample),
+            LinkEvent::Sample(sample) => {
+                self.sample_arrived_at = Some(Instant::now());
+                self.history.push(sample);
+            }
         }
     }
 
-    /// The name to show: the local label, else the host's own name, else the URL.
+    /// The host's present on its own clock (Unix ms) as far as we can tell:
+    /// the newest sample's time while live; while not, that time plus how long
+    /// ago the sample arrived, so the time axis keeps moving while the host
+    /// is down. `None` before any sample.
+    #[must_use]
+    pub fn present_ms(&self, now: Instant) -> Option<u64> {
+        let newest_ms = self.history.newest_ms()?;
+        if self.is_live() {
+            return Some(newest_ms);
+        }
+        let silent = self
+            .sample_arrived_at
+            .map_or(std::time::Duration::ZERO, |at| {
+                now.saturating_duration_since(at)
+            });
+        Some(newest_ms.saturating_add(u64::try_from(silent.as_millis()).unwrap_or(u64::MAX)))
+    }
+
+    /// The name to show: the local label, else the host's own name, else
+    /// the address as `host:port`.
     #[must_use]
     pub fn display_name(&self) -> &str {
         if let Some(label) = &self.label {
@@ -86,7 +122,7 @@ impl Host {
         }
         match &self.hello {
             Some(hello) if !hello.host.hostname.is_empty() => &hello.host.hostname,
-            _ => self.link.url(),
+            _ => &self.short_url,
         }
     }
 
@@ -95,17 +131,21 @@ impl Host {
     /// reconnects at once.
     pub fn edit(&mut self, url: String, label: Option<String>, token: TokenChange) {
         self.label = label;
+        // A token typed in is tried, even the one refused before (it may
+        // have been set on the server since).
+        let typed = matches!(token, TokenChange::Set(_));
         let token = match token {
-            TokenChange::Keep => self.link.token().map(str::to_owned),
+            TokenChange::Keep => self.link.token().cloned(),
             TokenChange::Set(token) => Some(token),
             TokenChange::Clear => None,
         };
         let moved = url != self.link.url();
         if moved {
+            self.short_url = crate::address::short(&url);
             self.hello = None;
             self.history = HostHistory::new(Retention::default());
         }
-        if moved || token.as_deref() != self.link.token() {
+        if moved || typed || token.as_ref() != self.link.token() {
             self.link.retarget(url, token);
         }
     }
@@ -114,5 +154,36 @@ impl Host {
     #[must_use]
     pub fn is_live(&self) -> bool {
         matches!(self.link.state(), LinkState::Live { .. })
+    }
+
+    /// How the connection stands at `now`, as the panels show it.
+    #[must_use]
+    pub fn connection(&self, now: Instant) -> Connection {
+        match self.link.state() {
+            LinkState::Connecting { .. } => Connection::Connecting,
+            LinkState::Live { .. } => Connection::Live,
+            LinkState::Refused { token_sent } => Connection::Refused {
+                token_sent: *token_sent,
+            },
+            LinkState::Disconnected { reason, retry_at } => {
+                let wait = retry_at.saturating_duration_since(now);
+                Connection::Down {
+                    reason: reason.clone(),
+                    retry_in_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                }
+            }
+        }
+    }
+
+    /// The URL the host is watched at.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        self.link.url()
+    }
+
+    /// True when the host presents a token.
+    #[must_use]
+    pub fn has_token(&self) -> bool {
+        self.link.has_token()
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! Layout:
 //! - [`app`]: the top level — hosts, selection, commands from the panels.
+//! - [`command`]: what the panels ask the app to do.
 //! - [`host`]: one watched host — link, greeting, history.
 //! - [`link`]: the WebSocket connection (ewebsock), its states and reconnects.
 //! - [`backoff`]: reconnect delays, exponential with jitter.
@@ -11,11 +12,14 @@
 //! - [`address`]: what a person types as a host, checked and made into a URL.
 //! - [`local`]: the in-process server used when no host is given.
 //! - [`panels`]: one module per part of the window.
+//! - [`status`]: a host's connection as the panels show it.
+//! - [`ticks`]: where the axes put their labels, and what they say.
 //! - [`view`]: the time window the plots show, pause, and the theme.
 //! - [`prefs`]: hosts and choices remembered between runs.
 //! - [`export`]: the visible time window as CSV, the window as PNG.
 //! - [`format`](mod@format): numbers for people.
-//! - [`synthetic`]: made-up hosts for tests, measurements and screenshots.
+//! - `synthetic`: made-up hosts for tests, measurements and screenshots
+//!   (feature `test-support`, never in the shipped binary).
 //!
 //! Data flows one way: link → host history → panels. The UI thread never waits
 //! on the network: links drain with `try_recv`, and ewebsock's wake-up requests a
@@ -24,6 +28,7 @@
 pub mod address;
 pub mod app;
 pub mod backoff;
+pub mod command;
 pub mod export;
 pub mod format;
 pub mod history;
@@ -32,7 +37,10 @@ pub mod link;
 pub mod local;
 pub mod panels;
 pub mod prefs;
+pub mod status;
+#[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;
+pub mod ticks;
 pub mod view;
 
 pub use app::DashboardApp;

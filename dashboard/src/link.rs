@@ -5,14 +5,14 @@
 //! nothing.
 //!
 //! ewebsock does its I/O on a thread of its own; the UI thread only drains events
-//! with `try_recv` (DESIGN invariant 5). ewebsock has no connect timeout, so the
+//! with `try_recv` (ARCHITECTURE.md). ewebsock has no connect timeout, so the
 //! link applies one, and it treats a server silent for too long as gone.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
-use hostpulse_shared::{Codec, Hello, PROTOCOL_VERSION, Reset, Sample, ServerMessage};
+use hostpulse_shared::{Codec, Hello, PROTOCOL_VERSION, Reset, Sample, Secret, ServerMessage};
 
 use crate::backoff::random_reconnect_delay;
 
@@ -25,6 +25,9 @@ pub const SILENCE_TIMEOUT: Duration = Duration::from_secs(35);
 const MAX_INCOMING_FRAME_BYTES: usize = 16 * 1024 * 1024;
 /// ewebsock's I/O thread wakes this often to look for outgoing messages.
 const SOCKET_POLL: Duration = Duration::from_millis(100);
+/// How long to wait after a 429: the server counts failed attempts per
+/// minute, so a minute clears them.
+const TOO_MANY_ATTEMPTS_WAIT: Duration = Duration::from_mins(1);
 
 /// Where a link stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,14 @@ pub enum LinkState {
         reason: String,
         /// When the next attempt starts.
         retry_at: Instant,
+    },
+    /// The server refused the token (or the lack of one) with 401. Retrying
+    /// with the same token cannot help, and each try counts against the
+    /// server's limit on failed attempts, so the link waits for a new token
+    /// (or the user's "Retry now").
+    Refused {
+        /// Whether a token was presented.
+        token_sent: bool,
     },
 }
 
@@ -75,7 +86,7 @@ pub struct Link {
     /// `(epoch, seq)` of the newest sample received, to resume from on reconnect.
     last_seen: Option<(u64, u64)>,
     /// Sent as `Authorization: Bearer …`; never shown or logged.
-    token: Option<String>,
+    token: Option<Secret>,
 }
 
 impl std::fmt::Debug for Link {
@@ -89,7 +100,7 @@ impl std::fmt::Debug for Link {
 
 impl Link {
     /// Starts connecting to `url` at once, presenting `token` if given.
-    pub fn connect(url: impl Into<String>, token: Option<String>, wake: Wake) -> Self {
+    pub fn connect(url: impl Into<String>, token: Option<Secret>, wake: Wake) -> Self {
         let now = Instant::now();
         let mut link = Self {
             url: url.into(),
@@ -107,6 +118,7 @@ impl Link {
 
     /// A link in the given state that has not dialled and will not until a retry
     /// falls due: for hosts shown from recorded or synthetic data.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn detached(url: impl Into<String>, state: LinkState, wake: Wake) -> Self {
         Self {
             url: url.into(),
@@ -141,7 +153,7 @@ impl Link {
     /// Points the link at `url` with `token` (the user edited the host) and
     /// dials at once. The resume point is kept only when the URL is the same:
     /// another address may be another server.
-    pub fn retarget(&mut self, url: String, token: Option<String>) {
+    pub fn retarget(&mut self, url: String, token: Option<Secret>) {
         if url != self.url {
             self.last_seen = None;
         }
@@ -153,8 +165,8 @@ impl Link {
 
     /// The token presented, if any (to carry it over when the host is edited).
     #[must_use]
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
+    pub fn token(&self) -> Option<&Secret> {
+        self.token.as_ref()
     }
 
     /// How many attempts in a row have failed since the last greeting.
@@ -170,13 +182,15 @@ impl Link {
     }
 
     /// When the link next needs [`Link::poll`] even if nothing arrives: a retry or
-    /// a timeout. The UI schedules a repaint for then instead of spinning.
+    /// a timeout; `None` while refused, waiting for the user. The UI schedules
+    /// a repaint for then instead of spinning.
     #[must_use]
-    pub fn next_deadline(&self) -> Instant {
+    pub fn next_deadline(&self) -> Option<Instant> {
         match &self.state {
-            LinkState::Connecting { since } => *since + CONNECT_TIMEOUT,
-            LinkState::Live { .. } => self.last_heard + SILENCE_TIMEOUT,
-            LinkState::Disconnected { retry_at, .. } => *retry_at,
+            LinkState::Connecting { since } => Some(*since + CONNECT_TIMEOUT),
+            LinkState::Live { .. } => Some(self.last_heard + SILENCE_TIMEOUT),
+            LinkState::Disconnected { retry_at, .. } => Some(*retry_at),
+            LinkState::Refused { .. } => None,
         }
     }
 
@@ -185,20 +199,20 @@ impl Link {
         let mut events = Vec::new();
         while let Some(event) = self.socket.as_ref().and_then(|(_, rx)| rx.try_recv()) {
             if let Err(reason) = self.handle(event, now, &mut events) {
-                self.fail(reason, now);
+                self.fail(&reason, now);
                 break;
             }
         }
         match &self.state {
             LinkState::Connecting { since } if now.duration_since(*since) > CONNECT_TIMEOUT => {
                 self.fail(
-                    format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                    &format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
                     now,
                 );
             }
             LinkState::Live { .. } if now.duration_since(self.last_heard) > SILENCE_TIMEOUT => {
                 self.fail(
-                    format!("server silent for {} s", SILENCE_TIMEOUT.as_secs()),
+                    &format!("server silent for {} s", SILENCE_TIMEOUT.as_secs()),
                     now,
                 );
             }
@@ -227,7 +241,7 @@ impl Link {
                 self.receive(Codec::MessagePack, &bytes, now, events)
             }
             WsEvent::Message(_) => Ok(()),
-            WsEvent::Error(error) => Err(explain(&error)),
+            WsEvent::Error(error) => Err(error),
             WsEvent::Closed => Err("the server closed the connection".to_owned()),
         }
     }
@@ -314,7 +328,12 @@ impl Link {
             additional_headers: self
                 .token
                 .iter()
-                .map(|token| ("Authorization".to_owned(), format!("Bearer {token}")))
+                .map(|token| {
+                    (
+                        "Authorization".to_owned(),
+                        format!("Bearer {}", token.expose()),
+                    )
+                })
                 .collect(),
         };
         match ewebsock::connect_with_wakeup(self.dial_url(), options, move || wake()) {
@@ -323,14 +342,29 @@ impl Link {
                 self.state = LinkState::Connecting { since: now };
                 self.last_heard = now;
             }
-            Err(error) => self.fail(explain(&error), now),
+            Err(error) => self.fail(&error, now),
         }
     }
 
-    fn fail(&mut self, reason: String, now: Instant) {
+    /// Ends the attempt for `error` (ewebsock's words, or ours): refused on
+    /// a 401, a minute's wait on a 429, else a retry after the backoff.
+    fn fail(&mut self, error: &str, now: Instant) {
         // Dropping the sender tells ewebsock's thread to close the socket.
         self.socket = None;
-        let delay = random_reconnect_delay(self.failed_attempts);
+        let lower = error.to_ascii_lowercase();
+        if lower.contains("http error: 401") {
+            tracing::info!(url = %self.url, token_sent = self.token.is_some(), "token refused");
+            self.state = LinkState::Refused {
+                token_sent: self.token.is_some(),
+            };
+            return;
+        }
+        let reason = explain(error);
+        let delay = if lower.contains("http error: 429") {
+            TOO_MANY_ATTEMPTS_WAIT
+        } else {
+            random_reconnect_delay(self.failed_attempts)
+        };
         self.failed_attempts = self.failed_attempts.saturating_add(1);
         tracing::info!(url = %self.url, %reason, retry_in_ms = delay.as_millis(), "disconnected");
         self.state = LinkState::Disconnected {
@@ -350,8 +384,8 @@ fn explain(error: &str) -> String {
         "host name not found: check the address".to_owned()
     } else if lower.contains("connection reset") || lower.contains("broken pipe") {
         "connection lost".to_owned()
-    } else if lower.contains("http error: 401") {
-        "the server wants a token (401): edit the host (in the list) and give its token".to_owned()
+    } else if lower.contains("http error: 429") {
+        "too many failed attempts (429): the server takes new ones again in a minute".to_owned()
     } else if lower.contains("invalid http version") {
         // A TLS server answers plain HTTP with a TLS alert.
         "the server did not answer in plain HTTP: if it serves TLS, use wss://".to_owned()
@@ -409,7 +443,7 @@ mod tests {
             panic!("expected disconnected, got {:?}", link.state());
         };
         assert!(reason.contains("cannot reach the server"), "{reason}");
-        assert_eq!(link.next_deadline(), retry_at);
+        assert_eq!(link.next_deadline(), Some(retry_at));
 
         // Once the retry time passes, the link dials again.
         link.poll(retry_at + Duration::from_millis(1));
@@ -427,7 +461,7 @@ mod tests {
         let LinkState::Connecting { since } = link.state().clone() else {
             panic!("expected connecting, got {:?}", link.state());
         };
-        assert_eq!(link.next_deadline(), since + CONNECT_TIMEOUT);
+        assert_eq!(link.next_deadline(), Some(since + CONNECT_TIMEOUT));
 
         // Polled as the UI would once the deadline has passed (no waiting here:
         // the clock is the argument).
@@ -470,8 +504,8 @@ mod tests {
             Arc::new(|| {}),
         );
         link.last_seen = Some((7, 41));
-        link.retarget("ws://127.0.0.1:1/ws".into(), Some("t0ken".into()));
-        assert_eq!(link.token(), Some("t0ken"));
+        link.retarget("ws://127.0.0.1:1/ws".into(), Some(Secret::new("t0ken")));
+        assert_eq!(link.token().map(Secret::expose), Some("t0ken"));
         assert!(link.dial_url().contains("resume_after_seq=41"));
         assert!(matches!(link.state(), LinkState::Connecting { .. }));
 

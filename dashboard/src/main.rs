@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     }
     let token = match &args.token_file {
         Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => Some(text.trim().to_owned()),
+            Ok(text) => Some(hostpulse_shared::Secret::new(text.trim())),
             Err(error) => {
                 eprintln!(
                     "hostpulse-dashboard: cannot read --token-file {}: {error}",
@@ -75,7 +75,7 @@ fn main() -> ExitCode {
             Ok(Box::new(DashboardApp::start(
                 &cc.egui_ctx,
                 &urls,
-                token.as_deref(),
+                token.as_ref(),
                 &prefs,
             )))
         }),

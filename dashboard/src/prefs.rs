@@ -1,8 +1,8 @@
 //! What the dashboard remembers between runs: the hosts added in the window
 //! (with their display names) and the user's choices (theme, time window,
-//! selected host, fleet overview or host, export folder). Saved through eframe's storage;
-//! hosts given on the command line and the local server are for one run only
-//! and are not saved. Panel sizes and window positions are egui's own memory,
+//! selected host, fleet overview or host, export folder, whether "This
+//! computer" was removed). Saved through eframe's storage; hosts given on the
+//! command line are for one run only and are not saved. Panel sizes and window positions are egui's own memory,
 //! which eframe saves beside these (`App::persist_egui_memory` is on by
 //! default).
 //!
@@ -43,6 +43,9 @@ pub struct Prefs {
     pub fleet: bool,
     /// The folder exports were last saved in, when the user chose one.
     pub export_dir: Option<String>,
+    /// The user removed "This computer" from the list; it stays away until
+    /// brought back.
+    pub local_removed: bool,
 }
 
 impl Prefs {

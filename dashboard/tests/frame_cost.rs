@@ -85,7 +85,7 @@ fn measure(hosts: usize, hours: u64, shape: Shape) {
         first.get_or_insert(id);
     }
     let selected = first.unwrap();
-    app.apply(hostpulse_dashboard::app::Command::SetWindow(
+    app.apply(hostpulse_dashboard::command::Command::SetWindow(
         if hours >= 24 {
             hostpulse_dashboard::view::Window::All
         } else {
@@ -121,7 +121,7 @@ fn measure(hosts: usize, hours: u64, shape: Shape) {
     for frame in 0..FRAMES {
         // Ten seconds further back each frame, as a slow drag moves it.
         let end_ms = newest_ms - (frame as u64 + 1) * 10_000;
-        app.apply(hostpulse_dashboard::app::Command::Pause(end_ms));
+        app.apply(hostpulse_dashboard::command::Command::Pause(end_ms));
         let started = Instant::now();
         let _ = ctx.run_ui(raw_input(frame + 5 + 2 * FRAMES), |ui| app.ui(ui));
         panned.push(started.elapsed());

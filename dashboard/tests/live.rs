@@ -110,7 +110,7 @@ fn history_arrives_at_once_and_a_reconnect_resumes_without_gap_or_duplicate() {
 }
 
 #[test]
-fn a_server_with_a_token_lets_in_only_a_host_that_presents_it() {
+fn a_server_with_a_token_lets_in_only_a_host_that_presents_it_and_refusals_are_not_retried() {
     let token = "dashboard-test-token-0123456789";
     let server = BackgroundServer::spawn_on_loopback(Config {
         interval: Duration::from_millis(200),
@@ -123,20 +123,45 @@ fn a_server_with_a_token_lets_in_only_a_host_that_presents_it() {
     assert!(
         poll_until(&mut without, |h| matches!(
             h.link.state(),
-            LinkState::Disconnected { .. }
+            LinkState::Refused { .. }
         )),
-        "a host without the token was let in"
+        "a host without the token was let in: {:?}",
+        without.link.state()
     );
-    let LinkState::Disconnected { reason, .. } = without.link.state() else {
-        unreachable!()
-    };
-    assert!(reason.contains("token"), "{reason}");
+    // Refused, it waits for a token instead of retrying on a timer: each try
+    // would count against the server's limit on failed attempts.
+    assert_eq!(
+        without.link.state(),
+        &LinkState::Refused { token_sent: false }
+    );
+    assert_eq!(without.link.next_deadline(), None);
+    without.poll(Instant::now() + Duration::from_mins(10));
+    assert_eq!(
+        without.link.state(),
+        &LinkState::Refused { token_sent: false }
+    );
+
+    let mut wrong = Host::connect(
+        3,
+        &server.ws_url(),
+        None,
+        Some(hostpulse_shared::Secret::new("not-the-token-0123456789")),
+        Arc::new(|| {}),
+    );
+    assert!(
+        poll_until(&mut wrong, |h| matches!(
+            h.link.state(),
+            LinkState::Refused { token_sent: true }
+        )),
+        "a wrong token was not refused: {:?}",
+        wrong.link.state()
+    );
 
     let mut with = Host::connect(
         2,
         &server.ws_url(),
         None,
-        Some(token.into()),
+        Some(hostpulse_shared::Secret::new(token)),
         Arc::new(|| {}),
     );
     assert!(

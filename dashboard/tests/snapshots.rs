@@ -20,7 +20,7 @@ use std::time::Instant;
 use egui::vec2;
 use egui_kittest::Harness;
 use hostpulse_dashboard::DashboardApp;
-use hostpulse_dashboard::app::Command;
+use hostpulse_dashboard::command::Command;
 use hostpulse_dashboard::link::LinkState;
 use hostpulse_dashboard::synthetic::{self, Shape};
 

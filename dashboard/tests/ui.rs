@@ -14,6 +14,7 @@ use egui_kittest::kittest::Queryable as _;
 use hostpulse_dashboard::DashboardApp;
 use hostpulse_dashboard::host::Host;
 use hostpulse_dashboard::link::{Link, LinkEvent, LinkState, Wake};
+use hostpulse_dashboard::local::LOCAL_LABEL;
 use hostpulse_dashboard::panels::help;
 use hostpulse_dashboard::panels::host_view::PLOT_TITLES;
 use hostpulse_dashboard::prefs::Prefs;
@@ -289,7 +290,10 @@ fn a_host_is_renamed_readdressed_given_a_token_and_removed_from_its_editor() {
     harness.run_steps(2);
     let host = &harness.state().hosts()[0];
     assert_eq!(host.link.url(), "ws://127.0.0.1:1/ws");
-    assert_eq!(host.link.token(), Some("secret-token-0123456789"));
+    assert_eq!(
+        host.link.token().map(hostpulse_shared::Secret::expose),
+        Some("secret-token-0123456789")
+    );
     assert!(host.history.is_empty());
     assert!(!matches!(host.link.state(), LinkState::Live { .. }));
     assert_eq!(host.display_name(), "primary database");
@@ -357,7 +361,14 @@ fn the_fleet_overview_shows_each_host_and_a_click_opens_it() {
         2
     );
     // The state of each, in the rows as in the list.
-    assert_eq!(harness.query_all_by_label("disconnected").count(), 2);
+    // The list says the word, the fleet row the whole state with its reason.
+    assert_eq!(harness.query_all_by_label("disconnected").count(), 1);
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("disconnected: ")
+            .count(),
+        1
+    );
     assert_eq!(harness.query_all_by_label("connecting…").count(), 2);
     // A host with no sample yet shows no made-up numbers.
     assert_eq!(harness.query_all_by_label("–").count(), 3);
@@ -603,7 +614,10 @@ fn window_presets_pause_and_back_to_live_apply_to_every_plot() {
     harness.run_steps(2);
     let newest = synthetic_sample(599).timestamp_ms;
     assert_eq!(harness.state().view().paused_at_ms, Some(newest));
-    harness.get_by_label_contains("paused, 0s behind live");
+    harness.get_by_label(&format!(
+        "paused at {}",
+        hostpulse_dashboard::format::time_of_day(newest)
+    ));
     harness.get_by_label("Back to live").click();
     harness.run_steps(2);
     assert!(harness.state().view().is_live());
@@ -643,20 +657,23 @@ fn hosts_and_choices_added_in_the_window_survive_a_restart() {
     let restored: Prefs = ron::from_str(&saved).unwrap();
     let cli = ["ws://db-8:9470/ws".to_owned()];
     let app = DashboardApp::start(&egui::Context::default(), &cli, None, &restored);
-    let urls: Vec<&str> = app.hosts().iter().map(|h| h.link.url()).collect();
+    // This computer stays first, whatever else is listed.
+    assert_eq!(app.hosts()[0].display_name(), LOCAL_LABEL);
+    let urls: Vec<&str> = app.hosts()[1..].iter().map(|h| h.link.url()).collect();
     assert_eq!(urls, ["ws://db-7:9000/ws", "ws://db-8:9470/ws"]);
     assert_eq!(app.view().window, Window::OneHour);
-    assert_eq!(app.selected(), Some(app.hosts()[0].id));
+    // A host named on the command line is the one shown.
+    assert_eq!(app.selected(), Some(app.hosts()[2].id));
     // A remembered host that wants a token gets it by being added again.
     let mut harness = crate::harness(app);
     harness.run_steps(2);
-    assert!(!harness.state().hosts()[0].link.has_token());
+    assert!(!harness.state().hosts()[1].link.has_token());
     type_into_add_host(&mut harness, "db-7:9000");
     type_into(&mut harness, "Token", "secret-token-0123456789");
     harness.get_by_label("Add").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().hosts().len(), 2);
-    assert!(harness.state().hosts()[0].link.has_token());
+    assert_eq!(harness.state().hosts().len(), 3);
+    assert!(harness.state().hosts()[1].link.has_token());
     let again = harness.state().prefs();
     assert_eq!(
         again.hosts, restored.hosts,
@@ -693,8 +710,11 @@ fn display_names_the_fleet_view_and_the_export_folder_survive_a_restart_but_toke
         app.export_window().chosen_dir().as_deref(),
         Some("/srv/reports")
     );
-    let host = &app.hosts()[0];
-    assert_eq!(host.link.url(), "ws://db-7:9000/ws");
+    let host = app
+        .hosts()
+        .iter()
+        .find(|h| h.link.url() == "ws://db-7:9000/ws")
+        .expect("the remembered host");
     assert_eq!(host.display_name(), "billing db");
     assert!(!host.link.has_token());
 }

@@ -6,7 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use egui::{RichText, Ui};
 
-use super::{Command, DashboardApp};
+use super::DashboardApp;
+use crate::command::Command;
 use crate::export::{self, ExportError, ExportTable, pending_save};
 use crate::panels::edit_host::{EditHostForm, EditOutcome};
 use crate::panels::export::ExportWindow;
@@ -61,10 +62,15 @@ impl DashboardApp {
         if self.export.open || self.export.is_saving() {
             return;
         }
-        let (message, color) = match &self.export.status {
-            Some(Ok(message)) => (message, ui.visuals().hyperlink_color),
-            Some(Err(message)) => (message, ui.visuals().error_fg_color),
-            None => return,
+        let Some((status, fades_in)) = self.export.bar_status(std::time::Instant::now()) else {
+            return;
+        };
+        if let Some(fades_in) = fades_in {
+            ui.ctx().request_repaint_after(fades_in);
+        }
+        let (message, color) = match status {
+            Ok(message) => (message, ui.visuals().hyperlink_color),
+            Err(message) => (message, ui.visuals().error_fg_color),
         };
         // Cut short where the bar has no room; the whole path is on hover.
         ui.add(egui::Label::new(RichText::new(message).color(color)).truncate())
@@ -88,44 +94,27 @@ impl DashboardApp {
         }
     }
 
-    /// Carries out the commands of the windows and the fleet view.
-    pub(super) fn apply_window_command(&mut self, command: Command) {
-        match command {
-            Command::StartEdit(id) => {
-                self.edit = self
-                    .hosts
-                    .iter()
-                    .find(|h| h.id == id)
-                    .map(EditHostForm::new);
-            }
-            Command::EditHost {
-                id,
-                url,
-                label,
-                token,
-            } => {
-                if let Some(host) = self.hosts.iter_mut().find(|h| h.id == id) {
-                    host.edit(url, label, token);
-                }
-            }
-            Command::ShowFleet => self.fleet = true,
-            Command::ToggleFleet => self.fleet = !self.fleet,
-            Command::ToggleHelp => self.help_open = !self.help_open,
-            Command::ToggleExport => self.export.open = !self.export.open,
-            Command::CloseWindows => {
-                self.help_open = false;
-                self.export.open = false;
-                self.edit = None;
-            }
-            Command::ExportCsv => self.export_csv(),
-            Command::Screenshot => {
-                // Requested at the end of this frame, so the next one (which
-                // the screenshot shows) is drawn without the export window.
-                self.export.open = false;
-                self.screenshot_due = true;
-            }
-            _ => {}
-        }
+    /// Opens the editor of host `id`.
+    pub(super) fn start_edit(&mut self, id: u64) {
+        self.edit = self
+            .hosts
+            .iter()
+            .find(|h| h.id == id)
+            .map(EditHostForm::new);
+    }
+
+    /// Closes the help, export and edit windows.
+    pub(super) fn close_windows(&mut self) {
+        self.help_open = false;
+        self.export.open = false;
+        self.edit = None;
+    }
+
+    /// Takes a screenshot at the end of this frame, so the next one (which
+    /// the screenshot shows) is drawn without the export window.
+    pub(super) fn screenshot_soon(&mut self) {
+        self.export.open = false;
+        self.screenshot_due = true;
     }
 
     /// The host in the main view, unless the fleet overview is shown.
@@ -137,7 +126,7 @@ impl DashboardApp {
     }
 
     /// Copies the shown host's visible samples and writes them on a thread.
-    fn export_csv(&mut self) {
+    pub(super) fn export_csv(&mut self) {
         let Some(host) = self.shown_host() else {
             self.export
                 .fail(&"open a host first: the CSV holds what its plots show");
@@ -162,7 +151,7 @@ impl DashboardApp {
         ));
         let rows = table.len();
         let (reporter, pending) = pending_save();
-        let wake = self.wake();
+        let wake = self.repaint_wake();
         reporter.spawn(path, move |path| table.save(path), move || wake());
         self.export.start(pending, &format!("{rows} samples"));
     }
@@ -177,7 +166,7 @@ impl DashboardApp {
             .dir()
             .join(export::file_name("screenshot", None, now_ms, "png"));
         let (reporter, pending) = pending_save();
-        let wake = self.wake();
+        let wake = self.repaint_wake();
         ctx.request_screenshot(move |image| {
             reporter.spawn(
                 path,
@@ -191,8 +180,15 @@ impl DashboardApp {
 
 /// Keys for the windows and the fleet view, unless a text field has the
 /// keyboard: F, E, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.
-pub(super) fn window_shortcuts(ctx: &egui::Context, commands: &mut Vec<Command>) {
+pub(super) fn window_shortcuts(ctx: &egui::Context, editing: bool, commands: &mut Vec<Command>) {
     if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    if editing {
+        // The edit window keeps its keys: only Esc, which closes it.
+        if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            commands.push(Command::CloseWindows);
+        }
         return;
     }
     ctx.input(|input| {

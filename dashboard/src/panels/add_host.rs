@@ -4,8 +4,10 @@
 
 use egui::{Color32, Ui};
 
+use hostpulse_shared::Secret;
+
 use crate::address;
-use crate::app::Command;
+use crate::command::Command;
 
 /// What the user is typing, and the last error about it.
 #[derive(Default)]
@@ -64,7 +66,7 @@ impl AddHostForm {
                         let token = self.token.trim();
                         commands.push(Command::AddHost {
                             url: url.into(),
-                            token: (!token.is_empty()).then(|| token.to_owned()),
+                            token: (!token.is_empty()).then(|| Secret::new(token)),
                         });
                         self.text.clear();
                         self.token.clear();

@@ -5,20 +5,11 @@
 
 use egui::{RichText, Ui};
 
-use crate::address;
-use crate::app::Command;
-use crate::host::Host;
+use hostpulse_shared::Secret;
 
-/// What happens to the host's token when the edit is saved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenChange {
-    /// Keep presenting the token it has (or none).
-    Keep,
-    /// Present this token from now on.
-    Set(String),
-    /// Present no token any more.
-    Clear,
-}
+use crate::address;
+use crate::command::{Command, TokenChange};
+use crate::host::Host;
 
 /// The edit window's fields, for one host.
 pub struct EditHostForm {
@@ -36,6 +27,9 @@ pub struct EditHostForm {
     pub forget_token: bool,
     /// Why the last save was refused, shown in the window.
     pub error: Option<String>,
+    /// The token field takes the cursor when the window opens, so typing
+    /// goes there and not to the app's shortcuts.
+    focus_token: bool,
 }
 
 impl std::fmt::Debug for EditHostForm {
@@ -64,12 +58,13 @@ impl EditHostForm {
     pub fn new(host: &Host) -> Self {
         Self {
             host_id: host.id,
-            url: host.link.url().to_owned(),
+            url: host.url().to_owned(),
             name: host.label.clone().unwrap_or_default(),
             token: String::new(),
-            has_token: host.link.has_token(),
+            has_token: host.has_token(),
             forget_token: false,
             error: None,
+            focus_token: true,
         }
     }
 
@@ -139,6 +134,9 @@ impl EditHostForm {
                             .desired_width(280.0),
                     )
                     .labelled_by(label.id);
+                if std::mem::take(&mut self.focus_token) {
+                    field.request_focus();
+                }
                 field_done(&field);
                 ui.end_row();
                 ui.label("");
@@ -183,7 +181,7 @@ impl EditHostForm {
             Ok(url)
                 if hosts
                     .iter()
-                    .any(|h| h.id != self.host_id && h.link.url() == url.as_str()) =>
+                    .any(|h| h.id != self.host_id && h.url() == url.as_str()) =>
             {
                 self.error = Some(format!("{url} is already in the list"));
                 EditOutcome::Open
@@ -195,7 +193,7 @@ impl EditHostForm {
                 } else if token.is_empty() {
                     TokenChange::Keep
                 } else {
-                    TokenChange::Set(token.to_owned())
+                    TokenChange::Set(Secret::new(token))
                 };
                 let name = self.name.trim();
                 commands.push(Command::EditHost {

@@ -5,14 +5,18 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
+use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::export::{PendingSave, SaveStatus};
 
 /// The window's title.
 pub const TITLE: &str = "Export";
+
+/// How long "Saved …" stays in the top bar.
+pub const SAVED_SHOWN: Duration = Duration::from_secs(6);
 
 /// The export window's state, kept while the app runs.
 #[derive(Debug)]
@@ -23,6 +27,9 @@ pub struct ExportWindow {
     pub dir: String,
     /// The last outcome, for the person: `Ok` says where the file went.
     pub status: Option<Result<String, String>>,
+    /// When the last save finished well: its "Saved …" fades from the top
+    /// bar a few seconds later.
+    saved_at: Option<Instant>,
     /// The save in progress.
     pending: Option<PendingSave>,
     /// The folder dialog, while it is open: it answers with the folder chosen,
@@ -36,6 +43,7 @@ impl Default for ExportWindow {
             open: false,
             dir: crate::export::default_dir().display().to_string(),
             status: None,
+            saved_at: None,
             pending: None,
             choosing: None,
         }
@@ -63,8 +71,24 @@ impl ExportWindow {
         (!dir.is_empty() && dir != default).then(|| dir.to_owned())
     }
 
+    /// What the top bar says about the last export at `now`: its outcome,
+    /// until a "Saved …" has been shown for [`SAVED_SHOWN`]; with how long
+    /// it stays, to repaint then.
+    #[must_use]
+    pub fn bar_status(&self, now: Instant) -> Option<(&Result<String, String>, Option<Duration>)> {
+        let status = self.status.as_ref()?;
+        match (status, self.saved_at) {
+            (Ok(_), Some(saved_at)) if self.pending.is_none() => {
+                let left = SAVED_SHOWN.checked_sub(now.saturating_duration_since(saved_at))?;
+                Some((status, Some(left)))
+            }
+            _ => Some((status, None)),
+        }
+    }
+
     /// Watches a save that has just started.
     pub fn start(&mut self, pending: PendingSave, what: &str) {
+        self.saved_at = None;
         self.pending = Some(pending);
         self.status = Some(Ok(format!("Saving {what}…")));
     }
@@ -84,6 +108,7 @@ impl ExportWindow {
             SaveStatus::Running => return,
             SaveStatus::Saved(path) => {
                 self.status = Some(Ok(format!("Saved {}", path.display())));
+                self.saved_at = Some(Instant::now());
             }
             SaveStatus::Failed(error) => self.status = Some(Err(error.to_string())),
         }
@@ -99,6 +124,7 @@ impl ExportWindow {
             Ok(Some(dir)) => self.dir = dir.display().to_string(),
             // rfd answers the same for "cancelled" and "no dialog here".
             Ok(None) | Err(TryRecvError::Disconnected) => {
+                self.saved_at = None;
                 self.status = Some(Ok(
                     "No folder chosen: if no dialog appeared, type the folder instead".to_owned(),
                 ));

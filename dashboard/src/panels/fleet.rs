@@ -8,12 +8,11 @@
 
 use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Ui, UiBuilder, vec2};
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::format;
 use crate::history::{HostHistory, Metric, segments};
 use crate::host::Host;
-use crate::panels::host_list::{retry_hint, state_dot_ui, state_word};
-use crate::panels::host_view::state_text;
+use crate::panels::connection;
 
 /// How much of the past each sparkline shows.
 pub const SPARKLINE_MS: u64 = 5 * 60 * 1000;
@@ -145,24 +144,24 @@ fn row_ui(
     // The metric columns bring their own gaps.
     metrics.spacing_mut().item_spacing.x = 0.0;
     metrics_ui(&mut metrics, host, columns);
-    if response.on_hover_text(host.link.url()).clicked() {
+    if response.on_hover_text(host.url()).clicked() {
         commands.push(Command::Select(host.id));
     }
 }
 
 fn name_ui(ui: &mut Ui, host: &Host, now: std::time::Instant) {
-    let state = host.link.state();
+    let connection = host.connection(now);
     ui.scope(|ui| {
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-        state_dot_ui(ui, state);
+        connection::dot_ui(ui, &connection);
         ui.vertical(|ui| {
             ui.add(egui::Label::new(RichText::new(host.display_name()).strong()).truncate());
             ui.horizontal(|ui| {
-                ui.weak(state_word(state))
-                    .on_hover_text(state_text(state, now));
-                if let Some(hint) = retry_hint(state, now) {
-                    ui.weak(format!("· {hint}"));
-                }
+                // The whole state, reason and retry included: a row is where
+                // a down host is noticed.
+                let text = connection.text();
+                ui.add(egui::Label::new(RichText::new(&text).weak()).truncate())
+                    .on_hover_text(text);
             });
         });
     });
@@ -177,6 +176,7 @@ fn metrics_ui(ui: &mut Ui, host: &Host, columns: Columns) {
         max_step_ms: interval_ms * 5 / 2,
         size: vec2(columns.sparkline, SPARKLINE_HEIGHT),
     };
+    let live = host.is_live();
     let value_ui = |ui: &mut Ui, text: String| {
         ui.add_space(GAP);
         ui.allocate_ui_with_layout(
@@ -184,7 +184,12 @@ fn metrics_ui(ui: &mut Ui, host: &Host, columns: Columns) {
             egui::Layout::left_to_right(egui::Align::Center),
             |ui| {
                 ui.set_width(columns.value);
-                ui.label(RichText::new(text).strong());
+                // A silent host's values are the last known: greyed.
+                if live {
+                    ui.label(RichText::new(text).strong());
+                } else {
+                    ui.weak(text);
+                }
             },
         );
         ui.add_space(GAP);

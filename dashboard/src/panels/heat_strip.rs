@@ -13,7 +13,7 @@ use std::sync::Arc;
 use egui::{Color32, ColorImage, Id, TextureHandle, TextureOptions, Ui};
 use egui_plot::{HoverPosition, Plot, PlotImage, PlotPoint};
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::format;
 use crate::history::HostHistory;
 use crate::history::decimate::Columns;
@@ -99,7 +99,7 @@ pub fn ui(
         });
     let cells = Arc::clone(&cached.cells);
     let plot = axis
-        .configure(Plot::new(id))
+        .configure(Plot::new(id), ui.available_width())
         .height(height(cores))
         .include_y(0.0)
         .include_y(cores as f64)
@@ -117,7 +117,7 @@ pub fn ui(
     let (left, right) = (axis.x(columns.start_ms), axis.x(columns.end_ms));
     let texture_id = cached.texture.id();
     let shown = plot.show(ui, |plot_ui| {
-        let wheel_zoomed = axis.frame_ui(plot_ui);
+        axis.frame_ui(plot_ui);
         #[allow(clippy::cast_possible_truncation, reason = "plot sizes")]
         let size = egui::vec2((right - left) as f32, cores as f32);
         plot_ui.image(
@@ -129,7 +129,6 @@ pub fn ui(
             )
             .allow_hover(false),
         );
-        wheel_zoomed
     });
     axis.respond(&shown, commands);
 }

@@ -1,9 +1,9 @@
-//! The help overlay: every keyboard shortcut in one window, opened with `?`, F1
+//! The help overlay: every keyboard shortcut and mouse gesture in one window, opened with `?`, F1
 //! or the "Help" button, so nobody has to hunt through hover texts for them.
 
 use egui::RichText;
 
-use crate::app::Command;
+use crate::command::Command;
 
 /// Every shortcut, as the overlay lists it: the keys, then what they do.
 /// Keys work whenever no text field has the keyboard.
@@ -16,6 +16,15 @@ pub const SHORTCUTS: [(&str, &str); 8] = [
     ("? or F1", "Show or hide this help"),
     ("Esc", "Close this help, the export or the edit window"),
     ("Enter", "In the \"Add host\" fields: add the host"),
+];
+
+/// What the mouse does on a plot, listed under the keys.
+pub const GESTURES: [(&str, &str); 5] = [
+    ("Wheel", "Scroll the page"),
+    ("Ctrl+wheel, pinch", "Zoom the time axis of every plot"),
+    ("Drag", "Move through time"),
+    ("Right-drag across", "Show just that stretch of time"),
+    ("Click", "Mark that instant and list its top processes"),
 ];
 
 /// The window's title.
@@ -35,9 +44,9 @@ pub fn show(ctx: &egui::Context, open: &mut bool, commands: &mut Vec<Command>) {
                 .spacing([24.0, 6.0])
                 .striped(true)
                 .show(ui, |ui| {
-                    for (keys, action) in SHORTCUTS {
-                        ui.label(RichText::new(keys).monospace().strong());
-                        ui.label(action);
+                    for (keys, action) in SHORTCUTS.iter().chain(&GESTURES) {
+                        ui.label(RichText::new(*keys).monospace().strong());
+                        ui.label(*action);
                         ui.end_row();
                     }
                 });

@@ -2,41 +2,11 @@
 //! the name and the state of each host; click to open one, "Edit" to change it,
 //! "×" to remove it.
 
-use egui::{Color32, Ui};
+use egui::Ui;
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::host::Host;
-use crate::link::LinkState;
-use crate::panels::host_view::state_text;
-
-/// Colour of a host's state dot.
-#[must_use]
-pub fn state_color(state: &LinkState) -> Color32 {
-    match state {
-        LinkState::Live { .. } => Color32::from_rgb(0x3c, 0xb3, 0x71),
-        LinkState::Connecting { .. } => Color32::from_rgb(0xe0, 0xa0, 0x30),
-        LinkState::Disconnected { .. } => Color32::from_rgb(0xd9, 0x48, 0x48),
-    }
-}
-
-/// Draws a filled dot in the state's colour, sized to the text line. Painted, not
-/// a glyph: not every font has a round one.
-pub fn state_dot_ui(ui: &mut Ui, state: &LinkState) {
-    let size = ui.text_style_height(&egui::TextStyle::Body);
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(size * 0.7, size), egui::Sense::hover());
-    ui.painter()
-        .circle_filled(rect.center(), size * 0.3, state_color(state));
-}
-
-/// A short word for the state, for the list.
-#[must_use]
-pub fn state_word(state: &LinkState) -> &'static str {
-    match state {
-        LinkState::Live { .. } => "live",
-        LinkState::Connecting { .. } => "connecting…",
-        LinkState::Disconnected { .. } => "disconnected",
-    }
-}
+use crate::panels::connection;
 
 /// What the list shows as chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +15,6 @@ pub struct ListSelection {
     pub host_id: Option<u64>,
     /// True while the fleet overview is shown instead of one host.
     pub fleet: bool,
-}
-
-/// "retry in 5 s" for a disconnected link: when the next attempt starts.
-#[must_use]
-pub fn retry_hint(state: &LinkState, now: std::time::Instant) -> Option<String> {
-    let LinkState::Disconnected { retry_at, .. } = state else {
-        return None;
-    };
-    let wait_secs = retry_at.saturating_duration_since(now).as_secs_f32().ceil();
-    Some(format!("retry in {wait_secs:.0} s"))
 }
 
 /// Draws the list; clicking a host selects it, "Edit" opens its editor, "×"
@@ -103,12 +63,12 @@ fn row_ui(
     now: std::time::Instant,
     commands: &mut Vec<Command>,
 ) {
-    let state = host.link.state();
+    let connection = host.connection(now);
     let name = host.display_name();
     let mut dot_width = 0.0;
     ui.horizontal(|ui| {
         let before = ui.cursor().left();
-        state_dot_ui(ui, state);
+        connection::dot_ui(ui, &connection);
         dot_width = ui.cursor().left() - before;
         let name_size = egui::vec2(
             (ui.available_width() - BUTTONS_WIDTH).max(40.0),
@@ -121,7 +81,7 @@ fn row_ui(
                 ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
                 if ui
                     .selectable_label(selected, name)
-                    .on_hover_text(host.link.url())
+                    .on_hover_text(host.url())
                     .clicked()
                 {
                     commands.push(Command::Select(host.id));
@@ -134,11 +94,7 @@ fn row_ui(
     });
     ui.horizontal(|ui| {
         ui.add_space(dot_width);
-        ui.weak(state_word(state))
-            .on_hover_text(state_text(state, now));
-        if let Some(hint) = retry_hint(state, now) {
-            ui.weak(format!("· {hint}"));
-        }
+        connection::words_ui(ui, &connection);
     });
 }
 

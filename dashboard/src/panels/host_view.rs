@@ -4,17 +4,17 @@
 //! temperatures — then disk usage and the top processes.
 
 use egui::{Color32, RichText, ScrollArea, Ui};
-use hostpulse_shared::Sample;
+use hostpulse_shared::{Sample, Secret};
 
-use crate::app::Command;
+use crate::command::{Command, TokenChange};
 use crate::format;
 use crate::history::Metric;
 use crate::host::Host;
-use crate::link::LinkState;
-use crate::panels::host_list::state_dot_ui;
+use crate::panels::connection;
 use crate::panels::time_axis::TimeAxis;
 use crate::panels::time_plot::{Series, TimePlot, Unit};
 use crate::panels::{disk_usage, heat_strip, processes};
+use crate::status::Connection;
 use crate::view::{TimeView, Window};
 
 /// Titles of the plots, in the order they are drawn.
@@ -28,8 +28,10 @@ pub const PLOT_TITLES: [&str; 7] = [
     "Temperatures",
 ];
 
-/// Height of one plot, in points.
-const PLOT_HEIGHT: f32 = 150.0;
+/// The lowest a plot gets on a small window, in points.
+const MIN_PLOT_HEIGHT: f32 = 90.0;
+/// The highest a plot gets on a tall window, in points.
+const MAX_PLOT_HEIGHT: f32 = 260.0;
 
 const TOTAL_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
 const SWAP_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
@@ -49,49 +51,83 @@ const PALETTE: [Color32; 8] = [
 pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>) {
     header_ui(ui, host, commands);
     ui.separator();
+    let now = std::time::Instant::now();
+    let axis = TimeAxis::until(&host.history, &view, host.present_ms(now).unwrap_or(0));
     match host.history.latest() {
-        Some(sample) => current_values_ui(ui, sample),
+        Some(sample) => current_values_ui(ui, sample, axis.no_data_since_ms),
         None => {
             ui.label("Waiting for the first sample…");
         }
     }
     ui.add_space(4.0);
-    time_bar_ui(ui, host, view, commands);
-    ScrollArea::vertical()
+    time_bar_ui(ui, host, view, axis, commands);
+    let height = plot_height(ui.available_height(), host.history.core_count());
+    let mut scroll = ScrollArea::vertical()
         .id_salt(("host view", host.id))
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            plots_ui(ui, host, view, commands);
-            ui.add_space(8.0);
-            let processes_id = egui::Id::NULL.with(("processes", host.id));
-            ui.columns(2, |columns| {
-                columns[0].label(RichText::new("Disk usage").strong());
-                if let Some(sample) = host.history.latest() {
-                    disk_usage::ui(&mut columns[0], sample);
-                }
-                processes::ui(
-                    &mut columns[1],
-                    processes_id,
-                    &host.history,
-                    view.marked_ms,
-                    commands,
-                );
-            });
+        .auto_shrink([false, false]);
+    if ui.ctx().cumulative_frame_nr() == 0 {
+        // egui remembers scroll offsets across runs: a new run starts at
+        // the top, where the plots are.
+        scroll = scroll.vertical_scroll_offset(0.0);
+    }
+    scroll.show(ui, |ui| {
+        plots_ui(ui, host, axis, height, commands);
+        ui.add_space(8.0);
+        let processes_id = egui::Id::NULL.with(("processes", host.id));
+        ui.columns(2, |columns| {
+            columns[0].label(RichText::new("Disk usage").strong());
+            if let Some(sample) = host.history.latest() {
+                disk_usage::ui(&mut columns[0], sample);
+            }
+            processes::ui(
+                &mut columns[1],
+                processes_id,
+                &host.history,
+                view.marked_ms,
+                commands,
+            );
         });
+    });
 }
 
 /// The window presets, and pause, resume or back to live.
-fn time_bar_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>) {
+fn time_bar_ui(
+    ui: &mut Ui,
+    host: &Host,
+    view: TimeView,
+    axis: TimeAxis,
+    commands: &mut Vec<Command>,
+) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Window").weak());
+        // A zoomed range is no preset: none is lit, and the range is named.
+        let zoomed = view.span_ms.is_some();
         for (key, window) in Window::ALL.into_iter().enumerate() {
-            let chosen = view.window == window;
+            let chosen = !zoomed && view.window == window;
             if ui
                 .selectable_label(chosen, window.label())
                 .on_hover_text(format!("Shortcut: {}", key + 1))
                 .clicked()
             {
                 commands.push(Command::SetWindow(window));
+            }
+        }
+        if zoomed {
+            let range = format!(
+                "{} – {}",
+                format::time_of_day(axis.start_ms),
+                format::time_of_day(axis.end_ms)
+            );
+            ui.label(RichText::new(range).strong());
+            let close = ui.small_button("×");
+            close.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::Button, true, "Back to the window")
+            });
+            if close
+                .on_hover_text(format!("Back to the last {}, live", view.window.label()))
+                .clicked()
+            {
+                commands.push(Command::Resume);
             }
         }
         ui.separator();
@@ -104,7 +140,15 @@ fn time_bar_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Comm
                 {
                     commands.push(Command::Pause(newest));
                 }
-                ui.weak("following live");
+                match axis.no_data_since_ms {
+                    Some(since_ms) => {
+                        let text = format!("no data since {}", format::time_of_day(since_ms));
+                        ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+                    }
+                    None => {
+                        ui.weak("following live");
+                    }
+                }
             }
             (None, None) => {}
             (Some(at_ms), newest) => {
@@ -115,27 +159,77 @@ fn time_bar_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Comm
                 {
                     commands.push(Command::Resume);
                 }
-                let behind_secs = newest.map_or(0, |n| n.saturating_sub(at_ms)) / 1000;
-                let text = format!("paused, {} behind live", format::duration_secs(behind_secs));
+                // The time held, not how far behind: that would change every
+                // second while the view stands still.
+                let held_ms = newest.map_or(at_ms, |n| at_ms.min(n));
+                let text = format!("paused at {}", format::time_of_day(held_ms));
                 ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
             }
         }
     });
 }
 
+fn state_now(host: &Host) -> Connection {
+    host.connection(std::time::Instant::now())
+}
+
+/// After a 401, a token field right under the state line, with the cursor
+/// in it the first time it shows: the host waits for a token rather than
+/// retrying on a timer.
+fn token_prompt_ui(ui: &mut Ui, host: &Host, state: &Connection, commands: &mut Vec<Command>) {
+    let asked_id = egui::Id::NULL.with(("token asked", host.id));
+    let draft_id = egui::Id::NULL.with(("token draft", host.id));
+    if !matches!(state, Connection::Refused { .. }) {
+        ui.data_mut(|d| {
+            d.remove::<bool>(asked_id);
+            d.remove::<String>(draft_id);
+        });
+        return;
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Host token");
+        let mut draft = ui.data_mut(|d| d.get_temp::<String>(draft_id).unwrap_or_default());
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut draft)
+                    .password(true)
+                    .hint_text("the server's token")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label.id);
+        if !ui.data(|d| d.get_temp::<bool>(asked_id).unwrap_or(false)) {
+            field.request_focus();
+            ui.data_mut(|d| d.insert_temp(asked_id, true));
+        }
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let token = draft.trim().to_owned();
+        if (ui.button("Connect").clicked() || entered) && !token.is_empty() {
+            commands.push(Command::EditHost {
+                id: host.id,
+                url: host.url().to_owned(),
+                label: host.label.clone(),
+                token: TokenChange::Set(Secret::new(token)),
+            });
+            draft.clear();
+        }
+        ui.data_mut(|d| d.insert_temp(draft_id, draft));
+    });
+}
+
 fn header_ui(ui: &mut Ui, host: &Host, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.heading(host.display_name());
-        ui.weak(host.link.url());
+        ui.weak(host.url());
     });
     ui.horizontal(|ui| {
-        let state = host.link.state();
-        state_dot_ui(ui, state);
-        ui.label(state_text(state, std::time::Instant::now()));
-        if matches!(state, LinkState::Disconnected { .. }) && ui.button("Retry now").clicked() {
+        let state = host.connection(std::time::Instant::now());
+        connection::dot_ui(ui, &state);
+        ui.label(state.text());
+        if state.is_down() && ui.button("Retry now").clicked() {
             commands.push(Command::RetryNow(host.id));
         }
     });
+    token_prompt_ui(ui, host, &state_now(host), commands);
     if let Some(hello) = &host.hello {
         let info = &hello.host;
         let uptime = host
@@ -156,25 +250,24 @@ fn header_ui(ui: &mut Ui, host: &Host, commands: &mut Vec<Command>) {
     }
 }
 
-/// The state line: "live", "connecting…", or "disconnected: why — retrying in 3 s".
-#[must_use]
-pub fn state_text(state: &LinkState, now: std::time::Instant) -> String {
-    match state {
-        LinkState::Live { .. } => "live".to_owned(),
-        LinkState::Connecting { .. } => "connecting…".to_owned(),
-        LinkState::Disconnected { reason, retry_at } => {
-            let wait = retry_at.saturating_duration_since(now).as_secs_f32().ceil();
-            format!("disconnected: {reason} — retrying in {wait:.0} s")
-        }
-    }
-}
-
-fn current_values_ui(ui: &mut Ui, sample: &Sample) {
+/// The newest sample's values; greyed, and said to be the last known, when
+/// no sample has come since `stale_since_ms`.
+fn current_values_ui(ui: &mut Ui, sample: &Sample, stale_since_ms: Option<u64>) {
     ui.horizontal_wrapped(|ui| {
         let memory = &sample.memory;
+        if let Some(since_ms) = stale_since_ms {
+            ui.label(
+                RichText::new(format!("Last known, at {}:", format::time_of_day(since_ms)))
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
         let value = |ui: &mut Ui, name: &str, text: String| {
             ui.label(RichText::new(name).weak());
-            ui.label(RichText::new(text).strong());
+            if stale_since_ms.is_some() {
+                ui.label(RichText::new(text).weak());
+            } else {
+                ui.label(RichText::new(text).strong());
+            }
             ui.add_space(12.0);
         };
         value(ui, "CPU", format!("{:.1}%", sample.cpu.total_percent));
@@ -225,9 +318,8 @@ fn current_values_ui(ui: &mut Ui, sample: &Sample) {
     });
 }
 
-fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>) {
+fn plots_ui(ui: &mut Ui, host: &Host, axis: TimeAxis, height: f32, commands: &mut Vec<Command>) {
     let history = &host.history;
-    let axis = TimeAxis::new(history, &view);
     let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
     // Allow one late tick before calling it a gap.
     let max_step_ms = interval_ms * 5 / 2;
@@ -246,28 +338,10 @@ fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command
             max_step_ms,
             y_max,
         }
-        .ui(ui, history, PLOT_HEIGHT, commands);
+        .ui(ui, history, height, commands);
     };
 
     let cpu = [Series::new("total", Metric::CpuTotal, TOTAL_COLOR)];
-    plot(
-        ui,
-        commands,
-        PLOT_TITLES[0],
-        Unit::Percent,
-        &cpu,
-        Some(100.0),
-    );
-    ui.label(RichText::new(PLOT_TITLES[1]).strong());
-    heat_strip::ui(
-        ui,
-        egui::Id::NULL.with(("cpu heat strip", host.id)),
-        history,
-        axis,
-        max_step_ms,
-        commands,
-    );
-
     let load = [
         Series::new("1 min", Metric::LoadOne, PALETTE[0]),
         Series::new("5 min", Metric::LoadFive, PALETTE[1]),
@@ -300,30 +374,55 @@ fn plots_ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command
         })
         .collect();
     let memory_max = history.latest().map(|s| s.memory.total_bytes as f64);
-    let plots: [(&str, Unit, &[Series], Option<f64>); 5] = [
+    let plots: [(&str, Unit, &[Series], Option<f64>); 6] = [
+        (PLOT_TITLES[0], Unit::Percent, &cpu, Some(100.0)),
         // Fitted to the load itself: against a 64-CPU scale a load of 2 would
         // lie flat on the axis.
         (PLOT_TITLES[2], Unit::Number, &load, None),
         (PLOT_TITLES[3], Unit::Bytes, &memory, memory_max),
-        // Rates start the axis at 1 KiB/s, so an idle host shows a flat line at
+        // Rates start the axis at 2 KiB/s, so an idle host shows a flat line at
         // the bottom rather than an axis centred on zero.
-        (PLOT_TITLES[4], Unit::BytesPerSec, &network, Some(1024.0)),
-        (PLOT_TITLES[5], Unit::BytesPerSec, &disk, Some(1024.0)),
+        (PLOT_TITLES[4], Unit::BytesPerSec, &network, Some(2048.0)),
+        (PLOT_TITLES[5], Unit::BytesPerSec, &disk, Some(2048.0)),
         (PLOT_TITLES[6], Unit::Celsius, &temperatures, None),
     ];
-    ui.add_space(4.0);
-    ui.columns(2, |columns| {
-        for (index, (title, unit, series, y_max)) in plots.into_iter().enumerate() {
-            let column = &mut columns[index % 2];
-            if series.is_empty() && unit == Unit::Celsius {
-                // Many virtual machines have no sensor: say so, not an empty axis.
-                column.label(RichText::new(title).strong());
-                column.weak("No temperature sensors reported by this host.");
-                continue;
-            }
-            plot(column, commands, title, unit, series, y_max);
+    // Two plots a row; the per-core strip under the first row, beside which
+    // it would be too narrow.
+    for (row, pair) in plots.chunks(2).enumerate() {
+        if row == 1 {
+            ui.label(RichText::new(PLOT_TITLES[1]).strong());
+            heat_strip::ui(
+                ui,
+                egui::Id::NULL.with(("cpu heat strip", host.id)),
+                history,
+                axis,
+                max_step_ms,
+                commands,
+            );
         }
-    });
+        ui.add_space(4.0);
+        ui.columns(2, |columns| {
+            for (column, &(title, unit, series, y_max)) in columns.iter_mut().zip(pair) {
+                if series.is_empty() && unit == Unit::Celsius {
+                    // Many virtual machines have no sensor: say so, not an empty axis.
+                    column.label(RichText::new(title).strong());
+                    column.weak("No temperature sensors reported by this host.");
+                    continue;
+                }
+                plot(column, commands, title, unit, series, y_max);
+            }
+        });
+    }
+}
+
+/// The height of one plot when `room` points are left for the plots and
+/// what follows: three rows of plots, the per-core strip, their titles and
+/// the top of the processes table fit, as panes fit a terminal's window.
+#[must_use]
+pub fn plot_height(room: f32, cores: usize) -> f32 {
+    /// Titles, spacing, and a peek at the processes below.
+    const AROUND: f32 = 4.0 * 24.0 + 120.0;
+    ((room - heat_strip::height(cores) - AROUND) / 3.0).clamp(MIN_PLOT_HEIGHT, MAX_PLOT_HEIGHT)
 }
 
 /// Two lines per name (received and sent, read and written): one colour per

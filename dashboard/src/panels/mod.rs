@@ -1,7 +1,8 @@
 //! One file per part of the window. Panels read the hosts and return
-//! [`crate::app::Command`]s; the app applies them once, after the frame.
+//! [`crate::command::Command`]s; the app applies them once, after the frame.
 
 pub mod add_host;
+pub mod connection;
 pub mod disk_usage;
 pub mod edit_host;
 pub mod export;

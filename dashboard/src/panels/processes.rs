@@ -6,7 +6,7 @@ use egui::{Id, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use hostpulse_shared::ProcessSample;
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::format;
 use crate::history::HostHistory;
 
@@ -84,7 +84,12 @@ impl Sort {
             let ascending = match self.by {
                 SortBy::Cpu => a.cpu_percent.total_cmp(&b.cpu_percent),
                 SortBy::Memory => a.memory_bytes.cmp(&b.memory_bytes),
-                SortBy::Name => a.name.cmp(&b.name).then(a.pid.cmp(&b.pid)),
+                // As a person reads names: "Xorg" between "xargs" and "zsh".
+                SortBy::Name => a
+                    .name
+                    .to_lowercase()
+                    .cmp(&b.name.to_lowercase())
+                    .then(a.pid.cmp(&b.pid)),
                 SortBy::Pid => a.pid.cmp(&b.pid),
             };
             if self.descending {

@@ -1,25 +1,31 @@
 //! The x axis every plot of a host shares, and what a person does on it.
 //!
 //! Every plot is driven from the one [`TimeView`]: each frame it is told which
-//! range to show, so all x axes stay linked. When someone drags (pan), turns
-//! the wheel or pinches (zoom), or right-drags a box (zoom) on any plot, the
-//! range that plot ends up showing goes back as [`Command::ShowRange`], which
-//! pauses live-follow; the other plots follow on the next frame. A click picks
-//! an instant ([`Command::Mark`]), drawn as a vertical line on every plot.
+//! range to show, so all x axes stay linked. When someone drags (pan),
+//! Ctrl+wheel or pinches (zoom), or right-drags across a stretch of time (select)
+//! on any plot, the range that plot ends up showing goes back as
+//! [`Command::ShowRange`], which pauses live-follow; the other plots follow on
+//! the next frame. Ranges stop at the data's extent. The plain wheel is left to
+//! the page, which scrolls. A click picks an instant ([`Command::Mark`]), drawn
+//! as a vertical line on every plot.
 //!
-//! x is in seconds relative to the host's newest sample, so labels read "-5:00".
+//! x is in seconds relative to the host's newest sample; the labels are the
+//! local time of day at round clock steps ([`crate::ticks`]), "now" at the
+//! live edge.
 
-use egui::{Color32, Vec2, Vec2b};
-use egui_plot::{LineStyle, Plot, PlotPoint, PlotResponse, PlotUi, VLine};
+use egui::{Color32, PointerButton, Vec2b};
+use egui_plot::{GridMark, LineStyle, Plot, PlotPoint, PlotResponse, PlotUi, Span, VLine};
 
-use crate::app::Command;
-use crate::format;
+use crate::command::Command;
 use crate::history::HostHistory;
 use crate::history::decimate::Columns;
+use crate::ticks;
 use crate::view::TimeView;
 
-/// How much one notch of the wheel (about 50 points of scroll) zooms.
-const ZOOM_PER_SCROLL_POINT: f64 = 1.0 / 250.0;
+/// Room one time label wants on the axis, in points.
+const TIME_LABEL_WIDTH: f32 = 90.0;
+/// A right-drag narrower than this is a slip, not a selection (points).
+const MIN_SELECTION_WIDTH: f32 = 6.0;
 
 /// Where the plots of one host are in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,18 +38,38 @@ pub struct TimeAxis {
     pub end_ms: u64,
     /// The instant picked on a plot (Unix ms).
     pub marked_ms: Option<u64>,
+    /// The host's oldest sample (Unix ms): zooms and pans stop there.
+    pub oldest_ms: u64,
+    /// The right edge follows the present (it is labelled "now").
+    pub live: bool,
+    /// The newest sample, when the axis runs on past it because the host
+    /// went silent: the stretch after it is shaded as having no data.
+    pub no_data_since_ms: Option<u64>,
 }
 
 impl TimeAxis {
-    /// The axis for `history` under `view`.
+    /// The axis for `history` under `view`, ending at the newest sample.
     #[must_use]
     pub fn new(history: &HostHistory, view: &TimeView) -> Self {
+        Self::until(history, view, history.newest_ms().unwrap_or(0))
+    }
+
+    /// The axis for `history` under `view`, running on to `present_ms` (the
+    /// host's present, later than its newest sample while it is down).
+    #[must_use]
+    pub fn until(history: &HostHistory, view: &TimeView, present_ms: u64) -> Self {
         let newest_ms = history.newest_ms().unwrap_or(0);
+        let present_ms = present_ms.max(newest_ms);
+        let end_ms = view.end_ms(present_ms);
         Self {
-            origin_ms: newest_ms,
-            start_ms: view.start_ms(history.oldest_ms().unwrap_or(0), newest_ms),
-            end_ms: view.end_ms(newest_ms),
+            origin_ms: present_ms,
+            start_ms: view.start_ms(history.oldest_ms().unwrap_or(0), present_ms),
+            end_ms,
             marked_ms: view.marked_ms,
+            oldest_ms: history.oldest_ms().unwrap_or(0),
+            live: view.is_live(),
+            no_data_since_ms: (history.newest_ms().is_some() && present_ms > newest_ms)
+                .then_some(newest_ms),
         }
     }
 
@@ -107,41 +133,71 @@ impl TimeAxis {
         }
     }
 
-    /// `plot` set up for this axis: pan, zoom and box zoom along x only (y
-    /// fits the data), time labels.
+    /// `plot` set up for this axis, `width_px` wide: pan and zoom along x only
+    /// (y is set by the plot), no wheel (the page scrolls), no box zoom (a
+    /// right-drag selects a range instead), clock labels.
     #[must_use]
-    pub fn configure<'a>(&self, plot: Plot<'a>) -> Plot<'a> {
+    pub fn configure<'a>(&self, plot: Plot<'a>, width_px: f32) -> Plot<'a> {
+        let zone = jiff::tz::TimeZone::system();
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a widget width in points"
+        )]
+        let max_labels = (width_px / TIME_LABEL_WIDTH).max(2.0) as usize;
+        let axis = *self;
+        let label_zone = zone.clone();
         plot.allow_drag(Vec2b::new(true, false))
             .allow_zoom(Vec2b::new(true, false))
             .allow_scroll(false)
-            .allow_boxed_zoom(true)
+            .allow_boxed_zoom(false)
             .allow_double_click_reset(false)
-            .x_axis_formatter(|mark, _| format::seconds_ago(mark.value))
+            .x_grid_spacer(move |input| {
+                let (start_ms, end_ms) =
+                    (axis.unix_ms(input.bounds.0), axis.unix_ms(input.bounds.1));
+                let live = axis.live && end_ms.abs_diff(axis.end_ms) <= 1;
+                let (marks, step_secs) =
+                    ticks::time_ticks(start_ms, end_ms, max_labels, live, &zone);
+                marks
+                    .into_iter()
+                    .map(|tick| GridMark {
+                        value: axis.x(tick.at_ms),
+                        step_size: step_secs as f64,
+                    })
+                    .collect()
+            })
+            .x_axis_formatter(move |mark, _| {
+                let at_ms = axis.unix_ms(mark.value);
+                if axis.live && at_ms.abs_diff(axis.end_ms) <= 1 {
+                    return "now".to_owned();
+                }
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a clock step in whole seconds"
+                )]
+                let step_secs = mark.step_size.round() as u64;
+                ticks::time_label(at_ms, step_secs, &label_zone)
+            })
     }
 
-    /// Inside the plot: shows this axis's range (zoomed by the wheel if it
-    /// turned over this plot) and the marked instant. Returns whether the
-    /// wheel zoomed.
-    pub fn frame_ui(&self, plot_ui: &mut PlotUi<'_>) -> bool {
-        let mut wheel_zoomed = false;
-        let (mut left, mut right) = (self.x(self.start_ms), self.x(self.end_ms));
-        if plot_ui.response().hovered() {
-            let scroll_y = plot_ui.ctx().input(|i| i.smooth_scroll_delta.y);
-            if scroll_y != 0.0
-                && let Some(pointer) = plot_ui.pointer_coordinate()
-            {
-                let factor = (-f64::from(scroll_y) * ZOOM_PER_SCROLL_POINT).exp();
-                left = pointer.x + (left - pointer.x) * factor;
-                right = pointer.x + (right - pointer.x) * factor;
-                wheel_zoomed = true;
-                // The wheel zooms this plot instead of scrolling the page.
-                plot_ui
-                    .ctx()
-                    .input_mut(|i| i.smooth_scroll_delta = Vec2::ZERO);
-            }
-        }
+    /// Inside the plot: shows this axis's range, the stretch with no data
+    /// and the marked instant.
+    pub fn frame_ui(&self, plot_ui: &mut PlotUi<'_>) {
         plot_ui.set_auto_bounds(Vec2b::new(false, true));
-        plot_ui.set_plot_bounds_x(left..=right);
+        plot_ui.set_plot_bounds_x(self.x(self.start_ms)..=self.x(self.end_ms));
+        if let Some(since_ms) = self.no_data_since_ms
+            && since_ms < self.end_ms
+        {
+            plot_ui.span(
+                Span::new(
+                    format!("no data since {}", crate::format::time_of_day(since_ms)),
+                    self.x(since_ms)..=self.x(self.end_ms),
+                )
+                .fill(NO_DATA_COLOR)
+                .border_width(0.0),
+            );
+        }
         if let Some(marked_ms) = self.marked_ms {
             plot_ui.vline(
                 // No name: it has no place in the legend.
@@ -152,28 +208,40 @@ impl TimeAxis {
                     .allow_hover(false),
             );
         }
-        wheel_zoomed
     }
 
-    /// After the plot: a range changed by the person becomes
-    /// [`Command::ShowRange`], a click [`Command::Mark`]. The plot's inner
-    /// value is what [`Self::frame_ui`] returned.
-    pub fn respond(&self, shown: &PlotResponse<bool>, commands: &mut Vec<Command>) {
+    /// After the plot: a range changed by the person (drag, Ctrl+wheel,
+    /// pinch, right-drag across a stretch) becomes [`Command::ShowRange`],
+    /// held within the data; a click becomes [`Command::Mark`].
+    pub fn respond<R>(&self, shown: &PlotResponse<R>, commands: &mut Vec<Command>) {
         let response = &shown.response;
-        let pinched = response.hovered()
+        let zoomed = response.hovered()
             && response
                 .ctx
                 .input(|i| (i.zoom_delta() - 1.0).abs() > f32::EPSILON);
         // Only a person moves the range: a plot widening an empty range on
         // its own must not pause live-follow.
-        let moved_by_hand = shown.inner || pinched || response.dragged() || response.drag_stopped();
+        let panned = response.dragged_by(PointerButton::Primary)
+            || response.drag_stopped_by(PointerButton::Primary);
         let bounds = shown.transform.bounds();
         let (start_ms, end_ms) = (self.unix_ms(bounds.min()[0]), self.unix_ms(bounds.max()[0]));
-        if moved_by_hand
+        if (zoomed || panned)
             && (start_ms.abs_diff(self.start_ms) > 1 || end_ms.abs_diff(self.end_ms) > 1)
         {
+            let (start_ms, end_ms) = self.within_data(start_ms, end_ms);
             commands.push(Command::ShowRange { start_ms, end_ms });
             // The other plots follow on the next frame.
+            response.ctx.request_repaint();
+        }
+        if let Some((from_x, to_x)) = selection(response) {
+            let x = |screen_x: f32| {
+                let at = shown
+                    .transform
+                    .value_from_position(egui::pos2(screen_x, response.rect.center().y));
+                self.unix_ms(at.x)
+            };
+            let (start_ms, end_ms) = self.within_data(x(from_x.min(to_x)), x(from_x.max(to_x)));
+            commands.push(Command::ShowRange { start_ms, end_ms });
             response.ctx.request_repaint();
         }
         if response.clicked()
@@ -183,7 +251,50 @@ impl TimeAxis {
             commands.push(Command::Mark(self.unix_ms(at.x)));
         }
     }
+
+    /// `start_ms..end_ms` moved and cut to lie within the host's samples.
+    #[must_use]
+    pub fn within_data(&self, start_ms: u64, end_ms: u64) -> (u64, u64) {
+        let (oldest, newest) = (self.oldest_ms, self.origin_ms.max(self.oldest_ms));
+        let span = end_ms.saturating_sub(start_ms).min(newest - oldest);
+        let end = end_ms.clamp(oldest + span, newest);
+        (end - span, end)
+    }
 }
+
+/// A right-drag across the plot: while it lasts, the stretch is shaded; when
+/// it ends, returns its screen x at both ends, if it is wide enough to mean
+/// a range. Its height does not matter: time is picked along x only.
+fn selection(response: &egui::Response) -> Option<(f32, f32)> {
+    let id = response.id.with("time selection");
+    let ctx = &response.ctx;
+    if response.drag_started_by(PointerButton::Secondary)
+        && let Some(origin) = ctx.input(|i| i.pointer.press_origin())
+    {
+        ctx.data_mut(|d| d.insert_temp(id, origin.x));
+    }
+    let from_x = ctx.data(|d| d.get_temp::<f32>(id))?;
+    let to_x = ctx.input(|i| i.pointer.latest_pos())?.x;
+    let frame = response.rect;
+    let to_x = to_x.clamp(frame.left(), frame.right());
+    if response.dragged_by(PointerButton::Secondary) {
+        let shade =
+            egui::Rect::from_x_y_ranges(from_x.min(to_x)..=from_x.max(to_x), frame.y_range());
+        ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, id))
+            .rect_filled(shade, 0.0, SELECTION_COLOR);
+        return None;
+    }
+    ctx.data_mut(|d| d.remove::<f32>(id));
+    (response.drag_stopped_by(PointerButton::Secondary)
+        && (to_x - from_x).abs() >= MIN_SELECTION_WIDTH)
+        .then_some((from_x, to_x))
+}
+
+/// The shade of a stretch with no data.
+const NO_DATA_COLOR: Color32 = Color32::from_rgba_premultiplied(0x40, 0x40, 0x40, 0x40);
+
+/// The shade of a stretch being selected.
+const SELECTION_COLOR: Color32 = Color32::from_rgba_premultiplied(0x30, 0x50, 0x80, 0x50);
 
 /// The smallest of 1, 2, 5, 10, 20, 50… that is at least `value`.
 fn round_up_1_2_5(value: u64) -> u64 {
@@ -213,6 +324,9 @@ mod tests {
             start_ms: 1_699_999_700_000,
             end_ms: 1_700_000_000_000,
             marked_ms: None,
+            oldest_ms: 1_699_999_000_000,
+            live: true,
+            no_data_since_ms: None,
         };
         assert!((axis.x(axis.start_ms) + 300.0).abs() < 1e-9);
         assert_eq!(axis.unix_ms(-12.5), 1_699_999_987_500);
@@ -242,5 +356,25 @@ mod tests {
         assert_eq!(round_up_1_2_5(3), 5);
         assert_eq!(round_up_1_2_5(86_400), 100_000);
         assert_eq!(round_up_1_2_5(101), 200);
+    }
+
+    #[test]
+    fn zooms_and_pans_stop_at_the_data() {
+        let axis = TimeAxis {
+            origin_ms: 1_000_000,
+            start_ms: 700_000,
+            end_ms: 1_000_000,
+            marked_ms: None,
+            oldest_ms: 400_000,
+            live: true,
+            no_data_since_ms: None,
+        };
+        // Zoomed out past the oldest sample: all the data, no more.
+        assert_eq!(axis.within_data(0, 2_000_000), (400_000, 1_000_000));
+        // Panned past the newest: the same span, ending at the newest.
+        assert_eq!(axis.within_data(900_000, 1_200_000), (700_000, 1_000_000));
+        // Panned before the oldest: starting at the oldest.
+        assert_eq!(axis.within_data(100_000, 300_000), (400_000, 600_000));
+        assert_eq!(axis.within_data(500_000, 600_000), (500_000, 600_000));
     }
 }

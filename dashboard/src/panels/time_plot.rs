@@ -12,14 +12,18 @@
 
 use std::sync::Arc;
 
-use egui::{Color32, Id, Ui};
-use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints};
+use egui::{Color32, Id, Ui, Vec2b};
+use egui_plot::{
+    Corner, GridMark, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints,
+    PlotTransform,
+};
 
-use crate::app::Command;
+use crate::command::Command;
 use crate::format;
 use crate::history::decimate::Columns;
 use crate::history::{HostHistory, Metric};
 use crate::panels::time_axis::TimeAxis;
+use crate::ticks::{Scale, ValueTicks};
 
 /// The unit of a plot's y axis, which decides how values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +53,22 @@ impl Unit {
         }
     }
 
-    /// A value on the y axis: as [`Self::format`], with whole percentages.
-    fn format_tick(self, value: f64) -> String {
+    /// How the y axis counts in this unit.
+    fn scale(self) -> Scale {
         match self {
-            Self::Percent => format!("{value:.0}%"),
-            Self::Celsius => format!("{value:.0} °C"),
-            Self::Number => format!("{value:.1}"),
-            _ => self.format(value),
+            Self::Percent => Scale::Percent,
+            Self::Bytes | Self::BytesPerSec => Scale::Bytes,
+            Self::Celsius | Self::Number => Scale::Decimal,
+        }
+    }
+
+    /// A label on the y axis: the value in the axis's one unit.
+    fn tick_label(self, ticks: &ValueTicks, value: f64) -> String {
+        let label = ticks.label(value);
+        match self {
+            Self::BytesPerSec => format!("{label}/s"),
+            Self::Celsius => format!("{label} °C"),
+            Self::Percent | Self::Bytes | Self::Number => label,
         }
     }
 }
@@ -171,19 +184,61 @@ pub struct TimePlot<'a> {
     pub axis: TimeAxis,
     /// Samples further apart than this are not joined by a line.
     pub max_step_ms: u64,
-    /// The y axis always reaches this far (100 for percentages).
+    /// The y axis always reaches this far (100 for percentages, the memory
+    /// size), whatever is in view.
     pub y_max: Option<f64>,
 }
 
 impl TimePlot<'_> {
     /// Draws the plot at the given height; pans, zooms and clicks on it
-    /// become commands.
-    pub fn ui(&self, ui: &mut Ui, history: &HostHistory, height: f32, commands: &mut Vec<Command>) {
+    /// become commands. Returns where values landed on screen.
+    pub fn ui(
+        &self,
+        ui: &mut Ui,
+        history: &HostHistory,
+        height: f32,
+        commands: &mut Vec<Command>,
+    ) -> PlotTransform {
         let axis = self.axis;
         let unit = self.unit;
-        let columns = axis.columns(ui.available_width());
-        let mut plot = axis
-            .configure(Plot::new(&self.id))
+        let width = ui.available_width();
+        let columns = axis.columns(width);
+        let body = axis.aligned_columns(columns.count as f32);
+        let lines = self.lines(ui, history, body);
+        let tail = Columns {
+            start_ms: body.end_ms,
+            end_ms: axis.end_ms.max(body.end_ms + 1),
+            count: 1,
+        };
+        let tails: Vec<Vec<(u64, f32)>> = self
+            .series
+            .iter()
+            .map(|series| history.decimated(series.metric, tail, self.max_step_ms))
+            .collect();
+        // The y axis fits what is in view, so an old spike does not flatten
+        // the last minute.
+        let visible = |points: &[(u64, f32)]| {
+            points
+                .iter()
+                .filter(|p| (axis.start_ms..=axis.end_ms).contains(&p.0))
+                .map(|p| f64::from(p.1))
+                .filter(|v| v.is_finite())
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        let highest = lines
+            .iter()
+            .chain(&tails)
+            .map(|points| visible(points))
+            .fold(self.y_max.unwrap_or(0.0), f64::max);
+        let lowest = lines
+            .iter()
+            .chain(&tails)
+            .flat_map(|points| points.iter().map(|p| f64::from(p.1)))
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::min);
+        let ticks = ValueTicks::new(unit.scale(), highest);
+        let plot = axis
+            .configure(Plot::new(&self.id), width)
             .height(height)
             // Top left: live data arrives on the right.
             .legend(
@@ -191,8 +246,17 @@ impl TimePlot<'_> {
                     .follow_insertion_order(true)
                     .position(Corner::LeftTop),
             )
-            .include_y(0.0)
-            .y_axis_formatter(move |mark, _| unit.format_tick(mark.value))
+            .y_grid_spacer(move |_| {
+                ticks
+                    .values()
+                    .into_iter()
+                    .map(|value| GridMark {
+                        value,
+                        step_size: ticks.step,
+                    })
+                    .collect()
+            })
+            .y_axis_formatter(move |mark, _| unit.tick_label(&ticks, mark.value))
             .y_axis_min_width(64.0)
             .label_formatter(move |hover| match hover {
                 HoverPosition::NearDataPoint {
@@ -207,29 +271,26 @@ impl TimePlot<'_> {
                 )),
                 HoverPosition::Elsewhere { .. } => None,
             });
-        if let Some(y_max) = self.y_max {
-            plot = plot.include_y(y_max);
-        }
-        let body = axis.aligned_columns(columns.count as f32);
-        let lines = self.lines(ui, history, body);
-        let tail = Columns {
-            start_ms: body.end_ms,
-            end_ms: axis.end_ms.max(body.end_ms + 1),
-            count: 1,
-        };
         let shown = plot.show(ui, |plot_ui| {
-            let wheel_zoomed = axis.frame_ui(plot_ui);
-            for (series, body) in self.series.iter().zip(lines.iter()) {
-                let tail = history.decimated(series.metric, tail, self.max_step_ms);
+            axis.frame_ui(plot_ui);
+            plot_ui.set_auto_bounds(Vec2b::new(false, false));
+            // A little room above the top label, so a line there is not cut.
+            plot_ui.set_plot_bounds_y(lowest..=ticks.top * 1.04);
+            for ((series, body), tail) in self.series.iter().zip(lines.iter()).zip(&tails) {
                 // The tail starts at the body's last sample, so the line runs on.
                 for part in [body.as_slice(), tail.as_slice()] {
                     for run in part.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
                         let points: Vec<PlotPoint> = without_flat_interiors(run)
                             .map(|(ts, value)| PlotPoint::new(axis.x(ts), f64::from(value)))
                             .collect();
+                        // No band: egui_plot would merge points less than a
+                        // pixel apart into a filled band and join bands far
+                        // apart (across a thinned flat stretch) with a filled
+                        // slope, drawing area no sample holds.
                         let mut line = Line::new(series.name.as_str(), PlotPoints::Owned(points))
                             .color(series.color)
-                            .width(series.width);
+                            .width(series.width)
+                            .allow_band(false);
                         if series.dashed {
                             line = line.style(LineStyle::dashed_dense());
                         }
@@ -237,9 +298,9 @@ impl TimePlot<'_> {
                     }
                 }
             }
-            wheel_zoomed
         });
         axis.respond(&shown, commands);
+        shown.transform
     }
 
     /// Every series decimated over `columns`, from egui's memory when nothing

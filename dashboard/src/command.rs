@@ -1,0 +1,107 @@
+//! What a panel can ask the app to do: the commands panels return, applied by
+//! the app once, after the frame. A leaf: it names only the view's presets, so
+//! panels and the app both depend on it and never on each other.
+
+use hostpulse_shared::Secret;
+
+use crate::view::Window;
+
+/// Something a panel asks the app to do, applied after the frame is drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Watch the server at this (already validated) URL, with this token.
+    AddHost {
+        /// The WebSocket URL.
+        url: String,
+        /// The bearer token, if the server wants one.
+        token: Option<Secret>,
+    },
+    /// Stop watching a host.
+    Remove(u64),
+    /// List "This computer" again (after it was removed).
+    WatchThisComputer,
+    /// Show a host.
+    Select(u64),
+    /// Reconnect to a host now instead of waiting for the backoff.
+    RetryNow(u64),
+    /// Show this much of the past.
+    SetWindow(Window),
+    /// Hold the plots still with this instant (Unix ms) at the right edge.
+    Pause(u64),
+    /// Follow the newest samples again.
+    Resume,
+    /// Switch between the dark and the light theme.
+    ToggleTheme,
+    /// Open the editor of a host.
+    StartEdit(u64),
+    /// Apply an edit: a changed address or token reconnects.
+    EditHost {
+        /// The host.
+        id: u64,
+        /// The (already validated) WebSocket URL.
+        url: String,
+        /// The display name; `None` shows the name the server reports.
+        label: Option<String>,
+        /// What to do with the token.
+        token: TokenChange,
+    },
+    /// Show the fleet overview instead of one host.
+    ShowFleet,
+    /// Between the fleet overview and the selected host.
+    ToggleFleet,
+    /// Show or hide the keyboard shortcuts.
+    ToggleHelp,
+    /// Show or hide the export window.
+    ToggleExport,
+    /// Close the help, export and edit windows.
+    CloseWindows,
+    /// Save the selected host's visible time window as CSV.
+    ExportCsv,
+    /// Save a PNG screenshot of the window.
+    Screenshot,
+    /// Hold every plot on this time range (Unix ms), after a pan or a zoom.
+    ShowRange {
+        /// Left edge.
+        start_ms: u64,
+        /// Right edge.
+        end_ms: u64,
+    },
+    /// Mark this instant (Unix ms) on every plot and list its top processes.
+    Mark(u64),
+    /// Remove the mark.
+    ClearMark,
+}
+
+/// What happens to the host's token when the edit is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenChange {
+    /// Keep presenting the token it has (or none).
+    Keep,
+    /// Present this token from now on.
+    Set(Secret),
+    /// Present no token any more.
+    Clear,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_carrying_a_token_never_prints_it() {
+        let add = Command::AddHost {
+            url: "ws://db-1:9470/ws".into(),
+            token: Some(Secret::new("hunter2-hunter2-hunter2")),
+        };
+        let edit = Command::EditHost {
+            id: 1,
+            url: "ws://db-1:9470/ws".into(),
+            label: None,
+            token: TokenChange::Set(Secret::new("hunter2-hunter2-hunter2")),
+        };
+        for printed in [format!("{add:?}"), format!("{edit:?}")] {
+            assert!(!printed.contains("hunter2"), "{printed}");
+            assert!(printed.contains("Secret(…)"), "{printed}");
+        }
+    }
+}
