@@ -220,8 +220,13 @@ impl Kind for Proxy {
         string(value).and_then(|text| self.read_text(text).map_err(|p| (p, None)))
     }
 
+    /// A single address is shown as written, without its `/32` or `/128`.
     fn show(value: &IpNet) -> String {
-        value.to_string()
+        if value.prefix_len() == value.max_prefix_len() {
+            value.addr().to_string()
+        } else {
+            value.to_string()
+        }
     }
 }
 
