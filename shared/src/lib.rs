@@ -6,6 +6,7 @@
 //! - [`host`]: facts about a host that do not change between samples ([`HostInfo`]).
 //! - [`message`]: the tagged messages that travel over the WebSocket.
 //! - [`codec`]: turning messages into frames and back.
+//! - [`alert`]: alert rules, what is firing, and alert transitions.
 //!
 //! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
 //! data with serde derives, so third-party readers can depend on it cheaply.
@@ -13,12 +14,14 @@
 //! Units are in the field names: `_bytes`, `_bytes_per_sec`, `_percent` (0–100 per
 //! core), `_celsius`, `_secs`, `_ms` (Unix milliseconds for timestamps).
 
+pub mod alert;
 pub mod codec;
 pub mod host;
 pub mod joined;
 pub mod message;
 pub mod sample;
 
+pub use alert::{AlertEvent, AlertRule, AlertState, AlertsSummary, Comparison, Severity};
 pub use codec::{Codec, CodecError};
 pub use host::HostInfo;
 pub use message::{
