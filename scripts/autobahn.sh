@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Autobahn WebSocket conformance, sections 1-10, against an echo that runs on
-# /ws's own session code (server/src/echo.rs, served by the autobahn_echo
+# /ws's own session code (server/src/stream/echo.rs, served by the autobahn_echo
 # example on 127.0.0.1). Compares every case's verdict with
 # server/tests/autobahn/expected.json: fails on any case that got worse, prints
 # the ones that got better.
@@ -59,7 +59,7 @@ if [ "$(installed_version)" != "$kosoku_version" ]; then
         die "cannot install kosoku $kosoku_version from PyPI"
 fi
 
-cargo build --workspace --example autobahn_echo
+cargo build --workspace --all-features --example autobahn_echo
 mkdir -p "$out"
 # Cleared here, not by the redirection below: that one runs in the background
 # child, and the wait for the URL could read the last run's first.

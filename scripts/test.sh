@@ -28,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 
-cargo test --workspace "$@"
+cargo test --workspace --all-features "$@"
 
 # WebSocket conformance: fails on any Autobahn case worse than
 # server/tests/autobahn/expected.json.

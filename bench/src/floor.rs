@@ -2,7 +2,7 @@
 //! once a second, for everything a HostPulse sample carries, with no server,
 //! no encoding and no history around it. Every list is rescanned every tick
 //! (CPUs, memory, every process's CPU and memory, network interfaces, mounts
-//! and their I/O, sensors), as `server/src/sampler.rs` does today, so the
+//! and their I/O, sensors), as `server/src/sampling/sampler.rs` does today, so the
 //! figure is what a sampler doing the same reads cannot go below.
 //!
 //! [`Floor::collect`] reads every value the sample would carry and folds it

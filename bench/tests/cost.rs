@@ -8,8 +8,8 @@ use std::time::Duration;
 use hostpulse_bench::cost::measure::{CostConfig, measure};
 use hostpulse_bench::cost::peer::Peer;
 use hostpulse_bench::cost::poller::{Poll, PollTally, poll};
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
 use tokio::sync::watch;
 
 #[tokio::test]

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use hostpulse_bench::{LoadConfig, Target, run};
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
 use hostpulse_shared::Codec;
 
 #[allow(

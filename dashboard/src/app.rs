@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::Ui;
-use hostpulse_server::background::BackgroundServer;
+use hostpulse_server::BackgroundServer;
 
 use crate::host::Host;
 use crate::link::Wake;

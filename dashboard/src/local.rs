@@ -2,8 +2,8 @@
 //! dashboard on a loopback port the OS picks, and the dashboard connects to it over
 //! WebSocket, the same path as any remote host.
 
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
 
 /// Label of the in-process host in the host list.
 pub const LOCAL_LABEL: &str = "This computer";

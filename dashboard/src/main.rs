@@ -26,7 +26,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    hostpulse_server::logging::init();
+    hostpulse_server::init_logging();
 
     let mut urls = Vec::new();
     for host in &args.hosts {

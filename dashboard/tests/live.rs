@@ -15,8 +15,8 @@ mod common;
 use common::{PATIENCE, poll_until};
 use hostpulse_dashboard::host::Host;
 use hostpulse_dashboard::link::{Link, LinkEvent, LinkState};
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
 
 #[test]
 fn samples_from_a_real_server_arrive_in_the_history_then_the_loss_is_reported() {
@@ -114,7 +114,7 @@ fn a_server_with_a_token_lets_in_only_a_host_that_presents_it() {
     let token = "dashboard-test-token-0123456789";
     let server = BackgroundServer::spawn_on_loopback(Config {
         interval: Duration::from_millis(200),
-        token: Some(hostpulse_server::config::Secret::token(token, "test").unwrap()),
+        token: Some(hostpulse_server::Secret::new(token)),
         ..Config::default()
     })
     .unwrap();

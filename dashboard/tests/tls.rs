@@ -20,10 +20,10 @@ mod common;
 use common::poll_until;
 use hostpulse_dashboard::host::Host;
 use hostpulse_dashboard::link::LinkState;
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
-use hostpulse_server::certs::SelfSigned;
-use hostpulse_server::tls::Tls;
+use hostpulse_server::SelfSigned;
+use hostpulse_server::Tls;
 
 /// Where the parent tells the child what to dial.
 const URL_VAR: &str = "HOSTPULSE_TEST_WSS_URL";

@@ -1,4 +1,4 @@
-//! The server's decoder for what a viewer sends (`server/src/ws.rs`): a text
+//! The server's decoder for what a viewer sends (`server/src/stream/ws.rs`): a text
 //! frame is decoded as JSON, a binary frame as MessagePack, into a
 //! [`ClientMessage`]. The first input byte picks the codec.
 //!

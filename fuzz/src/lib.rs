@@ -2,7 +2,7 @@
 //! round-trip checks run on every message that decodes.
 //!
 //! The targets call [`Codec::decode`], the very function the server runs on each
-//! viewer frame (`server/src/ws.rs`) and the dashboard on each server frame
+//! viewer frame (`server/src/stream/ws.rs`) and the dashboard on each server frame
 //! (`dashboard/src/link.rs`), so what is fuzzed is what runs on the network.
 
 use std::fmt::Debug;

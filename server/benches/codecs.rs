@@ -13,7 +13,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use hostpulse_server::sampler::Sampler;
+use hostpulse_server::test_support::Sampler;
 use hostpulse_shared::{
     DiskSample, NetworkSample, ProcessSample, Sample, ServerMessage, ServerMessageRef,
     TemperatureSample,

@@ -23,7 +23,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    hostpulse_server::logging::init();
+    hostpulse_server::init_logging();
     let listener = hostpulse_server::bind(args.bind)?;
     let addr = listener.local_addr()?;
     actix_web::rt::System::new().block_on(async move {

@@ -2,15 +2,17 @@
 //! in a bounded ring, encodes each sample once per codec, and fans the same bytes
 //! out to every session.
 //!
-//! The broadcast channel is bounded; a session that falls behind skips to newer
-//! samples instead of growing a queue (DESIGN invariant 3). The ring is bounded
-//! by count (DESIGN invariant 7).
+//! The broadcast channel is bounded; a session that falls behind loses its
+//! place in the channel, not samples: it catches up from the history ring by
+//! seq, and only a session whose gap has left the ring gets a reset
+//! (ARCHITECTURE.md, invariants 3 and 6). The ring is bounded by count
+//! (invariant 7).
 
 use std::collections::VecDeque;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use bytestring::ByteString;
@@ -18,11 +20,14 @@ use hostpulse_shared::{Codec, Hello, ResetReason, Sample, ServerMessageRef};
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
-use crate::counters::Counters;
+use crate::sampling::counters::Counters;
 
-/// Samples kept for sessions that are momentarily behind. Beyond this a session
-/// skips ahead: a live view wants the newest sample, not a backlog.
+/// Live frames the channel holds for sessions that are momentarily behind.
+/// Beyond this a session is told it lagged and catches up from the ring.
 const BROADCAST_CAPACITY: usize = 8;
+
+/// The shortest time without a sample that counts as a stall.
+const MIN_STALE_AFTER: Duration = Duration::from_secs(5);
 
 /// A message encoded once in every codec, shared by every session that sends it.
 /// Cloning shares the bytes.
@@ -352,6 +357,15 @@ impl Hub {
     pub fn client_guard(self: &Arc<Self>) -> ClientGuard {
         self.clients.fetch_add(1, Ordering::Relaxed);
         ClientGuard(Arc::clone(self))
+    }
+
+    /// How old the newest sample may grow before the sampler counts as stuck:
+    /// five intervals, and never less than 5 s, so a short interval on a busy
+    /// machine is not called a stall. The one rule for `/healthz` and the
+    /// systemd watchdog alike (the first sample may take up to an interval,
+    /// which this also covers).
+    pub fn stale_after(&self) -> Duration {
+        Duration::from_millis(self.hello.interval_ms.saturating_mul(5)).max(MIN_STALE_AFTER)
     }
 
     /// Counts live frames a session skipped because it fell behind.

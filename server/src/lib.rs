@@ -1,65 +1,24 @@
 //! HostPulse server: samples this host once per interval and pushes every sample
 //! to every connected viewer over WebSocket.
 //!
-//! Layout:
-//! - [`config`]: file, environment and flags, validated into a [`Config`].
-//! - [`auth`]: the bearer token, checked before the upgrade and every read.
-//! - [`proxy`]: the client's address, from `X-Forwarded-For` via trusted proxies.
-//! - [`sampler`]: owns sysinfo; one call, one [`hostpulse_shared::Sample`].
-//! - [`rate`]: counters to bytes per second over the measured elapsed time.
-//! - [`counters`]: CPU seconds and disk byte totals, for Prometheus.
-//! - [`schedule`]: drift-free tick deadlines aligned to the interval.
-//! - [`ticker`]: the sampler's own thread, one sample per tick.
-//! - [`hub`]: history ring, encode once per codec, bounded broadcast to sessions.
-//! - [`ws`]: one WebSocket session per viewer: hello, history, live.
-//! - [`backlog`]: at most a couple of frames queued per viewer.
-//! - [`inbound`]: a byte budget on what a viewer may send, and frame checks.
-//! - [`frames`]: header-level checks on the raw frames a peer sends.
-//! - [`echo`]: `/ws`'s session machinery as an echo, for the conformance suite;
-//!   served only by the `autobahn_echo` example, never by [`run`].
-//! - [`rest`]: `/api/v1` reads: host, latest sample, history.
-//! - [`query`]: strict query-string parsing for both.
-//! - [`metrics`]: `/metrics` in the Prometheus text format.
-//! - [`http`]: landing text and health check.
-//! - `systemd`: `READY=1`, and `WATCHDOG=1` while the sampler makes progress.
-//! - [`tls`]: certificate and key files to a rustls configuration.
-//! - [`certs`]: a private CA and server certificate for self-signed setups.
-//! - [`logging`]: the tracing setup both binaries use.
-//! - [`background`]: the whole server on a thread of its own, for embedding.
+//! Layout, one folder per part (ARCHITECTURE.md walks the data flow):
+//! - `hub`: history ring, encode once per codec, bounded broadcast to
+//!   sessions; the meeting point that every part reaches.
+//! - `sampling/`: the sampler thread and what it reads.
+//! - `stream/`: `/ws`, one WebSocket session per viewer, and its bounds.
+//! - `http/`: the token, the client's address, REST reads, `/metrics`, `/healthz`.
+//! - `service/`: settings, TLS, systemd, limits, logging, embedding.
 //!
 //! [`run`] is the entry point: the caller binds the listener and supplies the
 //! shutdown future, so tests bind `127.0.0.1:0` and the binary passes Ctrl-C.
+//! What the binaries, the dashboard and the tests use is re-exported here;
+//! everything else is private to the crate.
 
-pub mod auth;
-pub mod background;
-pub mod backlog;
-pub mod certs;
-pub mod config;
-pub mod counters;
-pub mod echo;
-#[cfg(target_os = "linux")]
-pub mod fdlimit;
-pub mod frames;
-pub mod http;
-pub mod hub;
-pub mod inbound;
-pub mod logging;
-pub mod metrics;
-pub mod netdev;
-#[cfg(target_os = "linux")]
-pub mod procstat;
-pub mod proxy;
-pub mod query;
-pub mod rate;
-pub mod rest;
-pub mod sampler;
-pub mod schedule;
-#[cfg(unix)]
-pub mod systemd;
-pub mod ticker;
-pub mod tls;
-pub mod top;
-pub mod ws;
+mod http;
+mod hub;
+mod sampling;
+mod service;
+mod stream;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -69,11 +28,38 @@ use std::time::Duration;
 use actix_web::{App, HttpServer, web};
 use hostpulse_shared::Hello;
 
-pub use config::Config;
+pub use crate::http::auth::MAX_FAILURES;
+pub use crate::http::proxy::TrustedProxies;
+pub use crate::service::background::BackgroundServer;
+pub use crate::service::certs::SelfSigned;
+pub use crate::service::config::{Args, Config, ConfigError, Settings, env_names};
+#[cfg(target_os = "linux")]
+pub use crate::service::fdlimit::raise as raise_fd_limit;
+pub use crate::service::logging::init as init_logging;
+pub use crate::service::tls::Tls;
+#[cfg(feature = "autobahn")]
+pub use crate::stream::echo;
+pub use hostpulse_shared::Secret;
 
+/// Internals that the crate's own integration tests and benchmarks drive
+/// directly (the hub without a server, the sampler alone, the watchdog).
+/// Built only with the `test-support` feature, never into the shipped binary.
+#[cfg(feature = "test-support")]
+pub mod test_support {
+    pub use crate::hub::Hub;
+    pub use crate::sampling::counters::Counters;
+    pub use crate::sampling::sampler::Sampler;
+    #[cfg(unix)]
+    pub use crate::service::systemd::{Notifier, watchdog};
+}
+
+use crate::http::{auth, health, metrics, rest};
 use crate::hub::Hub;
-use crate::sampler::Sampler;
-use crate::ticker::Ticker;
+use crate::sampling::sampler::{self, Sampler};
+use crate::sampling::ticker::Ticker;
+#[cfg(unix)]
+use crate::service::systemd;
+use crate::stream::ws;
 
 /// How long a client may take to send its request head.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -180,7 +166,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
     // sysinfo blocks on /proc and /sys: even the first reading stays off the
-    // executor (DESIGN invariant 4).
+    // executor (ARCHITECTURE.md, invariant 4).
     let (sampler, host) = tokio::task::spawn_blocking(|| {
         Sampler::new().map(|sampler| {
             let host = sampler.host_info();
@@ -220,7 +206,7 @@ pub async fn run(
             .app_data(auth.clone())
             .app_data(gate.clone())
             .app_data(proxies.clone())
-            .configure(http::configure)
+            .configure(health::configure)
             .configure(rest::configure)
             .configure(metrics::configure)
             .configure(ws::configure)
@@ -251,13 +237,7 @@ pub async fn run(
     #[cfg(unix)]
     let notifier = config
         .notify_systemd
-        .then(|| {
-            systemd::announce_ready(
-                &hub,
-                &format!("{http_scheme}://{local_addr}"),
-                config.interval,
-            )
-        })
+        .then(|| systemd::announce_ready(&hub, &format!("{http_scheme}://{local_addr}")))
         .flatten();
 
     let mut server = std::pin::pin!(server);

@@ -4,12 +4,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hostpulse_server::certs::SelfSigned;
-use hostpulse_server::config::Args;
+use hostpulse_server::{Args, SelfSigned};
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    hostpulse_server::logging::init();
+    hostpulse_server::init_logging();
     if let Some(dir) = &args.make_certs {
         return make_certs(dir, &args.cert_names);
     }
@@ -21,38 +20,7 @@ fn main() -> ExitCode {
         }
     };
     if args.check_config {
-        let config = &settings.config;
-        println!(
-            "configuration OK{}: bind = {}, interval_ms = {}, history = {}, workers = {}, \
-             token = {}, open_metrics = {}, allowed_origins = {:?}, max_clients = {}, \
-             trusted_proxies = {}, tls = {}",
-            settings
-                .file
-                .as_ref()
-                .map(|path| format!(" ({})", path.display()))
-                .unwrap_or_default(),
-            settings.bind,
-            config.interval.as_millis(),
-            config.history_capacity,
-            config.workers,
-            if config.token.is_some() {
-                "set"
-            } else {
-                "none"
-            },
-            !config.metrics_need_token,
-            config.allowed_origins,
-            config.max_clients,
-            config.trusted_proxies,
-            config.tls.as_ref().map_or_else(
-                || "off".to_owned(),
-                |tls| format!(
-                    "on (cert {}, key {})",
-                    tls.cert_path.display(),
-                    tls.key_path.display()
-                )
-            ),
-        );
+        println!("{}", settings.describe());
         return ExitCode::SUCCESS;
     }
     settings.config.notify_systemd = true;
@@ -101,9 +69,9 @@ fn make_certs(dir: &std::path::Path, names: &[String]) -> ExitCode {
     }
 }
 
-fn serve(settings: hostpulse_server::config::Settings) -> anyhow::Result<()> {
+fn serve(settings: hostpulse_server::Settings) -> anyhow::Result<()> {
     #[cfg(target_os = "linux")]
-    hostpulse_server::fdlimit::raise(settings.config.max_clients);
+    hostpulse_server::raise_fd_limit(settings.config.max_clients);
     let listener = hostpulse_server::bind(settings.bind)?;
     actix_web::rt::System::new().block_on(hostpulse_server::run(
         listener,

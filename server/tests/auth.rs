@@ -10,10 +10,10 @@
 mod common;
 
 use common::{bound_reads, http_head_and_body, read_start, start_server_with};
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
-use hostpulse_server::config::Secret;
-use hostpulse_server::proxy::TrustedProxies;
+use hostpulse_server::Secret;
+use hostpulse_server::TrustedProxies;
 use tungstenite::client::IntoClientRequest;
 
 const TOKEN: &str = "test-token-0123456789abcdef";
@@ -21,7 +21,7 @@ const TOKEN: &str = "test-token-0123456789abcdef";
 fn server(metrics_need_token: bool) -> BackgroundServer {
     start_server_with(Config {
         interval: common::INTERVAL,
-        token: Some(Secret::token(TOKEN, "test").unwrap()),
+        token: Some(Secret::new(TOKEN)),
         metrics_need_token,
         ..Config::default()
     })
@@ -167,7 +167,7 @@ fn viewers_beyond_the_cap_get_503() {
 fn repeated_wrong_tokens_from_one_address_are_slowed_with_429() {
     let server = server(true);
     let wrong = "Authorization: Bearer wrong-token-0123456789\r\n";
-    for _ in 0..hostpulse_server::auth::MAX_FAILURES {
+    for _ in 0..hostpulse_server::MAX_FAILURES {
         let (status, _, _) = common::http_head_and_body(server.addr(), "/api/v1/host", wrong);
         assert_eq!(status, 401);
     }
@@ -193,7 +193,7 @@ fn status_after_failures_from(
         let headers = from.map_or(String::new(), |ip| format!("X-Forwarded-For: {ip}\r\n"));
         common::http_head_and_body(server.addr(), "/api/v1/host", &format!("{wrong}{headers}")).0
     };
-    for _ in 0..hostpulse_server::auth::MAX_FAILURES {
+    for _ in 0..hostpulse_server::MAX_FAILURES {
         assert_eq!(get(Some(forwarded_for)), 401);
     }
     assert_eq!(
@@ -208,7 +208,7 @@ fn status_after_failures_from(
 fn behind_a_trusted_proxy_429_is_keyed_on_the_forwarded_client() {
     let server = start_server_with(Config {
         interval: common::INTERVAL,
-        token: Some(Secret::token(TOKEN, "test").unwrap()),
+        token: Some(Secret::new(TOKEN)),
         trusted_proxies: TrustedProxies::parse(["127.0.0.1"]).unwrap(),
         ..Config::default()
     });

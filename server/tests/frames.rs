@@ -11,7 +11,7 @@
 mod common;
 
 use common::{Client, connect, masked_frame, read_close, read_hello, start_server, write_raw};
-use hostpulse_server::background::BackgroundServer;
+use hostpulse_server::BackgroundServer;
 use tungstenite::Message;
 use tungstenite::protocol::frame::coding::CloseCode;
 

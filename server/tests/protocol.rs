@@ -15,8 +15,8 @@ use common::{
     Client, bound_reads, connect, connect_to, http_get, next_sample, next_text, read_start,
     start_server_with,
 };
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
 use hostpulse_shared::codec::decode_json;
 use hostpulse_shared::{Codec, ResetReason, Sample, ServerMessage};
 use tungstenite::Message;

@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use common::{next_sample, read_start};
 use hostpulse_server::Config;
-use hostpulse_server::config::Secret;
-use hostpulse_server::proxy::TrustedProxies;
+use hostpulse_server::Secret;
+use hostpulse_server::TrustedProxies;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use tungstenite::client::IntoClientRequest;
@@ -283,7 +283,7 @@ fn get(
 fn viewers_reach_the_server_through_nginx_with_tls() {
     let server = common::start_server_with(Config {
         interval: common::INTERVAL,
-        token: Some(Secret::token(TOKEN, "test").unwrap()),
+        token: Some(Secret::new(TOKEN)),
         trusted_proxies: TrustedProxies::parse(["127.0.0.1"]).unwrap(),
         ..Config::default()
     });
@@ -315,7 +315,7 @@ fn viewers_reach_the_server_through_nginx_with_tls() {
     // the address nginx forwards.
     let guesser = Ipv4Addr::new(127, 0, 0, 3);
     let wrong = "Authorization: Bearer wrong-token-0123456789\r\n";
-    for _ in 0..hostpulse_server::auth::MAX_FAILURES {
+    for _ in 0..hostpulse_server::MAX_FAILURES {
         assert_eq!(get(&nginx, &tls, guesser, "/api/v1/host", wrong).0, 401);
     }
     let (status, body) = get(&nginx, &tls, guesser, "/api/v1/host", wrong);

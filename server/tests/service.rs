@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{bound_reads, next_sample, read_close, read_start};
-use hostpulse_server::hub::Hub;
-use hostpulse_server::systemd::{Notifier, watchdog};
+use hostpulse_server::test_support::Hub;
+use hostpulse_server::test_support::{Notifier, watchdog};
 use hostpulse_shared::{Hello, Sample};
 use tungstenite::protocol::frame::coding::CloseCode;
 
@@ -37,7 +37,7 @@ fn repo_file(path: &str) -> PathBuf {
 fn server_command(args: &[&str]) -> Command {
     let mut command = Command::new(SERVER);
     command.args(args);
-    for name in hostpulse_server::config::ENV_NAMES {
+    for name in hostpulse_server::env_names() {
         command.env_remove(name);
     }
     command.env_remove("JOURNAL_STREAM");
@@ -185,7 +185,7 @@ fn no_watchdog_heartbeat_while_the_sampler_is_stalled() {
                 seq,
                 ..Sample::default()
             },
-            hostpulse_server::counters::Counters::default(),
+            hostpulse_server::test_support::Counters::default(),
         )
         .unwrap();
     };

@@ -18,7 +18,7 @@ use tungstenite::Message;
 use tungstenite::protocol::frame::coding::CloseCode;
 
 /// Connects a viewer whose kernel receive buffer is tiny, so it fills at once.
-fn connect_small_window(server: &hostpulse_server::background::BackgroundServer) -> common::Client {
+fn connect_small_window(server: &hostpulse_server::BackgroundServer) -> common::Client {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     socket.connect(&server.addr().into()).unwrap();
@@ -27,7 +27,7 @@ fn connect_small_window(server: &hostpulse_server::background::BackgroundServer)
     bound_reads(client)
 }
 
-fn stalled_count(server: &hostpulse_server::background::BackgroundServer) -> u64 {
+fn stalled_count(server: &hostpulse_server::BackgroundServer) -> u64 {
     let (_, body) = http_get(server, "/metrics");
     body.lines()
         .find_map(|line| line.strip_prefix("hostpulse_stalled_viewers_total "))

@@ -14,11 +14,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
-use hostpulse_server::certs::SelfSigned;
-use hostpulse_server::config::Secret;
-use hostpulse_server::tls::Tls;
+use hostpulse_server::Secret;
+use hostpulse_server::SelfSigned;
+use hostpulse_server::Tls;
 use hostpulse_shared::ServerMessage;
 use hostpulse_shared::codec::decode_json;
 use rustls::pki_types::pem::PemObject;
@@ -40,7 +40,7 @@ fn start_tls_server() -> Setup {
     let [_, cert, key] = made.write_to(dir.path()).unwrap();
     let server = common::start_server_with(Config {
         interval: common::INTERVAL,
-        token: Some(Secret::token(TOKEN, "test").unwrap()),
+        token: Some(Secret::new(TOKEN)),
         tls: Some(Tls::load(&cert, &key).unwrap()),
         ..Config::default()
     });

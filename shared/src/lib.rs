@@ -7,6 +7,7 @@
 //! - [`message`]: the tagged messages that travel over the WebSocket.
 //! - [`codec`]: turning messages into frames and back.
 //! - [`alert`]: alert rules, what is firing, and alert transitions.
+//! - [`secret`]: the bearer token type, which never prints itself.
 //!
 //! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
 //! data with serde derives, so third-party readers can depend on it cheaply.
@@ -20,6 +21,7 @@ pub mod host;
 pub mod joined;
 pub mod message;
 pub mod sample;
+pub mod secret;
 
 pub use alert::{AlertEvent, AlertRule, AlertState, AlertsSummary, Comparison, Severity};
 pub use codec::{Codec, CodecError};
@@ -31,6 +33,7 @@ pub use sample::{
     CpuSample, DiskSample, LoadAverage, MemorySample, NetworkSample, ProcessSample, Sample,
     TemperatureSample,
 };
+pub use secret::Secret;
 
 /// Version of the wire protocol. Additive changes keep it; a breaking change bumps
 /// it, and the server's hello says which one it speaks.

@@ -12,8 +12,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
-use hostpulse_server::background::BackgroundServer;
 use hostpulse_shared::codec::decode_json;
 use hostpulse_shared::{Hello, Sample, ServerMessage};
 use tungstenite::protocol::CloseFrame;

@@ -7,7 +7,7 @@
 //! session waits for room before handing over each frame; while it waits, live
 //! samples pile up in the shared broadcast, not here, and a session that falls
 //! behind it catches up from the shared history. No progress for
-//! [`crate::ws::SEND_TIMEOUT`] means the viewer stopped reading.
+//! [`crate::stream::ws::SEND_TIMEOUT`] means the viewer stopped reading.
 //!
 //! The count is conservative: a frame is counted as handed over just before it
 //! is queued, and everything handed over counts as taken once the body yields

@@ -9,7 +9,7 @@ pub const PER_VIEWER: u64 = 1;
 
 /// Descriptors the server needs besides its viewers: the listener, the
 /// `/proc` files the sampler keeps open, logs and the runtime's own.
-pub const RESERVED: u64 = 64 + crate::procstat::MAX_OPEN_FILES as u64;
+pub const RESERVED: u64 = 64 + crate::sampling::procstat::MAX_OPEN_FILES as u64;
 
 /// The most viewers `limit` descriptors serve.
 #[must_use]

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
-use serde::Serialize;
+
+use crate::http::error;
 
 /// A query parameter that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,22 +18,17 @@ pub struct QueryError {
     pub problem: String,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: String,
-    parameter: &'a str,
-}
-
 impl ResponseError for QueryError {
     fn status_code(&self) -> StatusCode {
         StatusCode::BAD_REQUEST
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::BadRequest().json(ErrorBody {
-            error: self.to_string(),
-            parameter: &self.parameter,
-        })
+        error::respond_about(
+            &mut HttpResponse::BadRequest(),
+            &self.to_string(),
+            &self.parameter,
+        )
     }
 }
 

@@ -124,7 +124,7 @@ mod tests {
                 .unwrap()
                 .contains("BEGIN CERTIFICATE")
         );
-        crate::tls::Tls::load(&cert, &key).unwrap();
+        crate::service::tls::Tls::load(&cert, &key).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -1,14 +1,12 @@
 //! Plain HTTP routes beside the stream: a landing text and a health check that
 //! fails when the sampler stops making progress.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use crate::hub::Hub;
 
-/// Registers the HTTP routes (the WebSocket route is registered by [`crate::ws`]).
+/// Registers the HTTP routes (the WebSocket route is registered by [`crate::stream::ws`]).
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/", web::get().to(index))
@@ -42,8 +40,7 @@ struct Health {
 /// 200 while samples keep coming; 503 before the first sample and when the newest
 /// is older than a few intervals (the sampler is stuck).
 async fn healthz(hub: web::Data<Hub>) -> HttpResponse {
-    let stale_after = Duration::from_millis(hub.hello().interval_ms.saturating_mul(5))
-        .max(Duration::from_secs(5));
+    let stale_after = hub.stale_after();
     let age = hub.latest().map(|latest| latest.published_at.elapsed());
     let status = match age {
         None => "starting",

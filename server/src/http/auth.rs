@@ -5,7 +5,7 @@
 //! logged. An address that keeps presenting wrong tokens is slowed down: after
 //! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] it gets 429 until the window ends.
 //! Behind a trusted proxy the address is the client's, not the proxy's
-//! ([`crate::proxy`]).
+//! ([`crate::http::proxy`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,11 +17,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
 use subtle::ConstantTimeEq;
 
-use crate::config::Secret;
-use crate::proxy::Client;
+use crate::http::error;
+use crate::http::proxy::Client;
+use hostpulse_shared::Secret;
 
 /// Failed attempts an address may make in one window.
 pub const MAX_FAILURES: u32 = 10;
@@ -127,11 +127,6 @@ impl Auth {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-}
-
 /// Middleware for the stream and the REST reads: 401 with `WWW-Authenticate`
 /// without the right token. It is attached to those resources themselves (not
 /// matched by path), so no spelling of a path can route around it.
@@ -165,11 +160,11 @@ async fn enforce(
     let client = Client::of(req.request());
     let now = Instant::now();
     if let Some(wait) = client.and_then(|client| auth.failures.wait(client.ip(), now)) {
-        let response = HttpResponse::TooManyRequests()
-            .insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string()))
-            .json(ErrorBody {
-                error: "too many wrong tokens from this address: wait, then try the right one",
-            });
+        let response = error::respond(
+            HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string())),
+            "too many wrong tokens from this address: wait, then try the right one",
+        );
         return Ok(req.into_response(response).map_into_right_body());
     }
     let admitted = auth.admits(
@@ -185,11 +180,11 @@ async fn enforce(
     }
     let peer = client.map(|client| client.to_string()).unwrap_or_default();
     tracing::info!(%peer, path = req.path(), "refused: missing or wrong token");
-    let response = HttpResponse::Unauthorized()
-        .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"hostpulse\""))
-        .json(ErrorBody {
-            error: "missing or wrong token: send `Authorization: Bearer <token>`",
-        });
+    let response = error::respond(
+        HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"hostpulse\"")),
+        "missing or wrong token: send `Authorization: Bearer <token>`",
+    );
     Ok(req.into_response(response).map_into_right_body())
 }
 
@@ -198,10 +193,7 @@ mod tests {
     use super::*;
 
     fn auth() -> Auth {
-        Auth::new(
-            Some(Secret::token("0123456789abcdef-token", "test").unwrap()),
-            true,
-        )
+        Auth::new(Some(Secret::new("0123456789abcdef-token")), true)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Owns the sysinfo handles and turns one refresh of them into a [`Sample`].
 //!
 //! sysinfo reads `/proc` and `/sys` with blocking calls, so a [`Sampler`] lives on
-//! its own thread (see [`crate::ticker`]) and never on an async executor.
+//! its own thread (see [`crate::sampling::ticker`]) and never on an async executor.
 //!
 //! Each tick refreshes only what changes from one second to the next: CPU,
 //! memory, the network and disk counters, temperatures and the processes. The
@@ -16,10 +16,11 @@ use hostpulse_shared::{
 };
 use sysinfo::{Components, DiskRefreshKind, Disks, System};
 
-use crate::counters::{Counters, DiskCounters, read_cpu_seconds};
-use crate::netdev::NetworkTotals;
-use crate::rate::CounterRates;
-pub use crate::top::TOP_PROCESSES;
+use crate::sampling::counters::{Counters, DiskCounters, read_cpu_seconds};
+use crate::sampling::netdev::NetworkTotals;
+use crate::sampling::rate::CounterRates;
+#[cfg(test)]
+use crate::sampling::top::TOP_PROCESSES;
 
 /// How often the lists of mounts and sensors are read again, and the space
 /// left on each mount: a new mount or sensor shows within this time.
@@ -41,7 +42,7 @@ pub enum SamplerError {
 pub struct Sampler {
     system: System,
     #[cfg(target_os = "linux")]
-    processes: crate::procstat::ProcessTable,
+    processes: crate::sampling::procstat::ProcessTable,
     devices_scanned_at: Instant,
     networks: NetworkTotals,
     disks: Disks,
@@ -66,7 +67,7 @@ impl Sampler {
         let mut sampler = Self {
             system,
             #[cfg(target_os = "linux")]
-            processes: crate::procstat::ProcessTable::new(),
+            processes: crate::sampling::procstat::ProcessTable::new(),
             devices_scanned_at: Instant::now(),
             networks: NetworkTotals::new()?,
             disks: Disks::new_with_refreshed_list_specifics(disk_refresh_kind())?,
@@ -280,7 +281,7 @@ impl Sampler {
         if let Err(error) = self.processes.refresh() {
             tracing::warn!(%error, "cannot list processes in /proc");
         }
-        crate::top::top_processes(self.processes.iter())
+        crate::sampling::top::top_processes(self.processes.iter())
     }
 
     /// The process count, and the top processes by CPU and by memory, merged.
@@ -294,12 +295,12 @@ impl Sampler {
             .without_tasks();
         self.system
             .refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
-        crate::top::top_processes(
+        crate::sampling::top::top_processes(
             self.system
                 .processes()
                 .values()
                 .filter(|p| p.thread_kind() != Some(ThreadKind::Userland))
-                .map(|p| crate::top::ProcessStat {
+                .map(|p| crate::sampling::top::ProcessStat {
                     pid: p.pid().as_u32(),
                     name: p.name().to_str().unwrap_or_default(),
                     cpu_percent: p.cpu_usage(),

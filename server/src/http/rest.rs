@@ -7,8 +7,9 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
+use crate::http::error;
+use crate::http::query::{Params, QueryError};
 use crate::hub::{Hub, Recorded};
-use crate::query::{Params, QueryError};
 
 /// Samples returned by one history request unless `limit` says otherwise.
 pub const DEFAULT_HISTORY_LIMIT: u64 = 300;
@@ -19,7 +20,7 @@ pub const MAX_HISTORY_LIMIT: u64 = 3600;
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/api/v1")
-            .wrap(actix_web::middleware::from_fn(crate::auth::check))
+            .wrap(actix_web::middleware::from_fn(crate::http::auth::check))
             .route("/host", web::get().to(host))
             .route("/snapshot", web::get().to(snapshot))
             .route("/history", web::get().to(history)),
@@ -31,20 +32,14 @@ async fn host(hub: web::Data<Hub>) -> HttpResponse {
     HttpResponse::Ok().json(hub.hello())
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-}
-
 /// The newest sample; 503 before the first one.
 async fn snapshot(hub: web::Data<Hub>) -> HttpResponse {
     match hub.latest() {
         Some(latest) => HttpResponse::Ok().json(&*latest.sample),
-        None => HttpResponse::ServiceUnavailable()
-            .insert_header(("Retry-After", "1"))
-            .json(ErrorBody {
-                error: "no sample yet: the first is taken within one interval of start",
-            }),
+        None => error::respond(
+            HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "1")),
+            "no sample yet: the first is taken within one interval of start",
+        ),
     }
 }
 

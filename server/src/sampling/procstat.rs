@@ -17,8 +17,8 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::time::Instant;
 
-use crate::counters::USER_HZ;
-use crate::top::ProcessStat;
+use crate::sampling::counters::USER_HZ;
+use crate::sampling::top::ProcessStat;
 
 /// Processes whose `stat` file stays open between ticks. Beyond this (a host
 /// with thousands of processes) the rest are opened for each read, which
@@ -114,18 +114,6 @@ impl ProcessTable {
         });
         self.open_files -= closed;
         Ok(())
-    }
-
-    /// How many processes the last refresh saw.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.processes.len()
-    }
-
-    /// Whether the last refresh saw none.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.processes.is_empty()
     }
 
     /// The processes of the last refresh, in no particular order.
@@ -293,7 +281,11 @@ mod tests {
         );
         let comm = std::fs::read_to_string(format!("/proc/{me}/comm")).unwrap();
         assert_eq!(this.name, comm.trim_end());
-        assert!(table.len() > 1, "only {} processes seen", table.len());
+        assert!(
+            table.iter().count() > 1,
+            "only {} processes seen",
+            table.iter().count()
+        );
         let kept = table
             .processes
             .values()

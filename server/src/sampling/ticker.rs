@@ -1,6 +1,6 @@
 //! The sampler's own named thread: it waits for each tick of the [`Schedule`],
 //! takes one sample, and publishes it to the hub. Exactly one sampling per tick,
-//! whatever the number of viewers (DESIGN invariant 1); nothing async runs here.
+//! whatever the number of viewers (ARCHITECTURE.md, invariant 1); nothing async runs here.
 
 use std::sync::Arc;
 use std::sync::mpsc::{RecvTimeoutError, SyncSender, sync_channel};
@@ -8,8 +8,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::hub::Hub;
-use crate::sampler::Sampler;
-use crate::schedule::Schedule;
+use crate::sampling::sampler::Sampler;
+use crate::sampling::schedule::Schedule;
 
 /// The running sampler thread. Dropping it stops the thread and waits for it.
 #[derive(Debug)]

@@ -15,8 +15,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{CloseCode, Item, MessageStream, Session};
 use bytestring::ByteString;
 
-use crate::inbound::Budget;
-use crate::ws::{CLIENT_TIMEOUT, End, Inbound, invalid_utf8, refuse, timed, triage};
+use crate::stream::inbound::Budget;
+use crate::stream::ws::{CLIENT_TIMEOUT, End, Inbound, invalid_utf8, refuse, timed, triage};
 
 /// Largest message (and frame) echoed: the suite's biggest is 16 MiB (case 9.1.6).
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -34,7 +34,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::resource(hostpulse_shared::WS_PATH)
             .wrap(actix_web::middleware::from_fn(|req, next| {
-                crate::inbound::limit_to(BUDGET, req, next)
+                crate::stream::inbound::limit_to(BUDGET, req, next)
             }))
             .route(web::get().to(route)),
     );
@@ -53,7 +53,7 @@ async fn route(req: HttpRequest, body: web::Payload) -> actix_web::Result<HttpRe
 /// No heartbeat: the suite counts every frame it receives, a ping included.
 async fn run(mut session: Session, mut messages: MessageStream) -> End {
     let Err(end) = echo(&mut session, &mut messages).await;
-    crate::ws::close(session, &end).await;
+    crate::stream::ws::close(session, &end).await;
     end
 }
 

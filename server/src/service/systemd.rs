@@ -74,18 +74,15 @@ impl Notifier {
 /// Tells systemd (when it is listening) that the server at `url` is ready, and
 /// starts the watchdog heartbeat if systemd asked for one. Returns the notifier
 /// for the `STOPPING=1` to come. Call once the listener is bound.
-pub fn announce_ready(hub: &Arc<Hub>, url: &str, interval: Duration) -> Option<Notifier> {
+pub fn announce_ready(hub: &Arc<Hub>, url: &str) -> Option<Notifier> {
     let notifier = Notifier::from_env()?;
     notifier.notify(&format!("READY=1\nSTATUS=Listening on {url}"));
     if let (Some(period), Some(watchdog_notifier)) = (watchdog_period(), Notifier::from_env()) {
-        // Five intervals without a sample is a stall; the first sample may take
-        // up to one interval, which this also covers.
-        let stale_after = (interval * 5).max(Duration::from_secs(2));
         actix_web::rt::spawn(watchdog(
             Arc::clone(hub),
             watchdog_notifier,
             period,
-            stale_after,
+            hub.stale_after(),
         ));
     }
     Some(notifier)

@@ -6,7 +6,7 @@
 //! trusted proxy is the client. Entries further left came from the client and
 //! may say anything. From any other peer the header is ignored.
 //!
-//! The wrong-token limits ([`crate::auth`]) and the server's logs use the
+//! The wrong-token limits ([`crate::http::auth`]) and the server's logs use the
 //! address found here.
 
 use std::fmt;

@@ -2,7 +2,7 @@
 //! with node_exporter's metric names and labels for the families HostPulse
 //! collects, so stock Grafana node dashboards work; plus `hostpulse_*` metrics
 //! about the server itself. A scrape renders what the hub holds and never
-//! triggers sampling (DESIGN invariant 1).
+//! triggers sampling (ARCHITECTURE.md, invariant 1).
 //!
 //! The format is written by hand: it is a few lines per family, and rendering a
 //! snapshot needs none of a metrics registry's machinery.
@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use actix_web::{HttpResponse, web};
 use hostpulse_shared::Sample;
 
-use crate::counters::Counters;
 use crate::hub::Hub;
+use crate::sampling::counters::Counters;
 
 /// The exposition format's media type, version 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -22,7 +22,9 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::resource("/metrics")
-            .wrap(actix_web::middleware::from_fn(crate::auth::check_metrics))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::auth::check_metrics,
+            ))
             .route(web::get().to(metrics)),
     );
 }
@@ -363,7 +365,7 @@ mod tests {
     use hostpulse_shared::{Hello, HostInfo, MemorySample, NetworkSample};
 
     use super::*;
-    use crate::counters::{CpuSeconds, DiskCounters};
+    use crate::sampling::counters::{CpuSeconds, DiskCounters};
 
     fn hub_with_one_sample() -> Hub {
         let hub = Hub::new(Hello {

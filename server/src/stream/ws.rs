@@ -21,9 +21,10 @@ use bytestring::ByteString;
 use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, ServerMessageRef};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::backlog::Backlog;
+use crate::http::error;
+use crate::http::query::{Params, QueryError};
 use crate::hub::{Encoded, Hub, Recorded, Replay};
-use crate::query::{Params, QueryError};
+use crate::stream::backlog::Backlog;
 
 /// Largest client frame accepted. Viewers only ever send small control messages.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 4 * 1024;
@@ -54,17 +55,14 @@ pub struct Gate {
     pub max_clients: usize,
 }
 
-#[derive(serde::Serialize)]
-struct Refusal {
-    error: String,
-}
-
 /// Registers `/ws`, behind the token check and the inbound byte budget.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::resource(hostpulse_shared::WS_PATH)
-            .wrap(actix_web::middleware::from_fn(crate::inbound::limit))
-            .wrap(actix_web::middleware::from_fn(crate::auth::check))
+            .wrap(actix_web::middleware::from_fn(
+                crate::stream::inbound::limit,
+            ))
+            .wrap(actix_web::middleware::from_fn(crate::http::auth::check))
             .route(web::get().to(route)),
     );
 }
@@ -79,23 +77,23 @@ pub async fn route(
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default().to_ascii_lowercase();
         if !gate.allowed_origins.contains(&origin) {
-            return Ok(HttpResponse::Forbidden().json(Refusal {
-                error: format!(
+            return Ok(error::respond(
+                &mut HttpResponse::Forbidden(),
+                &format!(
                     "pages from {origin} may not open this stream: add the origin to \
                      allowed_origins in the server's configuration"
                 ),
-            }));
+            ));
         }
     }
     if hub.client_count() >= gate.max_clients {
-        return Ok(HttpResponse::ServiceUnavailable()
-            .insert_header((header::RETRY_AFTER, "5"))
-            .json(Refusal {
-                error: format!(
-                    "this server already serves its maximum of {} viewers: try again later",
-                    gate.max_clients
-                ),
-            }));
+        return Ok(error::respond(
+            HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, "5")),
+            &format!(
+                "this server already serves its maximum of {} viewers: try again later",
+                gate.max_clients
+            ),
+        ));
     }
     let replay = replay_from_query(req.query_string(), &hub)?;
     let codec = negotiate(&req);
@@ -103,7 +101,7 @@ pub async fn route(
     let (response, session, messages) =
         actix_ws::handle_with_protocols(&req, body, chosen.as_slice())?;
     let (response, backlog) = Backlog::watch(response);
-    let peer = crate::proxy::Client::of(&req)
+    let peer = crate::http::proxy::Client::of(&req)
         .map_or_else(|| "unknown".to_owned(), |client| client.to_string());
     let hub = hub.into_inner();
     // Counted from the upgrade, so the cap holds even while sessions start.
@@ -446,10 +444,10 @@ pub(crate) async fn triage(
 
 /// Why reading from the viewer failed.
 fn read_failed(error: &std::io::Error) -> End {
-    if crate::inbound::is_overdrawn(error) {
+    if crate::stream::inbound::is_overdrawn(error) {
         // More than its byte budget: too big, whatever it was.
         refuse(CloseCode::Size, "sent more than a viewer may")
-    } else if let Some(violation) = crate::inbound::violation(error) {
+    } else if let Some(violation) = crate::stream::inbound::violation(error) {
         refuse(CloseCode::Protocol, &violation.to_string())
     } else if matches!(error.get_ref(), Some(inner) if inner.is::<std::str::Utf8Error>()) {
         // actix-ws found a text message that is not UTF-8.
@@ -542,7 +540,7 @@ mod tests {
     use actix_web::error::PayloadError;
 
     use super::*;
-    use crate::frames::Violation;
+    use crate::stream::frames::Violation;
 
     /// The close code `read_failed` answers `error` with; `None` for none.
     fn close_code(error: &Error) -> Option<CloseCode> {

@@ -9,7 +9,7 @@
 //! close 1009 (message too big).
 //!
 //! The same stream has every frame header checked before it passes (see
-//! [`crate::frames`]); a frame that breaks the protocol ends it with an error
+//! [`crate::stream::frames`]); a frame that breaks the protocol ends it with an error
 //! the session turns into close 1002. The frames before the refused one still
 //! reach the session first.
 
@@ -25,7 +25,7 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use futures_core::Stream;
 
-use crate::frames::{FrameChecker, Refused, Violation};
+use crate::stream::frames::{FrameChecker, Refused, Violation};
 
 /// Bytes a viewer may send at once.
 pub const BURST_BYTES: f64 = 64.0 * 1024.0;

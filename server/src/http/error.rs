@@ -1,0 +1,67 @@
+//! The one error body every endpoint answers with, so a client parses every
+//! refusal the same way: `{"error": "<what is wrong and what to do>"}`, plus
+//! `"parameter"` when one query parameter is at fault.
+
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
+
+/// What every non-2xx answer carries, as `application/json`.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter: Option<&'a str>,
+}
+
+/// Finishes `response` (its status and any headers already set) with the
+/// error body saying `error`.
+pub(crate) fn respond(response: &mut HttpResponseBuilder, error: &str) -> HttpResponse {
+    response.json(ErrorBody {
+        error,
+        parameter: None,
+    })
+}
+
+/// Like [`respond`], naming the query parameter at fault.
+pub(crate) fn respond_about(
+    response: &mut HttpResponseBuilder,
+    error: &str,
+    parameter: &str,
+) -> HttpResponse {
+    response.json(ErrorBody {
+        error,
+        parameter: Some(parameter),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody;
+    use actix_web::http::StatusCode;
+
+    use super::*;
+
+    fn body_of(response: HttpResponse) -> serde_json::Value {
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn an_error_names_the_parameter_only_when_there_is_one() {
+        let plain = respond(&mut HttpResponse::NotFound(), "no such thing");
+        assert_eq!(plain.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            plain.headers().get("content-type").unwrap(),
+            "application/json"
+        );
+        assert_eq!(
+            body_of(plain),
+            serde_json::json!({"error": "no such thing"})
+        );
+        let about = respond_about(&mut HttpResponse::BadRequest(), "too big", "limit");
+        assert_eq!(
+            body_of(about),
+            serde_json::json!({"error": "too big", "parameter": "limit"})
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! HTTP beside the stream: who may ask, who is asking, and the one-off reads.
+//!
+//! - [`auth`]: the bearer token, checked before the upgrade and every read.
+//! - [`proxy`]: the client's address, from `X-Forwarded-For` via trusted proxies.
+//! - [`health`]: the landing text and `/healthz`.
+//! - [`rest`]: `/api/v1` reads: host, latest sample, history.
+//! - [`query`]: strict query-string parsing for the stream and the reads.
+//! - [`error`]: the one JSON error body every endpoint answers with.
+//! - [`metrics`]: `/metrics` in the Prometheus text format.
+
+pub(crate) mod auth;
+pub(crate) mod error;
+pub(crate) mod health;
+pub(crate) mod metrics;
+pub(crate) mod proxy;
+pub(crate) mod query;
+pub(crate) mod rest;

@@ -1,0 +1,20 @@
+//! Running as a service: settings, TLS, systemd, limits, logs, and the whole
+//! server on a thread of its own for embedding.
+//!
+//! - [`config`]: file, environment and flags, validated into a [`crate::Config`].
+//! - [`tls`]: certificate and key files to a rustls configuration.
+//! - [`certs`]: a private CA and server certificate for self-signed setups.
+//! - `systemd`: `READY=1`, and `WATCHDOG=1` while the sampler makes progress.
+//! - `fdlimit`: the open-file limit, raised to serve `max_clients`.
+//! - [`logging`]: the tracing setup both binaries use.
+//! - [`background`]: the server on its own thread, for the dashboard's local mode.
+
+pub(crate) mod background;
+pub(crate) mod certs;
+pub(crate) mod config;
+#[cfg(target_os = "linux")]
+pub(crate) mod fdlimit;
+pub(crate) mod logging;
+#[cfg(unix)]
+pub(crate) mod systemd;
+pub(crate) mod tls;
