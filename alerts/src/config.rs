@@ -624,6 +624,15 @@ mod tests {
     }
 
     #[test]
+    fn the_example_server_toml_writes_out_exactly_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/server.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = AlertsConfig::parse(&path, &text, None).unwrap();
+        assert_eq!(config.origin, RulesOrigin::File);
+        assert_eq!(config.rules, default_rules());
+    }
+
+    #[test]
     fn a_rule_reads_every_key() {
         let config = parse(
             "[[alert]]\nname = \"home_full\"\nmetric = \"filesystem.used_percent\"\n\

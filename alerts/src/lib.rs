@@ -13,6 +13,7 @@
 //! - [`webhook`]: a webhook's settings and the request it sends.
 //! - [`delivery`]: webhook threads, retries and the delivery log.
 //! - [`engine`]: all of it running beside a server.
+//! - [`test_alert`]: one test notice through every webhook.
 
 pub mod config;
 pub mod delivery;
@@ -22,6 +23,7 @@ pub mod history;
 pub mod metric;
 pub mod persist;
 pub mod rule;
+pub mod test_alert;
 pub mod webhook;
 
 pub use config::{AlertsConfig, ConfigError, RulesOrigin, default_rules};

@@ -23,7 +23,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(crate::http::auth::check))
             .route("/host", web::get().to(host))
             .route("/snapshot", web::get().to(snapshot))
-            .route("/history", web::get().to(history)),
+            .route("/history", web::get().to(history))
+            .route("/alerts", web::get().to(crate::http::alerts::firing))
+            .route(
+                "/alerts/history",
+                web::get().to(crate::http::alerts::history),
+            ),
     );
 }
 
