@@ -3,7 +3,7 @@
 //! evaluator with no rules (alerts off) timed the same way in the same run.
 //! Prints nanoseconds per sample and the share of one core at 1 Hz.
 //!
-//! cargo run -p hostpulse-alerts --example eval_cost [--release]
+//! `cargo run -p hostpulse-alerts --example eval_cost [--release]`
 
 use std::time::Instant;
 
