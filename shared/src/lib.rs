@@ -7,6 +7,8 @@
 //! - [`message`]: the tagged messages that travel over the WebSocket.
 //! - [`codec`]: turning messages into frames and back.
 //! - [`alert`]: alert rules, what is firing, and alert transitions.
+//! - [`range`]: range reads of the on-disk history (the body of a range
+//!   answer, and what a viewer asks).
 //! - [`secret`]: the bearer token type, which never prints itself.
 //!
 //! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
@@ -20,6 +22,7 @@ pub mod codec;
 pub mod host;
 pub mod joined;
 pub mod message;
+pub mod range;
 pub mod sample;
 pub mod secret;
 
@@ -29,6 +32,7 @@ pub use host::HostInfo;
 pub use message::{
     ClientMessage, Hello, History, Reset, ResetReason, ServerMessage, ServerMessageRef,
 };
+pub use range::{HistoryRange, RangeGap, RangePoint, RangeRequest, RangeTier};
 pub use sample::{
     CpuSample, DiskSample, LoadAverage, MemorySample, NetworkSample, ProcessSample, Sample,
     TemperatureSample,

@@ -184,3 +184,50 @@ fn protocol_md_examples_are_real_messages() {
         "one example per message"
     );
 }
+
+/// The range read of the on-disk history: what a viewer asks and the body of
+/// the answer (additive to v1).
+#[test]
+fn range_bodies_match_their_golden_vectors() {
+    use hostpulse_shared::{HistoryRange, RangeGap, RangePoint, RangeRequest, RangeTier};
+    check(
+        "range_request",
+        &RangeRequest {
+            id: 3,
+            from_ms: 1_764_000_000_000,
+            to_ms: 1_764_000_180_000,
+            points: 1600,
+        },
+    );
+    check(
+        "history_range",
+        &HistoryRange {
+            id: 3,
+            tier: RangeTier::Minute,
+            step_ms: 60_000,
+            from_ms: 1_764_000_000_000,
+            to_ms: 1_764_000_180_000,
+            series: vec!["cpu.total_percent".into(), "memory.used_bytes".into()],
+            points: vec![
+                RangePoint {
+                    time_ms: 1_764_000_000_000,
+                    samples: 60,
+                    mean: vec![Some(12.5), Some(3_221_225_472.0)],
+                    min: vec![Some(3.1), Some(3_200_000_000.0)],
+                    max: vec![Some(97.0), None],
+                },
+                RangePoint {
+                    time_ms: 1_764_000_120_000,
+                    samples: 42,
+                    mean: vec![Some(8.0), Some(3_221_225_472.0)],
+                    min: vec![Some(2.0), Some(3_221_225_472.0)],
+                    max: vec![Some(11.4), Some(3_221_225_472.0)],
+                },
+            ],
+            gaps: vec![RangeGap {
+                from_ms: 1_764_000_000_000,
+                to_ms: 1_764_000_120_000,
+            }],
+        },
+    );
+}
