@@ -287,7 +287,8 @@ impl Link {
             ServerMessage::Error { message } => {
                 tracing::warn!(url = %self.url, %message, "server reported an error");
             }
-            ServerMessage::Unknown => {}
+            // Alerts are shown by the server's webhooks for now.
+            ServerMessage::Alert(_) | ServerMessage::Unknown => {}
         }
         Ok(())
     }

@@ -29,6 +29,10 @@ const BROADCAST_CAPACITY: usize = 8;
 /// The shortest time without a sample that counts as a stall.
 const MIN_STALE_AFTER: Duration = Duration::from_secs(5);
 
+/// Alert transitions kept for sessions that are momentarily behind; they
+/// come a few at a time at most, and `/api/v1/alerts` has the rest.
+const ALERT_CAPACITY: usize = 64;
+
 /// A message encoded once in every codec, shared by every session that sends it.
 /// Cloning shares the bytes.
 #[derive(Debug, Clone)]
@@ -187,6 +191,11 @@ pub struct Hub {
     /// from the history instead).
     lagged: AtomicU64,
     stalled: AtomicU64,
+    /// Alert transitions, encoded once, for every session.
+    alerts: broadcast::Sender<Encoded>,
+    /// The alert evaluator, once started: every published sample is offered
+    /// to it (a bounded queue that never waits).
+    alerting: OnceLock<Arc<hostpulse_alerts::Engine>>,
 }
 
 impl Hub {
@@ -207,6 +216,8 @@ impl Hub {
             clients: AtomicUsize::new(0),
             lagged: AtomicU64::new(0),
             stalled: AtomicU64::new(0),
+            alerts: broadcast::channel(ALERT_CAPACITY).0,
+            alerting: OnceLock::new(),
         })
     }
 
@@ -218,6 +229,7 @@ impl Hub {
             encoded: Encoded::new(&ServerMessageRef::Sample(&sample))?,
         };
         let sample = Arc::new(sample);
+        let sample_for_alerts = Arc::clone(&sample);
         {
             let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
             if state.history.len() == self.history_capacity {
@@ -236,7 +248,38 @@ impl Hub {
         // the history, sees each sample at least once (and drops duplicates by seq).
         // An error only means no session is listening right now.
         let _ = self.frames.send(frame);
+        if let Some(engine) = self.alerting.get() {
+            engine.offer(sample_for_alerts);
+        }
         Ok(())
+    }
+
+    /// Starts offering every sample to `engine`; once only.
+    pub fn attach_alerting(&self, engine: Arc<hostpulse_alerts::Engine>) {
+        if self.alerting.set(engine).is_err() {
+            tracing::error!("alerting was attached twice; keeping the first");
+        }
+    }
+
+    /// The alert evaluator's rules, firing alerts and history, if alerting runs.
+    #[must_use]
+    pub fn alerting(&self) -> Option<Arc<hostpulse_alerts::Status>> {
+        self.alerting.get().map(|engine| engine.status())
+    }
+
+    /// Encodes an alert transition once and hands it to every session.
+    pub fn publish_alert(&self, event: &hostpulse_shared::AlertEvent) {
+        match Encoded::new(&ServerMessageRef::Alert(event)) {
+            // An error only means no session is listening right now.
+            Ok(encoded) => drop(self.alerts.send(encoded)),
+            Err(error) => tracing::error!(%error, "dropping an alert message"),
+        }
+    }
+
+    /// A receiver of every alert transition from now on.
+    #[must_use]
+    pub fn subscribe_alerts(&self) -> broadcast::Receiver<Encoded> {
+        self.alerts.subscribe()
     }
 
     /// The greeting, as sent.

@@ -204,7 +204,9 @@ pub async fn run(
         history_capacity: u32::try_from(config.history_capacity).unwrap_or(u32::MAX),
         host,
     };
+    let host_name = hello.host.hostname.clone();
     let hub = Arc::new(Hub::new(hello)?);
+    let alerting = start_alerting(&config, &hub, &host_name)?;
     let ticker = Ticker::spawn(sampler, Arc::clone(&hub), epoch, config.interval)?;
 
     let data = web::Data::from(Arc::clone(&hub));
@@ -272,7 +274,45 @@ pub async fn run(
         }
     }
     drop(ticker);
+    drop(alerting);
     Ok(())
+}
+
+/// Starts the alert evaluator (unless there is nothing to evaluate) and
+/// attaches it to the hub, which offers it every sample; transitions are
+/// broadcast to the sessions as `alert` messages.
+fn start_alerting(
+    config: &Config,
+    hub: &Arc<Hub>,
+    host_name: &str,
+) -> Result<Option<Arc<hostpulse_alerts::Engine>>, ServerError> {
+    if config.alerts.rules.is_empty() {
+        return Ok(None);
+    }
+    let options = hostpulse_alerts::EngineOptions {
+        rules: config.alerts.rules.clone(),
+        webhooks: config.alerts.webhooks.clone(),
+        host: host_name.to_owned(),
+        interval: config.interval,
+        state_file: config
+            .data_dir
+            .as_deref()
+            .map(hostpulse_alerts::StateFile::in_dir),
+        history_capacity: hostpulse_alerts::history::DEFAULT_CAPACITY,
+        first_backoff: hostpulse_alerts::delivery::FIRST_BACKOFF,
+    };
+    // The engine outlives no server: the hub it holds is dropped with it.
+    let weak = Arc::downgrade(hub);
+    let engine = Arc::new(hostpulse_alerts::Engine::spawn(
+        options,
+        Box::new(move |event| {
+            if let Some(hub) = weak.upgrade() {
+                hub.publish_alert(event);
+            }
+        }),
+    )?);
+    hub.attach_alerting(Arc::clone(&engine));
+    Ok(Some(engine))
 }
 
 /// A random epoch below 2^53, so it survives JSON readers that parse numbers as

@@ -30,6 +30,9 @@ fn main() -> ExitCode {
         println!("{}", settings.describe());
         return ExitCode::SUCCESS;
     }
+    if let Some(rule) = &args.test_alert {
+        return test_alert(&settings.config.alerts, rule);
+    }
     settings.config.notify_systemd = true;
     match serve(settings) {
         Ok(()) => ExitCode::SUCCESS,
@@ -72,6 +75,47 @@ fn make_certs(dir: &std::path::Path, names: &[String]) -> ExitCode {
         Err(error) => {
             eprintln!("hostpulse-server: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--test-alert NAME`: one test notice through every webhook.
+fn test_alert(alerts: &hostpulse_alerts::AlertsConfig, rule: &str) -> ExitCode {
+    let host = sysinfo::System::host_name()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "this host".to_owned());
+    match hostpulse_alerts::test_alert::send_test(alerts, rule, &host) {
+        Ok(deliveries) => {
+            let mut failed = false;
+            for delivery in &deliveries {
+                let outcome = match &delivery.outcome {
+                    hostpulse_alerts::delivery::Outcome::Delivered { status } => {
+                        format!("delivered ({status})")
+                    }
+                    hostpulse_alerts::delivery::Outcome::Failed { error } => {
+                        failed = true;
+                        format!("FAILED: {error}")
+                    }
+                    hostpulse_alerts::delivery::Outcome::Dropped => {
+                        failed = true;
+                        "dropped".to_owned()
+                    }
+                };
+                println!(
+                    "webhook {}: {outcome} after {} attempt(s), {} ms",
+                    delivery.webhook, delivery.attempts, delivery.took_ms
+                );
+            }
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(error) => {
+            eprintln!("hostpulse-server: {error}");
+            ExitCode::from(2)
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`host`]: facts about a host that do not change between samples ([`HostInfo`]).
 //! - [`message`]: the tagged messages that travel over the WebSocket.
 //! - [`codec`]: turning messages into frames and back.
+//! - [`alert`]: alert rules, what is firing, and alert transitions.
 //! - [`range`]: range reads of the on-disk history (the body of a range
 //!   answer, and what a viewer asks).
 //! - [`secret`]: the bearer token type, which never prints itself.
@@ -16,6 +17,7 @@
 //! Units are in the field names: `_bytes`, `_bytes_per_sec`, `_percent` (0–100 per
 //! core), `_celsius`, `_secs`, `_ms` (Unix milliseconds for timestamps).
 
+pub mod alert;
 pub mod codec;
 pub mod host;
 pub mod joined;
@@ -24,6 +26,7 @@ pub mod range;
 pub mod sample;
 pub mod secret;
 
+pub use alert::{AlertEvent, AlertRule, AlertState, AlertsSummary, Comparison, Severity};
 pub use codec::{Codec, CodecError};
 pub use host::HostInfo;
 pub use message::{

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{HostInfo, Sample};
+use crate::{AlertEvent, HostInfo, Sample};
 
 /// A message from a server to a viewer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,8 @@ pub enum ServerMessage {
     Reset(Reset),
     /// One live sample, sent once per interval.
     Sample(Sample),
+    /// An alert started firing or resolved, sent as it happens.
+    Alert(AlertEvent),
     /// The server refused something, or is about to close, and says why.
     Error {
         /// A sentence for a person: what went wrong and what to do.
@@ -124,6 +126,8 @@ pub enum ServerMessageRef<'a> {
     Reset(&'a Reset),
     /// See [`ServerMessage::Sample`].
     Sample(&'a Sample),
+    /// See [`ServerMessage::Alert`].
+    Alert(&'a AlertEvent),
     /// See [`ServerMessage::Error`].
     Error {
         /// A sentence for a person: what went wrong and what to do.

@@ -15,7 +15,10 @@ mod common;
 use std::path::PathBuf;
 
 use common::{full_sample, hello};
-use hostpulse_shared::{ClientMessage, Codec, History, Reset, ResetReason, Sample, ServerMessage};
+use hostpulse_shared::{
+    AlertEvent, AlertState, ClientMessage, Codec, History, Reset, ResetReason, Sample,
+    ServerMessage, Severity,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -51,6 +54,21 @@ fn server_messages() -> Vec<(&'static str, ServerMessage)> {
             }),
         ),
         ("sample", ServerMessage::Sample(full_sample())),
+        (
+            "alert",
+            ServerMessage::Alert(AlertEvent {
+                rule: "filesystem_full".into(),
+                metric: "filesystem.used_percent".into(),
+                instance: "/srv".into(),
+                state: AlertState::Firing,
+                severity: Severity::Warning,
+                value: 93.4,
+                threshold: 90.0,
+                timestamp_ms: 1_764_000_000_000,
+                firing_since_ms: 1_764_000_000_000,
+                description: Some("A file system is over 90 % full.".into()),
+            }),
+        ),
         (
             "error",
             ServerMessage::Error {

@@ -92,6 +92,24 @@ pub fn render(hub: &Hub) -> String {
         &[],
         hub.stalled_count() as f64,
     );
+    if let Some(alerting) = hub.alerting() {
+        out.family(
+            "hostpulse_alert_firing",
+            "gauge",
+            "1 for each alert firing now (rule, instance, severity); absent when none fires.",
+        );
+        for event in alerting.firing() {
+            out.value(
+                "hostpulse_alert_firing",
+                &[
+                    ("alert", &event.rule),
+                    ("instance", &event.instance),
+                    ("severity", event.severity.as_str()),
+                ],
+                1.0,
+            );
+        }
+    }
     out.family(
         "hostpulse_build_info",
         "gauge",

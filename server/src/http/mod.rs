@@ -4,11 +4,13 @@
 //! - [`proxy`]: the client's address, from `X-Forwarded-For` via trusted proxies.
 //! - [`health`]: the landing text and `/healthz`.
 //! - [`rest`]: `/api/v1` reads: host, latest sample, history.
+//! - [`alerts`]: `/api/v1/alerts` reads: rules, what is firing, transitions.
 //! - [`query`]: strict query-string parsing for the stream and the reads.
 //! - [`error`]: the one JSON error body every endpoint answers with.
 //! - [`fallback`]: 404, 405 and `HEAD` in that shape, for every path.
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
 
+pub(crate) mod alerts;
 pub(crate) mod auth;
 pub(crate) mod error;
 pub(crate) mod fallback;

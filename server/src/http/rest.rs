@@ -24,7 +24,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
             // Resources, not bare routes: a wrong method is 405, not 404.
             .service(web::resource("/host").route(web::get().to(host)))
             .service(web::resource("/snapshot").route(web::get().to(snapshot)))
-            .service(web::resource("/history").route(web::get().to(history))),
+            .service(web::resource("/history").route(web::get().to(history)))
+            .service(web::resource("/alerts").route(web::get().to(crate::http::alerts::firing)))
+            .service(
+                web::resource("/alerts/history")
+                    .route(web::get().to(crate::http::alerts::history)),
+            ),
     );
 }
 

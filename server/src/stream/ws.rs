@@ -340,6 +340,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
     // Subscribe before reading the history, so no sample published in between is
     // missed; the seq check drops the ones sent twice.
     let mut frames = hub.subscribe();
+    let mut alerts = hub.subscribe_alerts();
     let mut shutdown = hub.shutdown_signal();
     let end = async {
         out.shared(hub.hello_encoded()).await?;
@@ -378,6 +379,15 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
                             out.history(&missed).await?;
                             last_sent_seq = Some(last.seq);
                         }
+                    }
+                    Err(RecvError::Closed) => return Ok(End::ServerShutdown),
+                },
+                alert = alerts.recv() => match alert {
+                    Ok(encoded) => out.shared(&encoded).await?,
+                    // Alerts come a few at a time; one skipped stays readable
+                    // at /api/v1/alerts.
+                    Err(RecvError::Lagged(skipped)) => {
+                        tracing::warn!(skipped, "viewer fell behind on alert messages");
                     }
                     Err(RecvError::Closed) => return Ok(End::ServerShutdown),
                 },

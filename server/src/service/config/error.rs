@@ -88,6 +88,10 @@ pub enum ConfigError {
     /// The certificate or key cannot be used.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// An alert rule or webhook cannot be used (the message names the file
+    /// and the line).
+    #[error(transparent)]
+    Alerts(#[from] hostpulse_alerts::ConfigError),
     /// An environment variable that looks like ours but is not one.
     #[error(
         "unknown environment variable {name}: known ones are {}",

@@ -122,6 +122,9 @@ pub(crate) fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> 
     Ok(layer)
 }
 
+/// The top-level keys that belong to alerting, not to the settings.
+const ALERTING_KEYS: [&str; 3] = ["alerts", "alert", "webhook"];
+
 /// Where a file problem is: the key, its line, and what is wrong.
 type FileProblem = (String, usize, String);
 
@@ -137,6 +140,11 @@ fn read_table(
         } else {
             format!("{prefix}.{name}")
         };
+        // Alerting's tables and switch are read by hostpulse-alerts, from
+        // the same text (`Args::resolve`).
+        if prefix.is_empty() && ALERTING_KEYS.contains(&name.as_str()) {
+            continue;
+        }
         match layer.read_key(&key, value) {
             Some(Ok(())) => {}
             Some(Err((problem, index))) => return Err((key.clone(), line(&key, index), problem)),

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
+use hostpulse_alerts::AlertsConfig;
 use hostpulse_shared::Secret;
 
 pub use self::error::ConfigError;
@@ -47,6 +48,11 @@ pub struct Args {
     /// Check the configuration, print the settings in force, and exit.
     #[arg(long)]
     pub check_config: bool,
+
+    /// Send one test notification for the alert rule NAME through every
+    /// webhook, say how each went, and exit (non-zero if any failed).
+    #[arg(long, value_name = "NAME")]
+    pub test_alert: Option<String>,
 
     /// Make a private CA and a server certificate signed by it in DIR
     /// (`ca.pem`, `cert.pem`, `key.pem`) for a self-signed TLS setup, and exit.
@@ -89,7 +95,7 @@ impl clap::Args for Flags {
 }
 
 /// Everything [`crate::run`] needs, already validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Time between samples.
     pub interval: Duration,
@@ -116,6 +122,10 @@ pub struct Config {
     pub tls: Option<Tls>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// The alert rules and webhooks.
+    pub alerts: AlertsConfig,
+    /// Where the server keeps its state (what is firing); `None` keeps none.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -135,6 +145,8 @@ impl Config {
             max_connections_per_address: size(values.max_connections_per_address),
             tls,
             trusted_proxies: TrustedProxies::new(values.trusted_proxies.clone()),
+            alerts: AlertsConfig::default(),
+            data_dir: values.data_dir.clone(),
         }
     }
 }
@@ -213,7 +225,12 @@ impl Settings {
                 )
             )
         ));
-        format!("configuration OK{file}: {}", shown.join(", "))
+        let mut text = format!("configuration OK{file}: {}", shown.join(", "));
+        for line in self.config.alerts.describe() {
+            text.push('\n');
+            text.push_str(&line);
+        }
+        text
     }
 }
 
@@ -224,6 +241,11 @@ impl Args {
         &self,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let credentials_dir = env
+            .iter()
+            .find(|(name, _)| name == "CREDENTIALS_DIRECTORY")
+            .map(|(_, dir)| PathBuf::from(dir));
         let env = env_layer(env)?;
         let (file, file_path) = match self.config.clone().or_else(|| env.config.clone()) {
             Some(path) => (file_layer(&path)?, Some(path)),
@@ -240,9 +262,22 @@ impl Args {
         if token.is_none() && !values.bind.ip().is_loopback() && !values.insecure_no_auth {
             return Err(ConfigError::Insecure { bind: values.bind });
         }
+        let alerts = match &file_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                AlertsConfig::parse(path, &text, credentials_dir.as_deref())?
+            }
+            None => AlertsConfig::default(),
+        };
         Ok(Settings {
             bind: values.bind,
-            config: Config::from_values(&values, token, tls),
+            config: Config {
+                alerts,
+                ..Config::from_values(&values, token, tls)
+            },
             file: file_path,
             values,
         })

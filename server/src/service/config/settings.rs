@@ -189,6 +189,11 @@ settings! {
     /// with commas). The header is ignored from anyone else.
     trusted_proxies: List<Proxy> = Vec::new(),
         flag "trusted-proxy" "ADDR|CIDR", env "HOSTPULSE_TRUSTED_PROXIES", key "trusted_proxies";
+    /// Directory for the server's own state: the alerts firing now, kept
+    /// across restarts (under systemd, `StateDirectory=hostpulse` gives
+    /// /var/lib/hostpulse). Without one, a restart forgets what was firing.
+    data_dir: Maybe<FilePath> = None,
+        flag "data-dir" "DIR", env "HOSTPULSE_DATA_DIR", key "data_dir";
 }
 
 #[cfg(test)]

@@ -1,0 +1,249 @@
+//! Alerting end to end: a real server, a real CPU load, a real webhook
+//! receiver on loopback, a real WebSocket viewer; bad rules refused with the
+//! line named; a restart while firing that announces nothing twice.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the first surprise"
+)]
+
+mod common;
+#[path = "../../alerts/tests/common/receiver.rs"]
+#[allow(dead_code, reason = "the tests use part of the receiver")]
+mod receiver;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use common::{INTERVAL, connect, http_get, next_text, read_start, start_server_with};
+use hostpulse_server::{Args, Config};
+use hostpulse_shared::ServerMessage;
+use hostpulse_shared::codec::decode_json;
+use receiver::{Behaviour, HttpReceiver};
+
+/// The config a server would read from `text` in a file of its own.
+fn config_from(dir: &Path, text: &str) -> Config {
+    let path = dir.join("server.toml");
+    std::fs::write(&path, text).unwrap();
+    let args = <Args as clap::Parser>::try_parse_from([
+        "hostpulse-server",
+        "--config",
+        path.to_str().unwrap(),
+    ])
+    .unwrap();
+    let mut config = args.resolve(Vec::new()).unwrap().config;
+    config.interval = INTERVAL;
+    config
+}
+
+fn webhook(receiver: &HttpReceiver) -> String {
+    format!(
+        "[[webhook]]\nname = \"test\"\nurl = \"{}\"\nretries = 0\n",
+        receiver.url("/hook")
+    )
+}
+
+/// Busy loops on every core until dropped.
+struct Load {
+    stop: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let threads = (0..cores)
+            .map(|i| {
+                let stop = Arc::clone(&stop);
+                std::thread::Builder::new()
+                    .name(format!("busy-{i}"))
+                    .spawn(move || {
+                        let mut x = 0_u64;
+                        while !stop.load(Ordering::Relaxed) {
+                            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                        }
+                    })
+                    .unwrap()
+            })
+            .collect();
+        Self { stop, threads }
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            thread.join().unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_real_cpu_load_fires_to_the_webhook_the_viewers_the_api_and_metrics() {
+    let receiver = HttpReceiver::start(Behaviour::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_from(
+        dir.path(),
+        &format!(
+            "[[alert]]\nname = \"cpu_test\"\nmetric = \"cpu.total_percent\"\nabove = 50\n\
+             clear = 10\nfor = \"1s\"\nseverity = \"critical\"\n\n{}",
+            webhook(&receiver)
+        ),
+    );
+    let server = start_server_with(config);
+    let mut viewer = connect(&server);
+    read_start(&mut viewer);
+    let load = Load::start();
+
+    let fired = receiver.next();
+    drop(load);
+    let body = fired.json();
+    assert_eq!(body["alert"]["rule"], "cpu_test");
+    assert_eq!(body["alert"]["state"], "firing");
+    assert!(body["alert"]["value"].as_f64().unwrap() > 50.0, "{body}");
+    assert_eq!(body["host"].as_str().map(str::is_empty), Some(false));
+
+    // The viewer gets the same transition between its samples.
+    let alert = loop {
+        match decode_json(&next_text(&mut viewer)).unwrap() {
+            ServerMessage::Alert(alert) => break alert,
+            ServerMessage::Sample(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(alert.rule, "cpu_test");
+    assert_eq!(
+        serde_json::to_value(&alert).unwrap(),
+        body["alert"],
+        "the webhook and the stream say the same"
+    );
+
+    let (status, history) = http_get(&server, "/api/v1/alerts/history?from=0");
+    assert_eq!(status, 200);
+    let history: serde_json::Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(history["events"][0]["rule"], "cpu_test");
+    let (status, alerts) = http_get(&server, "/api/v1/alerts");
+    assert_eq!(status, 200);
+    let alerts: serde_json::Value = serde_json::from_str(&alerts).unwrap();
+    assert_eq!(alerts["rules"][0]["name"], "cpu_test");
+    let (_, metrics) = http_get(&server, "/metrics");
+    assert!(
+        metrics.contains("# TYPE hostpulse_alert_firing gauge"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn bad_rules_are_refused_at_start_naming_the_file_and_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.toml");
+    std::fs::write(
+        &path,
+        "interval_ms = 1000\n\n[[alert]]\nname = \"x\"\nmetric = \"cpu.busy\"\nabove = 90\n",
+    )
+    .unwrap();
+    let args = <Args as clap::Parser>::try_parse_from([
+        "hostpulse-server",
+        "--config",
+        path.to_str().unwrap(),
+    ])
+    .unwrap();
+    let error = args.resolve(Vec::new()).unwrap_err().to_string();
+    assert!(
+        error.contains("server.toml, line 5") && error.contains("unknown metric \"cpu.busy\""),
+        "{error}"
+    );
+    assert!(
+        error.contains("cpu.total_percent"),
+        "names the choices: {error}"
+    );
+}
+
+#[test]
+fn a_restart_while_firing_sends_no_second_notification() {
+    let receiver = HttpReceiver::start(Behaviour::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    // Always true on any host with memory.
+    let always = "[[alert]]\nname = \"always\"\nmetric = \"memory.available_percent\"\n\
+                  below = 100\nclear = 100\n";
+    let data_dir = format!("data_dir = {:?}\n", dir.path().join("state"));
+    let config = config_from(
+        dir.path(),
+        &format!("{data_dir}{always}\n{}", webhook(&receiver)),
+    );
+    let first = start_server_with(config);
+    assert_eq!(receiver.next().json()["alert"]["rule"], "always");
+    drop(first);
+
+    // The second server also has a canary that fires at its first sample,
+    // evaluated after `always` in the same sample: if `always` were
+    // announced again, its notice would come first.
+    let canary = "[[alert]]\nname = \"canary\"\nmetric = \"memory.available_percent\"\n\
+                  below = 100\nclear = 100\n";
+    let config = config_from(
+        dir.path(),
+        &format!("{data_dir}{always}\n{canary}\n{}", webhook(&receiver)),
+    );
+    let second = start_server_with(config);
+    let next = receiver.next().json();
+    assert_eq!(next["alert"]["rule"], "canary", "{next}");
+    let (_, alerts) = http_get(&second, "/api/v1/alerts");
+    let alerts: serde_json::Value = serde_json::from_str(&alerts).unwrap();
+    let firing: Vec<&str> = alerts["firing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        firing,
+        ["always", "canary"],
+        "still firing after the restart"
+    );
+}
+
+#[test]
+fn test_alert_sends_one_marked_notice_through_every_webhook() {
+    let receiver = HttpReceiver::start(Behaviour::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.toml");
+    std::fs::write(&path, webhook(&receiver)).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hostpulse-server"))
+        .args([
+            "--config",
+            path.to_str().unwrap(),
+            "--test-alert",
+            "cpu_busy",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("webhook test: delivered (200)"), "{stdout}");
+    let body = receiver.next().json();
+    assert_eq!(body["test"], true);
+    assert_eq!(body["alert"]["rule"], "cpu_busy", "a default rule");
+    assert!(
+        body["text"].as_str().unwrap().starts_with("TEST FIRING"),
+        "{body}"
+    );
+
+    let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_hostpulse-server"))
+        .args(["--config", path.to_str().unwrap(), "--test-alert", "cpu"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr.contains("the rules are: cpu_busy, memory_low"),
+        "{stderr}"
+    );
+}
