@@ -352,11 +352,17 @@ impl Hub {
         self.shutdown.subscribe()
     }
 
-    /// Counts a session for as long as the returned guard lives.
+    /// Counts a session for as long as the returned guard lives, if fewer
+    /// than `max` are counted: the check and the count are one atomic step,
+    /// so concurrent callers never pass `max`.
     #[must_use]
-    pub fn client_guard(self: &Arc<Self>) -> ClientGuard {
-        self.clients.fetch_add(1, Ordering::Relaxed);
-        ClientGuard(Arc::clone(self))
+    pub fn try_client_guard(self: &Arc<Self>, max: usize) -> Option<ClientGuard> {
+        self.clients
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                (count < max).then_some(count + 1)
+            })
+            .ok()
+            .map(|_| ClientGuard(Arc::clone(self)))
     }
 
     /// How old the newest sample may grow before the sampler counts as stuck:
@@ -550,9 +556,13 @@ mod tests {
     #[test]
     fn client_guards_count_sessions() {
         let hub = Arc::new(hub(1));
-        let one = hub.client_guard();
-        let two = hub.client_guard();
+        let one = hub.try_client_guard(usize::MAX).unwrap();
+        let two = hub.try_client_guard(usize::MAX).unwrap();
         assert_eq!(hub.client_count(), 2);
+        assert!(hub.try_client_guard(2).is_none(), "the cap is full");
+        let three = hub.try_client_guard(3).expect("room for a third");
+        assert_eq!(hub.client_count(), 3);
+        drop(three);
         drop(one);
         drop(two);
         assert_eq!(hub.client_count(), 0);

@@ -25,10 +25,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use hostpulse_shared::Hello;
 
-pub use crate::http::auth::MAX_FAILURES;
+pub use crate::http::auth::{MAX_FAILURES, MAX_TRACKED};
 pub use crate::http::proxy::TrustedProxies;
 pub use crate::service::background::BackgroundServer;
 pub use crate::service::certs::SelfSigned;
@@ -39,6 +39,7 @@ pub use crate::service::logging::init as init_logging;
 pub use crate::service::tls::Tls;
 #[cfg(feature = "autobahn")]
 pub use crate::stream::echo;
+pub use crate::stream::origin::Origins;
 pub use hostpulse_shared::Secret;
 
 /// Internals that the crate's own integration tests and benchmarks drive
@@ -59,6 +60,7 @@ use crate::sampling::sampler::{self, Sampler};
 use crate::sampling::ticker::Ticker;
 #[cfg(unix)]
 use crate::service::systemd;
+use crate::service::{guard, listen};
 use crate::stream::ws;
 
 /// How long a client may take to send its request head.
@@ -156,6 +158,23 @@ fn tune_listener(listener: &TcpListener) {
     }
 }
 
+/// How the listener is served: the timeouts and buffers above, TLS, and the
+/// plain HTTP connection caps.
+fn listen_settings(config: &Config) -> listen::Settings {
+    listen::Settings {
+        workers: config.workers,
+        handshake_timeout: HANDSHAKE_TIMEOUT,
+        write_buffer_bytes: WRITE_BUFFER_BYTES,
+        shutdown_grace: SHUTDOWN_GRACE,
+        tls: config.tls.as_ref().map(|tls| Arc::new(tls.server_config())),
+        limits: guard::Limits::new(
+            config.max_connections,
+            config.max_connections_per_address,
+            config.trusted_proxies.clone(),
+        ),
+    }
+}
+
 /// Serves `listener` until `shutdown` resolves, then closes every session with
 /// "going away" and returns.
 ///
@@ -200,7 +219,7 @@ pub async fn run(
     let local_addr = listener.local_addr()?;
     tune_listener(&listener);
     let (http_scheme, ws_scheme) = schemes(&config, local_addr);
-    let server = HttpServer::new(move || {
+    let server = listen::serve(listener, listen_settings(&config), move || {
         App::new()
             .app_data(data.clone())
             .app_data(auth.clone())
@@ -212,18 +231,7 @@ pub async fn run(
             .configure(ws::configure)
             .configure(fallback::configure)
             .wrap(actix_web::middleware::from_fn(fallback::shape))
-    })
-    .h1_write_buffer_size(WRITE_BUFFER_BYTES)
-    .workers(config.workers)
-    .disable_signals()
-    // A client gets this long to send its request head (the handshake).
-    .client_request_timeout(HANDSHAKE_TIMEOUT)
-    .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
-    let server = match &config.tls {
-        Some(tls) => server.listen_rustls_0_23(listener, tls.server_config())?,
-        None => server.listen(listener)?,
-    }
-    .run();
+    })?;
     let handle = server.handle();
     tracing::info!(
         addr = %local_addr,

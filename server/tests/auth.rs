@@ -12,11 +12,12 @@ mod common;
 use common::{bound_reads, http_head_and_body, read_start, start_server_with};
 use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
+use hostpulse_server::Origins;
 use hostpulse_server::Secret;
 use hostpulse_server::TrustedProxies;
 use tungstenite::client::IntoClientRequest;
 
-const TOKEN: &str = "test-token-0123456789abcdef";
+const TOKEN: &str = "test-token-0123456789abcdef-0123456789";
 
 fn server(metrics_need_token: bool) -> BackgroundServer {
     start_server_with(Config {
@@ -118,7 +119,7 @@ fn metrics_can_be_left_open_for_prometheus() {
 fn only_allowed_web_origins_may_open_the_stream() {
     let server = start_server_with(Config {
         interval: common::INTERVAL,
-        allowed_origins: vec!["https://dash.example.com".into()],
+        allowed_origins: Origins::parse(["https://dash.example.com"]).unwrap(),
         ..Config::default()
     });
     let (status, body) = common::handshake(&server, "Origin: https://evil.example\r\n");
@@ -175,10 +176,78 @@ fn repeated_wrong_tokens_from_one_address_are_slowed_with_429() {
     assert_eq!(status, 429, "{body}");
     assert!(head.contains("retry-after: "), "{head}");
     assert!(body.contains("too many wrong tokens"), "{body}");
-    // While slowed, even the right token waits.
+    // While slowed, the right token still gets in: a misconfigured client
+    // behind the same address does not lock everyone else out.
     let right = format!("Authorization: Bearer {TOKEN}\r\n");
-    let (status, _, _) = common::http_head_and_body(server.addr(), "/api/v1/host", &right);
+    let (status, _, body) = common::http_head_and_body(server.addr(), "/api/v1/host", &right);
+    assert_eq!(status, 200, "{body}");
+    let mut client = upgrade(&server, Some(&format!("Bearer {TOKEN}"))).unwrap();
+    read_start(&mut client);
+    // And wrong tokens stay slowed.
+    let (status, _, _) = common::http_head_and_body(server.addr(), "/api/v1/host", wrong);
     assert_eq!(status, 429);
+}
+
+#[test]
+fn requests_without_a_token_never_lock_out_the_right_token() {
+    let server = server(true);
+    for _ in 0..hostpulse_server::MAX_FAILURES * 2 {
+        let (status, _, body) = common::http_head_and_body(server.addr(), "/api/v1/host", "");
+        assert_eq!(status, 401, "a request without a token: {body}");
+    }
+    // Ten wrong tokens still lock out wrong tokens after that: only they count.
+    let right = format!("Authorization: Bearer {TOKEN}\r\n");
+    let (status, _, body) = common::http_head_and_body(server.addr(), "/api/v1/host", &right);
+    assert_eq!(status, 200, "{body}");
+    let wrong = "Authorization: Bearer wrong-token-0123456789\r\n";
+    let (status, _, _) = common::http_head_and_body(server.addr(), "/api/v1/host", wrong);
+    assert_eq!(status, 401, "the token-less requests did not count");
+}
+
+/// A GET of `/api/v1/host` from `source` (a loopback address) with a wrong
+/// token: its status.
+fn wrong_token_from(server: &BackgroundServer, source: std::net::Ipv4Addr) -> u16 {
+    use std::io::{Read, Write};
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from((source, 0)).into())
+        .unwrap();
+    socket.connect(&server.addr().into()).unwrap();
+    let mut stream = std::net::TcpStream::from(socket);
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(15)))
+        .unwrap();
+    stream
+        .write_all(
+            b"GET /api/v1/host HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+              Authorization: Bearer wrong-token-0123456789\r\n\r\n",
+        )
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response[9..12].parse().unwrap()
+}
+
+#[test]
+fn a_spray_from_many_addresses_does_not_flush_a_lockout() {
+    let server = server(true);
+    let locked = std::net::Ipv4Addr::new(127, 0, 0, 9);
+    for _ in 0..hostpulse_server::MAX_FAILURES {
+        assert_eq!(wrong_token_from(&server, locked), 401);
+    }
+    assert_eq!(wrong_token_from(&server, locked), 429);
+    // One wrong token from each of more addresses than the table holds.
+    let spray = hostpulse_server::MAX_TRACKED + 500;
+    for n in 0..spray {
+        let [_, _, high, low] = u32::try_from(n).unwrap().to_be_bytes();
+        let source = std::net::Ipv4Addr::new(127, 1 + high, low, 1);
+        assert_eq!(wrong_token_from(&server, source), 401, "from {source}");
+    }
+    assert_eq!(
+        wrong_token_from(&server, locked),
+        429,
+        "the lockout survived {spray} fresh addresses"
+    );
 }
 
 /// Sends wrong tokens "from" `forwarded_for` until the limit; then what a
@@ -227,4 +296,114 @@ fn from_an_untrusted_peer_x_forwarded_for_is_ignored() {
     let (other_claim, no_claim) = status_after_failures_from(&server, "192.0.2.7", "192.0.2.8");
     assert_eq!(other_claim, 429, "a new header does not buy new tries");
     assert_eq!(no_claim, 429, "the peer itself is slowed");
+}
+
+/// Opens `count` connections, each from an address of its own (127.3.x.y),
+/// then sends every handshake at once; the statuses, with the connections
+/// kept open until all have answered.
+fn simultaneous_upgrades(addr: std::net::SocketAddr, count: usize) -> Vec<u16> {
+    use std::io::{Read, Write};
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(count));
+    let threads: Vec<_> = (0..count)
+        .map(|n| {
+            let barrier = std::sync::Arc::clone(&barrier);
+            std::thread::Builder::new()
+                .name("upgrade".into())
+                .spawn(move || {
+                let [_, _, high, low] = u32::try_from(n + 1).unwrap().to_be_bytes();
+                let source = std::net::Ipv4Addr::new(127, 3, high, low);
+                let socket =
+                    socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+                        .unwrap();
+                socket
+                    .bind(&std::net::SocketAddr::from((source, 0)).into())
+                    .unwrap();
+                socket.connect(&addr.into()).unwrap();
+                let mut stream = std::net::TcpStream::from(socket);
+                stream
+                    .set_read_timeout(Some(std::time::Duration::from_secs(15)))
+                    .unwrap();
+                barrier.wait();
+                stream
+                    .write_all(
+                        b"GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+                          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+                    )
+                    .unwrap();
+                let mut status = [0u8; 12];
+                stream.read_exact(&mut status).unwrap();
+                let status: u16 = std::str::from_utf8(&status[9..12]).unwrap().parse().unwrap();
+                // Hold the connection until every handshake has been answered.
+                barrier.wait();
+                status
+            })
+            .unwrap()
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+#[test]
+fn the_viewer_cap_is_exact_under_simultaneous_upgrades() {
+    for workers in [2, 4] {
+        let server = start_server_with(Config {
+            interval: common::INTERVAL,
+            max_clients: 50,
+            workers,
+            ..Config::default()
+        });
+        for round in 0..5 {
+            let statuses = simultaneous_upgrades(server.addr(), 200);
+            let admitted = statuses.iter().filter(|&&s| s == 101).count();
+            let refused = statuses.iter().filter(|&&s| s == 503).count();
+            assert_eq!(
+                (admitted, refused),
+                (50, 150),
+                "{workers} workers, round {round}: {statuses:?}"
+            );
+            // Every viewer has left before the next round.
+            let give_up = std::time::Instant::now() + std::time::Duration::from_secs(15);
+            loop {
+                let (_, body) = common::http_get(&server, "/healthz");
+                if body.contains("\"clients\":0") {
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < give_up,
+                    "viewers never left: {body}"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+#[test]
+fn allowed_origins_match_however_the_default_port_is_written() {
+    let server = start_server_with(Config {
+        interval: common::INTERVAL,
+        allowed_origins: Origins::parse([
+            "https://dash.example.com:443",
+            "http://Other.Example:8080",
+        ])
+        .unwrap(),
+        ..Config::default()
+    });
+    for origin in [
+        "https://dash.example.com",
+        "https://DASH.example.com:443",
+        "http://other.example:8080",
+    ] {
+        let (status, body) = common::handshake(&server, &format!("Origin: {origin}\r\n"));
+        assert_eq!(status, 101, "{origin}: {body}");
+    }
+    for origin in [
+        "http://dash.example.com",
+        "https://dash.example.com:8443",
+        "http://other.example",
+        "null",
+    ] {
+        let (status, body) = common::handshake(&server, &format!("Origin: {origin}\r\n"));
+        assert_eq!(status, 403, "{origin}: {body}");
+    }
 }

@@ -34,7 +34,7 @@ use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::HandshakeError;
 
-const TOKEN: &str = "proxy-test-token-0123456789";
+const TOKEN: &str = "proxy-test-token-0123456789abcdef";
 /// The name in the test certificate, sent as SNI and Host.
 const HOST: &str = "localhost";
 

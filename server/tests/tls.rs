@@ -25,7 +25,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tungstenite::client::IntoClientRequest;
 
-const TOKEN: &str = "tls-test-token-0123456789";
+const TOKEN: &str = "tls-test-token-0123456789abcdef-01";
 
 /// A TLS server on loopback, and the CA that signed its certificate.
 struct Setup {

@@ -96,8 +96,9 @@ pub enum ClientMessage {
     HistoryRequest {
         /// Only samples with a `seq` below this.
         before_seq: u64,
-        /// At most this many (the newest of them); the server caps it.
-        limit: u32,
+        /// At most this many (the newest of them); the server caps it at
+        /// its history, so any whole number is accepted.
+        limit: u64,
     },
     /// A message type this server does not know; it answers with an `error` and
     /// carries on.

@@ -3,7 +3,12 @@
 //! opened it). `/` and `/healthz` stay open so load balancers and humans can
 //! check the server is up. Tokens are compared in constant time and never
 //! logged. An address that keeps presenting wrong tokens is slowed down: after
-//! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] it gets 429 until the window ends.
+//! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] its wrong tokens get 429 until the
+//! window ends. Only wrong tokens count: a request with no token is answered
+//! 401 and forgotten, and the right token is let in even from a slowed
+//! address, so one misconfigured client behind a NAT does not lock out
+//! everyone else there. What keeps guessing hopeless is the token's length
+//! (at least 32 characters, see `Secret`), not the slow-down.
 //! Behind a trusted proxy the address is the client's, not the proxy's
 //! ([`crate::http::proxy`]).
 
@@ -27,14 +32,41 @@ use hostpulse_shared::Secret;
 pub const MAX_FAILURES: u32 = 10;
 /// How long failures are remembered, and how long a slowed address waits.
 pub const FAILURE_WINDOW: Duration = Duration::from_mins(1);
-/// Addresses remembered at most; past this, expired entries are dropped, and if
-/// that is not enough the table starts over.
-const MAX_TRACKED: usize = 4096;
+/// Addresses remembered at most. When the table is full, a new address
+/// takes the place of an expired entry, else of the oldest entry that is not
+/// slowed, else of the oldest slowed one: a spray of single failures from
+/// fresh addresses only ever replaces other unslowed ones, and flushing a
+/// slowed address takes as many slowed ones.
+pub const MAX_TRACKED: usize = 4096;
 
 /// Recent failures per address, bounded in size.
 #[derive(Debug, Default)]
 pub struct Failures {
-    by_address: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    by_address: Mutex<HashMap<IpAddr, Record>>,
+}
+
+/// An address's failures in its current window.
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    count: u32,
+    since: Instant,
+}
+
+impl Record {
+    fn expired(&self, now: Instant) -> bool {
+        now.duration_since(self.since) >= FAILURE_WINDOW
+    }
+
+    fn slowed(&self, now: Instant) -> bool {
+        self.count >= MAX_FAILURES && !self.expired(now)
+    }
+}
+
+/// The entry a new address replaces in a full table (see [`MAX_TRACKED`]).
+fn evictee(map: &HashMap<IpAddr, Record>, now: Instant) -> Option<IpAddr> {
+    map.iter()
+        .min_by_key(|(_, record)| (!record.expired(now), record.slowed(now), record.since))
+        .map(|(address, _)| *address)
 }
 
 impl Failures {
@@ -45,17 +77,23 @@ impl Failures {
             .by_address
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= MAX_TRACKED && !map.contains_key(&address) {
-            map.retain(|_, (_, since)| now.duration_since(*since) < FAILURE_WINDOW);
-            if map.len() >= MAX_TRACKED {
-                map.clear();
-            }
+        if map.len() >= MAX_TRACKED
+            && !map.contains_key(&address)
+            && let Some(evicted) = evictee(&map, now)
+        {
+            map.remove(&evicted);
         }
-        let entry = map.entry(address).or_insert((0, now));
-        if now.duration_since(entry.1) >= FAILURE_WINDOW {
-            *entry = (0, now);
+        let record = map.entry(address).or_insert(Record {
+            count: 0,
+            since: now,
+        });
+        if record.expired(now) {
+            *record = Record {
+                count: 0,
+                since: now,
+            };
         }
-        entry.0 += 1;
+        record.count += 1;
     }
 
     /// How long `address` must wait, if it has failed too often.
@@ -66,18 +104,17 @@ impl Failures {
             .by_address
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let (count, since) = *map.get(&address)?;
-        let elapsed = now.duration_since(since);
+        let record = *map.get(&address)?;
         let left = FAILURE_WINDOW
-            .checked_sub(elapsed)
+            .checked_sub(now.duration_since(record.since))
             .filter(|left| !left.is_zero())?;
-        (count >= MAX_FAILURES).then_some(left)
+        record.slowed(now).then_some(left)
     }
 }
 
 /// What one party controls: an IPv4 address, or an IPv6 /64 (one host can
 /// hold a whole /64, and could otherwise take a new address per try).
-fn network_of(address: IpAddr) -> IpAddr {
+pub(crate) fn network_of(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
         IpAddr::V6(v6) => {
@@ -113,18 +150,38 @@ impl Auth {
         self.token.is_some()
     }
 
-    /// Whether an `Authorization` header value lets the request in.
+    /// What an `Authorization` header value amounts to.
     #[must_use]
-    pub fn admits(&self, authorization: Option<&[u8]>) -> bool {
+    pub fn judge(&self, authorization: Option<&[u8]>) -> Presented {
         let Some(token) = &self.token else {
-            return true;
+            return Presented::Right;
+        };
+        let Some(value) = authorization else {
+            return Presented::Nothing;
         };
         // The scheme name is case-insensitive (RFC 7235); the token is not.
-        let presented = authorization
-            .filter(|value| value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer "))
-            .map_or(&[][..], |value| &value[7..]);
-        bool::from(presented.ct_eq(token.expose().as_bytes()))
+        let presented = if value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ") {
+            &value[7..]
+        } else {
+            &[][..]
+        };
+        if bool::from(presented.ct_eq(token.expose().as_bytes())) {
+            Presented::Right
+        } else {
+            Presented::Wrong
+        }
     }
+}
+
+/// What a request presented, as far as the token goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented {
+    /// The right token (or none is needed).
+    Right,
+    /// No `Authorization` header: answered 401, not counted.
+    Nothing,
+    /// A wrong token, or a header of another scheme: counted.
+    Wrong,
 }
 
 /// Middleware for the stream and the REST reads: 401 with `WWW-Authenticate`
@@ -158,28 +215,36 @@ async fn enforce(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let client = Client::of(req.request());
-    let now = Instant::now();
-    if let Some(wait) = client.and_then(|client| auth.failures.wait(client.ip(), now)) {
-        let response = error::respond(
-            HttpResponse::TooManyRequests()
-                .insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string())),
-            "too many wrong tokens from this address: wait, then try the right one",
-        );
-        return Ok(req.into_response(response).map_into_right_body());
-    }
-    let admitted = auth.admits(
+    let presented = auth.judge(
         req.headers()
             .get(header::AUTHORIZATION)
             .map(header::HeaderValue::as_bytes),
     );
-    if admitted {
-        return Ok(next.call(req).await?.map_into_left_body());
-    }
-    if let Some(client) = client {
-        auth.failures.record(client.ip(), now);
+    let now = Instant::now();
+    match presented {
+        // The right token passes even a slowed address.
+        Presented::Right => return Ok(next.call(req).await?.map_into_left_body()),
+        Presented::Wrong => {
+            if let Some(wait) = client.and_then(|client| auth.failures.wait(client.ip(), now)) {
+                let response = error::respond(
+                    HttpResponse::TooManyRequests()
+                        .insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string())),
+                    "too many wrong tokens from this address: wait, then try the right one",
+                );
+                return Ok(req.into_response(response).map_into_right_body());
+            }
+            if let Some(client) = client {
+                auth.failures.record(client.ip(), now);
+            }
+        }
+        Presented::Nothing => {}
     }
     let peer = client.map(|client| client.to_string()).unwrap_or_default();
-    tracing::info!(%peer, path = req.path(), "refused: missing or wrong token");
+    let refused = match presented {
+        Presented::Nothing => "refused: no token",
+        _ => "refused: wrong token",
+    };
+    tracing::info!(%peer, path = req.path(), "{refused}");
     let response = error::respond(
         HttpResponse::Unauthorized()
             .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"hostpulse\"")),
@@ -193,23 +258,46 @@ mod tests {
     use super::*;
 
     fn auth() -> Auth {
-        Auth::new(Some(Secret::new("0123456789abcdef-token")), true)
+        Auth::new(
+            Some(Secret::new("0123456789abcdef-0123456789abcdef-token")),
+            true,
+        )
     }
 
     #[test]
     fn only_the_exact_bearer_token_is_admitted() {
         let auth = auth();
-        assert!(auth.admits(Some(b"Bearer 0123456789abcdef-token")));
-        assert!(!auth.admits(Some(b"Bearer 0123456789abcdef-tokeN")));
-        assert!(!auth.admits(Some(b"Bearer 0123456789abcdef-token ")));
-        assert!(!auth.admits(Some(b"Basic 0123456789abcdef-token")));
-        assert!(
-            auth.admits(Some(b"bearer 0123456789abcdef-token")),
+        assert_eq!(
+            auth.judge(Some(b"Bearer 0123456789abcdef-0123456789abcdef-token")),
+            Presented::Right
+        );
+        assert_ne!(
+            auth.judge(Some(b"Bearer 0123456789abcdef-0123456789abcdef-tokeN")),
+            Presented::Right
+        );
+        assert_ne!(
+            auth.judge(Some(b"Bearer 0123456789abcdef-0123456789abcdef-token ")),
+            Presented::Right
+        );
+        assert_ne!(
+            auth.judge(Some(b"Basic 0123456789abcdef-0123456789abcdef-token")),
+            Presented::Right
+        );
+        assert_eq!(
+            auth.judge(Some(b"bearer 0123456789abcdef-0123456789abcdef-token")),
+            Presented::Right,
             "scheme in any case"
         );
-        assert!(!auth.admits(Some(b"0123456789abcdef-token")));
-        assert!(!auth.admits(None));
-        assert!(Auth::new(None, true).admits(None), "no token set: open");
+        assert_ne!(
+            auth.judge(Some(b"0123456789abcdef-0123456789abcdef-token")),
+            Presented::Right
+        );
+        assert_ne!(auth.judge(None), Presented::Right);
+        assert_eq!(
+            Auth::new(None, true).judge(None),
+            Presented::Right,
+            "no token set: open"
+        );
     }
 
     #[test]
@@ -242,13 +330,51 @@ mod tests {
     }
 
     #[test]
-    fn the_failure_table_stays_bounded() {
+    fn no_header_is_nothing_and_another_scheme_is_wrong() {
+        let auth = auth();
+        assert_eq!(auth.judge(None), Presented::Nothing);
+        assert_eq!(auth.judge(Some(b"Basic abc")), Presented::Wrong);
+        assert_eq!(auth.judge(Some(b"")), Presented::Wrong);
+        assert_eq!(Auth::new(None, true).judge(None), Presented::Right);
+    }
+
+    #[test]
+    fn the_failure_table_stays_bounded_and_keeps_slowed_addresses() {
         let failures = Failures::default();
         let now = Instant::now();
+        let slowed: IpAddr = "192.0.2.7".parse().unwrap();
+        for _ in 0..MAX_FAILURES {
+            failures.record(slowed, now);
+        }
         for n in 0..u32::try_from(MAX_TRACKED + 100).unwrap() {
-            failures.record(IpAddr::from(n.to_be_bytes()), now);
+            failures.record(IpAddr::from(((n + 1) << 8).to_be_bytes()), now);
         }
         let tracked = failures.by_address.lock().unwrap().len();
         assert!(tracked <= MAX_TRACKED, "{tracked} addresses tracked");
+        assert!(failures.wait(slowed, now).is_some(), "flushed by the spray");
+    }
+
+    #[test]
+    fn a_full_table_replaces_expired_then_unslowed_then_the_oldest_slowed() {
+        let start = Instant::now();
+        let now = start + FAILURE_WINDOW;
+        let later = now + Duration::from_secs(1);
+        let record = |count, since| Record { count, since };
+        let address = |n: u8| IpAddr::from([192, 0, 2, n]);
+        let mut map = HashMap::new();
+        map.insert(address(1), record(MAX_FAILURES, now));
+        map.insert(address(2), record(MAX_FAILURES, later));
+        map.insert(address(3), record(1, later));
+        map.insert(address(4), record(1, start));
+        let at = later + Duration::from_secs(1);
+        assert_eq!(evictee(&map, at), Some(address(4)), "expired first");
+        map.remove(&address(4));
+        assert_eq!(evictee(&map, at), Some(address(3)), "then not slowed");
+        map.remove(&address(3));
+        assert_eq!(
+            evictee(&map, at),
+            Some(address(1)),
+            "then the oldest slowed"
+        );
     }
 }

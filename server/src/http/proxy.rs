@@ -104,11 +104,19 @@ impl fmt::Display for TrustedProxies {
 
 /// One `trusted_proxies` entry: an address (`10.0.0.5`, `::1`) or a network
 /// (`10.0.0.0/8`, `fd00::/8`). A network with host bits set (`10.0.0.5/8`) is
-/// refused, since it is either a typo or trusts more than meant.
+/// refused, since it is either a typo or trusts more than meant, and so is a
+/// network of every address (`0.0.0.0/0`, `::/0`): trusting everyone lets any
+/// client write the address its failures count against.
 pub fn parse_entry(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
     if text.contains('/') {
         let network: IpNet = text.parse().map_err(|_| not_an_entry(text))?;
+        if network.prefix_len() == 0 {
+            return Err(format!(
+                "{text:?} trusts every address, so any client could choose the address \
+                 X-Forwarded-For names: list your proxies' own addresses or networks instead"
+            ));
+        }
         if network.trunc() != network {
             return Err(format!(
                 "{text:?} has host bits set: write the network, {:?}, or the single address, {:?}",
@@ -292,6 +300,8 @@ mod tests {
             ("10.0.0.0/33", "\"10.0.0.0/33\" is not an address"),
             ("proxy.example.com", "\"proxy.example.com\" is not"),
             ("10.0.0.5/8", "write the network, \"10.0.0.0/8\""),
+            ("0.0.0.0/0", "trusts every address"),
+            ("::/0", "trusts every address"),
         ] {
             let error = parse_entry(entry).unwrap_err();
             assert!(error.contains(says), "{entry}: {error}");

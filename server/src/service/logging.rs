@@ -1,9 +1,13 @@
 //! Logging setup shared by the HostPulse binaries: `tracing` to stderr, `info`
 //! unless `RUST_LOG` says otherwise.
 //!
-//! Under systemd (`JOURNAL_STREAM` set, so stderr goes to the journal) lines
-//! carry no timestamp of their own — journald adds one — and start with a
-//! `<N>` syslog priority, which journald reads as the entry's level.
+//! When stderr goes to the journal, lines carry no timestamp of their own —
+//! journald adds one — and start with a `<N>` syslog priority, which journald
+//! reads as the entry's level. Whether it does is decided as systemd.exec(5)
+//! advises: `JOURNAL_STREAM` holds the device and inode of the stream systemd
+//! connected, and only if stderr is that very file is it the journal. The
+//! variable alone is inherited by every child of a service, a shell started
+//! from one included, whose stderr may be a terminal.
 
 use std::fmt;
 
@@ -19,7 +23,7 @@ pub fn init() {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
+    if stderr_is_journal() {
         let format = tracing_subscriber::fmt::format()
             .without_time()
             .with_level(false)
@@ -31,6 +35,38 @@ pub fn init() {
     } else {
         builder.init();
     }
+}
+
+/// Whether stderr is the stream `JOURNAL_STREAM` names.
+fn stderr_is_journal() -> bool {
+    let Some(value) = std::env::var_os("JOURNAL_STREAM") else {
+        return false;
+    };
+    stderr_identity().is_some_and(|identity| names(&value.to_string_lossy(), identity))
+}
+
+/// The device and inode of the file stderr is, if it can be read.
+#[cfg(unix)]
+fn stderr_identity() -> Option<(u64, u64)> {
+    use std::os::fd::AsFd as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let stderr = std::io::stderr().as_fd().try_clone_to_owned().ok()?;
+    let metadata = std::fs::File::from(stderr).metadata().ok()?;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn stderr_identity() -> Option<(u64, u64)> {
+    None
+}
+
+/// Whether a `JOURNAL_STREAM` value (`DEVICE:INODE`, both decimal) names
+/// the file with `identity`.
+fn names(journal_stream: &str, identity: (u64, u64)) -> bool {
+    let Some((device, inode)) = journal_stream.trim().split_once(':') else {
+        return false;
+    };
+    device.parse() == Ok(identity.0) && inode.parse() == Ok(identity.1)
 }
 
 /// The syslog priority journald understands for a tracing level.
@@ -67,6 +103,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn journal_stream_must_name_the_device_and_inode_exactly() {
+        assert!(names("2049:1234", (2049, 1234)));
+        assert!(names(" 2049:1234\n", (2049, 1234)));
+        assert!(!names("2049:1235", (2049, 1234)));
+        assert!(!names("2048:1234", (2049, 1234)));
+        assert!(!names("2049", (2049, 1234)));
+        assert!(!names("2049:1234:5", (2049, 1234)));
+        assert!(!names("", (2049, 1234)));
+    }
 
     #[test]
     fn levels_map_to_syslog_priorities() {

@@ -26,6 +26,7 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 pub const BUDGET: Budget = Budget {
     burst_bytes: 64.0 * 1024.0 * 1024.0,
     refill_bytes_per_sec: 64.0 * 1024.0 * 1024.0,
+    max_frame_bytes: MAX_MESSAGE_BYTES as u64,
 };
 
 /// Registers the echo at [`hostpulse_shared::WS_PATH`], behind the inbound

@@ -10,6 +10,11 @@
 //! payload is passed on. No extension is ever negotiated, so every reserved
 //! bit must be zero.
 //!
+//! A text, binary or continuation frame declaring more than the message
+//! limit is refused at its header too, before any of its payload is
+//! buffered (1009), and a close frame's reason is checked for UTF-8 (1007:
+//! actix-http reports it as a bad opcode).
+//!
 //! Fragment order is checked here too: actix-http does check it, but while
 //! decoding a batch of frames, and an error there drops the message it has just
 //! completed, so the frames before the bad one would go unanswered. Masking,
@@ -39,6 +44,17 @@ pub enum Violation {
     /// A text or binary frame inside a fragmented message.
     #[error("a new message inside a fragmented one")]
     MessageInsideFragments,
+    /// A data frame declaring more payload than a message may have.
+    #[error("a frame declaring {declared_bytes} bytes, over the limit of {limit_bytes}")]
+    TooBig {
+        /// The length its header declares.
+        declared_bytes: u64,
+        /// The most a message may have.
+        limit_bytes: u64,
+    },
+    /// A close frame whose reason is not UTF-8 (RFC 6455 §5.5.1, §8.1).
+    #[error("the close reason is not UTF-8")]
+    CloseReasonNotUtf8,
 }
 
 /// A frame refused by [`FrameChecker::check`].
@@ -67,6 +83,8 @@ pub struct FrameChecker {
     state: State,
     /// Inside a fragmented message: its first frame came, its last not yet.
     fragmented: bool,
+    /// The most payload a data frame may declare.
+    max_payload_bytes: u64,
 }
 
 #[derive(Debug)]
@@ -78,6 +96,13 @@ enum State {
     },
     /// Passing over a payload: the bytes left of it.
     Payload { left: u64 },
+    /// Reading a close frame's payload, to check its reason.
+    Close {
+        mask: [u8; 4],
+        payload: [u8; MAX_CONTROL_PAYLOAD as usize],
+        filled: usize,
+        len: usize,
+    },
     /// A frame was refused: nothing passes any more.
     Refused(Violation),
 }
@@ -90,15 +115,23 @@ impl State {
 }
 
 impl Default for FrameChecker {
+    /// No limit on the payload a frame declares.
     fn default() -> Self {
-        Self {
-            state: State::NEXT_HEADER,
-            fragmented: false,
-        }
+        Self::new(u64::MAX)
     }
 }
 
 impl FrameChecker {
+    /// Refuses data frames declaring more than `max_payload_bytes`.
+    #[must_use]
+    pub fn new(max_payload_bytes: u64) -> Self {
+        Self {
+            state: State::NEXT_HEADER,
+            fragmented: false,
+            max_payload_bytes,
+        }
+    }
+
     /// Checks the next `bytes` of the stream.
     pub fn check(&mut self, bytes: &[u8]) -> Result<(), Refused> {
         let mut at = 0;
@@ -123,6 +156,28 @@ impl FrameChecker {
                     self.state = State::NEXT_HEADER;
                     frame_start = at;
                 }
+                State::Close {
+                    mask,
+                    payload,
+                    filled,
+                    len,
+                } => {
+                    let take = (*len - *filled).min(bytes.len() - at);
+                    for (n, byte) in bytes[at..at + take].iter().enumerate() {
+                        payload[*filled + n] = byte ^ mask[(*filled + n) % 4];
+                    }
+                    *filled += take;
+                    at += take;
+                    if *filled < *len {
+                        return Ok(());
+                    }
+                    if *len > 2 && std::str::from_utf8(&payload[2..*len]).is_err() {
+                        self.state = State::Refused(Violation::CloseReasonNotUtf8);
+                    } else {
+                        self.state = State::NEXT_HEADER;
+                        frame_start = at;
+                    }
+                }
                 State::Header { head, filled } => {
                     let Some(&byte) = bytes.get(at) else {
                         return Ok(());
@@ -139,7 +194,25 @@ impl FrameChecker {
                             if opcode <= 0x2 {
                                 self.fragmented = !fin;
                             }
-                            if left == 0 {
+                            if opcode <= 0x2 && left > self.max_payload_bytes {
+                                self.state = State::Refused(Violation::TooBig {
+                                    declared_bytes: left,
+                                    limit_bytes: self.max_payload_bytes,
+                                });
+                            } else if opcode == 0x8 && left > 0 {
+                                // Control payloads are at most 125 bytes (checked above).
+                                let masked = head[1] & 0x80 != 0;
+                                let mut mask = [0; 4];
+                                if masked {
+                                    mask.copy_from_slice(&head[head.len() - 4..]);
+                                }
+                                self.state = State::Close {
+                                    mask,
+                                    payload: [0; MAX_CONTROL_PAYLOAD as usize],
+                                    filled: 0,
+                                    len: usize::try_from(left).unwrap_or(0),
+                                };
+                            } else if left == 0 {
                                 self.state = State::NEXT_HEADER;
                                 frame_start = at;
                             } else {
@@ -374,6 +447,67 @@ mod tests {
             ]),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_data_frame_over_the_limit_is_refused_at_its_header() {
+        let mut checker = FrameChecker::new(4096);
+        assert_eq!(checker.check(&frame(TEXT, 4096)), Ok(()));
+        let big = frame(0x82, 4097);
+        // The whole header, and not a byte of the payload.
+        let refused = checker.check(&big[..8]);
+        assert_eq!(
+            refused.map_err(|r| r.violation),
+            Err(Violation::TooBig {
+                declared_bytes: 4097,
+                limit_bytes: 4096
+            })
+        );
+        // Control frames have their own limit; continuations count as data.
+        let mut checker = FrameChecker::new(10);
+        assert_eq!(checker.check(&frame(PING, 100)), Ok(()));
+        let refused = checker.check(&[frame(0x01, 5), frame(0x80, 11)].concat());
+        assert!(matches!(
+            refused,
+            Err(Refused {
+                violation: Violation::TooBig { .. },
+                ..
+            })
+        ));
+    }
+
+    /// A masked close frame with `payload`, under the mask 1, 2, 3, 4.
+    fn close(payload: &[u8]) -> Vec<u8> {
+        let mask = [1, 2, 3, 4];
+        let mut bytes = vec![CLOSE, 0x80 | u8::try_from(payload.len()).unwrap()];
+        bytes.extend_from_slice(&mask);
+        bytes.extend(payload.iter().enumerate().map(|(n, b)| b ^ mask[n % 4]));
+        bytes
+    }
+
+    #[test]
+    fn a_close_reason_must_be_utf8_however_the_frame_is_cut() {
+        let good = close(&[0x03, 0xE8, b'b', b'y', 0xC3, 0xA9]);
+        let bad = close(&[0x03, 0xE8, b'o', 0xFF, b'k']);
+        for chunk_len in [1, 3, 100] {
+            let mut checker = FrameChecker::default();
+            for chunk in good.chunks(chunk_len) {
+                assert_eq!(checker.check(chunk), Ok(()));
+            }
+            let mut checker = FrameChecker::default();
+            let result: Result<Vec<()>, Refused> = bad
+                .chunks(chunk_len)
+                .map(|chunk| checker.check(chunk))
+                .collect();
+            assert_eq!(
+                result.map_err(|r| r.violation),
+                Err(Violation::CloseReasonNotUtf8),
+                "chunks of {chunk_len}"
+            );
+        }
+        // A close without a reason, or with only a code, passes.
+        assert_eq!(FrameChecker::default().check(&close(&[])), Ok(()));
+        assert_eq!(FrameChecker::default().check(&close(&[0x03, 0xE8])), Ok(()));
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! A budget on the bytes a viewer may send, enforced as they arrive.
 //!
-//! actix-ws's frame-size limit does not bound memory: actix-http buffers a whole
-//! declared frame before checking its size, so a peer announcing a 1 GiB frame
-//! would be buffered to 1 GiB. Viewers only ever send pongs and small control
-//! messages, so the stream of a `/ws` request is wrapped in a token bucket: a
-//! burst of [`BURST_BYTES`], refilled at [`REFILL_BYTES_PER_SEC`]. A peer that
-//! overdraws it gets an error from its own stream, which the session turns into
-//! close 1009 (message too big).
+//! Viewers only ever send pongs and small control messages, so the stream of
+//! a `/ws` request is wrapped in a token bucket: a burst of [`BURST_BYTES`],
+//! refilled at [`REFILL_BYTES_PER_SEC`]. A peer that overdraws it gets an
+//! error from its own stream, which the session turns into close 1008 (policy
+//! violation): no single message can overdraw it, since a frame declaring
+//! more than [`Budget::max_frame_bytes`] is refused at its header (1009), so
+//! an overdraft is a flood of small frames.
 //!
 //! The same stream has every frame header checked before it passes (see
 //! [`crate::stream::frames`]); a frame that breaks the protocol ends it with an error
@@ -39,14 +39,19 @@ pub struct Budget {
     pub burst_bytes: f64,
     /// Bytes per second the allowance grows back by, up to the burst.
     pub refill_bytes_per_sec: f64,
+    /// The most payload one data frame may declare; a larger one is refused
+    /// at its header.
+    pub max_frame_bytes: u64,
 }
 
 impl Budget {
     /// What a `/ws` viewer may send: [`BURST_BYTES`], refilled at
-    /// [`REFILL_BYTES_PER_SEC`].
+    /// [`REFILL_BYTES_PER_SEC`], in frames of at most
+    /// [`super::ws::MAX_CLIENT_FRAME_BYTES`].
     pub const VIEWER: Self = Self {
         burst_bytes: BURST_BYTES,
         refill_bytes_per_sec: REFILL_BYTES_PER_SEC,
+        max_frame_bytes: super::ws::MAX_CLIENT_FRAME_BYTES as u64,
     };
 }
 
@@ -118,11 +123,12 @@ struct Refusal {
 }
 
 impl<S> Checked<S> {
-    /// Wraps `inner`, whose first byte starts a frame.
-    pub fn new(inner: S) -> Self {
+    /// Wraps `inner`, whose first byte starts a frame; data frames may
+    /// declare at most `max_frame_bytes`.
+    pub fn new(inner: S, max_frame_bytes: u64) -> Self {
         Self {
             inner,
-            checker: FrameChecker::default(),
+            checker: FrameChecker::new(max_frame_bytes),
             refused: None,
         }
     }
@@ -190,7 +196,12 @@ pub async fn limit_to(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let payload = req.take_payload();
     req.set_payload(Payload::Stream {
-        payload: Box::pin(Checked::new(Budgeted::new(payload, budget))),
+        // Headers first: a frame refused there costs no budget, so a frame
+        // too big is told 1009 whatever came with its header.
+        payload: Box::pin(Budgeted::new(
+            Checked::new(payload, budget.max_frame_bytes),
+            budget,
+        )),
     });
     next.call(req).await
 }
@@ -255,9 +266,10 @@ mod tests {
         // A masked text frame "hi", then one with RSV1 set, in one chunk.
         let good: &[u8] = &[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'];
         let bad: &[u8] = &[0xC1, 0x80, 0, 0, 0, 0];
-        let mut stream = Checked::new(Chunks(
-            [Bytes::from_static(good), Bytes::from([good, bad].concat())].into(),
-        ));
+        let mut stream = Checked::new(
+            Chunks([Bytes::from_static(good), Bytes::from([good, bad].concat())].into()),
+            u64::MAX,
+        );
         assert!(matches!(poll(&mut stream), Poll::Ready(Some(Ok(b))) if b == good));
         assert!(matches!(poll(&mut stream), Poll::Ready(Some(Ok(b))) if b == good));
         assert!(

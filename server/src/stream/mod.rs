@@ -5,6 +5,7 @@
 //! - [`backlog`]: at most a couple of frames queued per viewer.
 //! - [`inbound`]: a byte budget on what a viewer may send.
 //! - [`frames`]: header-level checks on the raw frames a peer sends.
+//! - [`origin`]: the web page origins allowed to open the stream, normalised.
 //! - `echo`: the session machinery as an echo for the Autobahn conformance
 //!   suite; built only with the `autobahn` feature.
 
@@ -13,4 +14,5 @@ pub(crate) mod backlog;
 pub mod echo;
 pub(crate) mod frames;
 pub(crate) mod inbound;
+pub(crate) mod origin;
 pub(crate) mod ws;

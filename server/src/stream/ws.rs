@@ -48,9 +48,9 @@ pub const HISTORY_CHUNK_MAX: usize = 256;
 /// many viewers at once.
 #[derive(Debug, Clone)]
 pub struct Gate {
-    /// Origins (`scheme://host[:port]`, lower case) whose pages may connect. A
-    /// request without an `Origin` header is a native viewer and needs none.
-    pub allowed_origins: Vec<String>,
+    /// Origins whose pages may connect. A request without an `Origin` header
+    /// is a native viewer and needs none.
+    pub allowed_origins: crate::stream::origin::Origins,
     /// Most viewers at once; more get 503.
     pub max_clients: usize,
 }
@@ -75,8 +75,8 @@ pub async fn route(
     gate: web::Data<Gate>,
 ) -> actix_web::Result<HttpResponse> {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
-        let origin = origin.to_str().unwrap_or_default().to_ascii_lowercase();
-        if !gate.allowed_origins.contains(&origin) {
+        let origin = origin.to_str().unwrap_or_default();
+        if !gate.allowed_origins.allows(origin) {
             return Ok(error::respond(
                 &mut HttpResponse::Forbidden(),
                 &format!(
@@ -86,7 +86,9 @@ pub async fn route(
             ));
         }
     }
-    if hub.client_count() >= gate.max_clients {
+    // Counted from here, before the upgrade, in one atomic step with the
+    // check: the cap holds exactly, however many workers upgrade at once.
+    let Some(counted) = hub.try_client_guard(gate.max_clients) else {
         return Ok(error::respond(
             HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, "5")),
             &format!(
@@ -94,8 +96,18 @@ pub async fn route(
                 gate.max_clients
             ),
         ));
-    }
+    };
     let replay = replay_from_query(req.query_string(), &hub)?;
+    if req.version() != actix_web::http::Version::HTTP_11 {
+        // RFC 6455 §4.1: the opening handshake is an HTTP/1.1 request.
+        return Ok(error::respond(
+            &mut HttpResponse::BadRequest(),
+            &format!(
+                "a WebSocket upgrade needs HTTP/1.1, and this request is {:?}",
+                req.version()
+            ),
+        ));
+    }
     if !asks_for_websocket(&req) {
         return Ok(error::respond(
             HttpResponse::build(actix_web::http::StatusCode::UPGRADE_REQUIRED)
@@ -120,8 +132,8 @@ pub async fn route(
     let peer = crate::http::proxy::Client::of(&req)
         .map_or_else(|| "unknown".to_owned(), |client| client.to_string());
     let hub = hub.into_inner();
-    // Counted from the upgrade, so the cap holds even while sessions start.
-    let counted = hub.client_guard();
+    // A viewer now: it leaves the count of plain HTTP connections.
+    crate::service::guard::upgraded(&req);
     let codec = codec.unwrap_or_default();
     actix_web::rt::spawn(async move {
         let _counted = counted;
@@ -197,11 +209,14 @@ fn replay_from_query(query: &str, hub: &Hub) -> Result<Replay, QueryError> {
 /// Why a session ended.
 #[derive(Debug)]
 pub(crate) enum End {
-    /// The viewer dropped the connection.
+    /// The viewer left without a status code to echo.
     ViewerLeft,
     /// The viewer sent a close frame, with this status code if it gave one;
     /// the server's close frame echoes it (RFC 6455 §5.5.1).
     ViewerClosed(Option<CloseCode>),
+    /// The connection ended without a close frame: the viewer's end closed
+    /// or reset it, or the kernel gave up on it (TCP user timeout).
+    ConnectionDied(String),
     /// A send failed: the connection is already gone.
     SendFailed,
     /// The server is shutting down.
@@ -219,7 +234,8 @@ impl std::fmt::Display for End {
         match self {
             Self::ViewerLeft => f.write_str("viewer left"),
             Self::ViewerClosed(code) => write!(f, "viewer closed ({code:?})"),
-            Self::SendFailed => f.write_str("connection lost"),
+            Self::ConnectionDied(how) => write!(f, "connection died without a close frame ({how})"),
+            Self::SendFailed => f.write_str("connection lost: a send failed"),
             Self::ServerShutdown => f.write_str("server shutting down"),
             Self::TimedOut => write!(f, "no reply for {}s", CLIENT_TIMEOUT.as_secs()),
             Self::Stalled => write!(f, "not reading for {}s", SEND_TIMEOUT.as_secs()),
@@ -393,7 +409,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
 /// nothing when the connection is already gone.
 pub(crate) async fn close(session: Session, end: &End) {
     let reason = match end {
-        End::ViewerLeft | End::SendFailed => None,
+        End::ViewerLeft | End::SendFailed | End::ConnectionDied(_) => None,
         End::ViewerClosed(code) => code.map(CloseReason::from),
         End::ServerShutdown => Some(CloseCode::Away.into()),
         End::TimedOut => Some(CloseReason {
@@ -406,7 +422,7 @@ pub(crate) async fn close(session: Session, end: &End) {
         }),
         End::Refused(reason) => Some(reason.clone()),
     };
-    if !matches!(end, End::SendFailed) {
+    if !matches!(end, End::SendFailed | End::ConnectionDied(_)) {
         // Bounded too: a stalled viewer's queue may have no room for the close.
         let _ = tokio::time::timeout(Duration::from_secs(1), session.close(reason)).await;
     }
@@ -459,10 +475,10 @@ pub(crate) async fn triage(
 ) -> Result<Inbound, End> {
     match message {
         Some(Err(ProtocolError::Io(error))) => Err(read_failed(&error)),
-        None => Err(End::ViewerLeft),
         Some(Ok(Message::Close(reason))) => {
             Err(End::ViewerClosed(reason.map(|reason| reason.code)))
         }
+        None => Err(End::ConnectionDied("closed".into())),
         Some(Err(error)) => Err(End::Refused(protocol_close(&error))),
         Some(Ok(Message::Ping(payload))) => {
             timed(session.pong(&payload)).await?;
@@ -477,17 +493,38 @@ pub(crate) async fn triage(
 
 /// Why reading from the viewer failed.
 fn read_failed(error: &std::io::Error) -> End {
+    use crate::stream::frames::Violation;
     if crate::stream::inbound::is_overdrawn(error) {
-        // More than its byte budget: too big, whatever it was.
-        refuse(CloseCode::Size, "sent more than a viewer may")
+        // No single frame can overdraw the budget (a large one is refused at
+        // its header): this is a flood of small ones.
+        refuse(CloseCode::Policy, "sent more than a viewer may")
     } else if let Some(violation) = crate::stream::inbound::violation(error) {
-        refuse(CloseCode::Protocol, &violation.to_string())
+        let code = match violation {
+            Violation::TooBig { .. } => CloseCode::Size,
+            Violation::CloseReasonNotUtf8 => CloseCode::Invalid,
+            _ => CloseCode::Protocol,
+        };
+        refuse(code, &violation.to_string())
     } else if matches!(error.get_ref(), Some(inner) if inner.is::<std::str::Utf8Error>()) {
         // actix-ws found a text message that is not UTF-8.
         invalid_utf8()
     } else {
         // The connection ended, perhaps mid-frame: the viewer is gone.
-        End::ViewerLeft
+        End::ConnectionDied(died_how(error))
+    }
+}
+
+/// What ended a connection, for the log: the socket's error when actix
+/// passed it on ("reset by peer", "timed out"), else that it ended.
+fn died_how(error: &std::io::Error) -> String {
+    use actix_web::error::PayloadError;
+    match error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<PayloadError>())
+    {
+        Some(PayloadError::Incomplete(Some(cause))) => cause.to_string(),
+        Some(PayloadError::Incomplete(None)) => "ended mid-frame".into(),
+        _ => error.to_string(),
     }
 }
 
@@ -579,7 +616,7 @@ mod tests {
     fn close_code(error: &Error) -> Option<CloseCode> {
         match read_failed(error) {
             End::Refused(reason) => Some(reason.code),
-            End::ViewerLeft => None,
+            End::ConnectionDied(_) => None,
             other => panic!("unexpected end {other:?}"),
         }
     }
@@ -593,7 +630,20 @@ mod tests {
         )));
         assert_eq!(close_code(&refused_frame), Some(CloseCode::Protocol));
         let overdrawn = Error::other(PayloadError::Overflow);
-        assert_eq!(close_code(&overdrawn), Some(CloseCode::Size));
+        assert_eq!(close_code(&overdrawn), Some(CloseCode::Policy));
+        let too_big = Error::other(PayloadError::Io(Error::new(
+            ErrorKind::InvalidData,
+            Violation::TooBig {
+                declared_bytes: 1 << 30,
+                limit_bytes: 4096,
+            },
+        )));
+        assert_eq!(close_code(&too_big), Some(CloseCode::Size));
+        let bad_reason = Error::other(PayloadError::Io(Error::new(
+            ErrorKind::InvalidData,
+            Violation::CloseReasonNotUtf8,
+        )));
+        assert_eq!(close_code(&bad_reason), Some(CloseCode::Invalid));
         let bytes = vec![b'a', 0xff];
         let not_utf8 = Error::new(
             ErrorKind::InvalidData,
@@ -602,5 +652,12 @@ mod tests {
         assert_eq!(close_code(&not_utf8), Some(CloseCode::Invalid));
         let dropped = Error::other(PayloadError::Incomplete(None));
         assert_eq!(close_code(&dropped), None);
+        let reset = Error::other(PayloadError::Incomplete(Some(Error::from(
+            ErrorKind::ConnectionReset,
+        ))));
+        let End::ConnectionDied(how) = read_failed(&reset) else {
+            panic!("a reset is a connection that died");
+        };
+        assert!(how.contains("reset"), "{how}");
     }
 }

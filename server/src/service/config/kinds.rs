@@ -184,34 +184,24 @@ impl Kind for FilePath {
     }
 }
 
-/// A web page origin as browsers send it: `scheme://host[:port]`, lower case,
-/// no path.
+/// A web page origin as browsers send it: `scheme://host[:port]`, parsed by
+/// `url` so the default port and case do not matter.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Origin;
 
 impl Kind for Origin {
-    type Value = String;
+    type Value = crate::stream::origin::Origin;
 
-    fn read_text(&self, text: &str) -> Result<String, String> {
-        let origin = text.trim().to_ascii_lowercase();
-        let rest = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"));
-        match rest {
-            Some(host) if !host.is_empty() && !host.contains('/') => Ok(origin),
-            _ => Err(format!(
-                "{text:?} is not an origin: write it as a browser sends it, e.g. \
-                 \"https://dash.example.com\""
-            )),
-        }
+    fn read_text(&self, text: &str) -> Result<Self::Value, String> {
+        crate::stream::origin::Origin::parse(text)
     }
 
-    fn read_toml(&self, value: &toml::Value) -> Result<String, (String, Option<usize>)> {
+    fn read_toml(&self, value: &toml::Value) -> Result<Self::Value, (String, Option<usize>)> {
         string(value).and_then(|text| self.read_text(text).map_err(|p| (p, None)))
     }
 
-    fn show(value: &String) -> String {
-        value.clone()
+    fn show(value: &Self::Value) -> String {
+        value.to_string()
     }
 }
 
@@ -328,13 +318,13 @@ mod tests {
         let (problem, entry) = kind.read_toml(&value).unwrap_err();
         assert!(problem.contains("not an origin"), "{problem}");
         assert_eq!(entry, Some(1));
-        assert_eq!(
-            kind.read_text("HTTPS://A.example, http://b:8080,"),
-            Ok(vec![
-                "https://a.example".to_owned(),
-                "http://b:8080".to_owned()
-            ])
-        );
+        let read: Vec<String> = kind
+            .read_text("HTTPS://A.example, http://b:8080,")
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(read, ["https://a.example:443", "http://b:8080"]);
     }
 
     #[test]

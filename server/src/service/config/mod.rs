@@ -105,9 +105,13 @@ pub struct Config {
     /// Whether `/metrics` also needs the token (when there is one).
     pub metrics_need_token: bool,
     /// Web page origins allowed to open the stream (`scheme://host[:port]`).
-    pub allowed_origins: Vec<String>,
+    pub allowed_origins: crate::Origins,
     /// Most viewers connected at once.
     pub max_clients: usize,
+    /// Most plain HTTP connections at once (viewers do not count).
+    pub max_connections: usize,
+    /// Most plain HTTP connections at once from one address.
+    pub max_connections_per_address: usize,
     /// Certificate and key for `wss://` and `https://`; `None` serves plain text.
     pub tls: Option<Tls>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
@@ -125,8 +129,10 @@ impl Config {
             notify_systemd: false,
             token,
             metrics_need_token: !values.open_metrics,
-            allowed_origins: values.allowed_origins.clone(),
+            allowed_origins: crate::Origins::new(values.allowed_origins.clone()),
             max_clients: size(values.max_clients),
+            max_connections: size(values.max_connections),
+            max_connections_per_address: size(values.max_connections_per_address),
             tls,
             trusted_proxies: TrustedProxies::new(values.trusted_proxies.clone()),
         }
@@ -140,8 +146,9 @@ impl Default for Config {
     }
 }
 
-/// Shortest token accepted: shorter ones can be guessed.
-pub(crate) const MIN_TOKEN_LEN: usize = 16;
+/// Shortest token accepted: 128 bits as hex, so guessing stays hopeless even
+/// though the right token passes an address slowed for wrong ones.
+pub(crate) const MIN_TOKEN_LEN: usize = 32;
 
 /// Checks a token read from `origin` (named in the error) and wraps it.
 pub(crate) fn parse_token(text: &str, origin: &str) -> Result<Secret, ConfigError> {
@@ -542,11 +549,14 @@ mod tests {
         .unwrap();
         assert_eq!(open.config.token, None);
         let with_token = args(&["--config", "/dev/null", "--bind", "0.0.0.0:9470"])
-            .resolve(env(&[("HOSTPULSE_TOKEN", "0123456789abcdef0123")]))
+            .resolve(env(&[(
+                "HOSTPULSE_TOKEN",
+                "0123456789abcdef0123456789abcdef",
+            )]))
             .unwrap();
         assert_eq!(
             with_token.config.token.as_ref().map(Secret::expose),
-            Some("0123456789abcdef0123")
+            Some("0123456789abcdef0123456789abcdef")
         );
         assert!(
             !format!("{with_token:?}").contains("0123456789abcdef"),
@@ -558,9 +568,13 @@ mod tests {
     fn tokens_come_from_files_credentials_and_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let token_path = dir.path().join("token");
-        std::fs::write(&token_path, "from-a-file-0123456789\n").unwrap();
+        std::fs::write(&token_path, "from-a-file-0123456789abcdef-01234\n").unwrap();
         let credentials = tempfile::tempdir().unwrap();
-        std::fs::write(credentials.path().join("token"), "from-a-credential-0123").unwrap();
+        std::fs::write(
+            credentials.path().join("token"),
+            "from-a-credential-0123456789abcdef",
+        )
+        .unwrap();
         let config = write(
             &dir,
             &format!("token_file = {:?}\n", token_path.to_str().unwrap()),
@@ -576,7 +590,7 @@ mod tests {
         };
         assert_eq!(
             token(&["--config", config], &[]).as_deref(),
-            Some("from-a-file-0123456789")
+            Some("from-a-file-0123456789abcdef-01234")
         );
         let credential = [(
             "CREDENTIALS_DIRECTORY",
@@ -584,7 +598,7 @@ mod tests {
         )];
         assert_eq!(
             token(&["--config", config], &credential).as_deref(),
-            Some("from-a-credential-0123"),
+            Some("from-a-credential-0123456789abcdef"),
             "the environment beats the file"
         );
         let weak = args(&["--config", "/dev/null"])
@@ -593,6 +607,18 @@ mod tests {
             .to_string();
         assert!(
             weak.contains("HOSTPULSE_TOKEN") && weak.contains("openssl rand"),
+            "{weak}"
+        );
+        // 31 characters (the old minimum was 16) are refused too, saying the rule.
+        let weak = args(&["--config", "/dev/null"])
+            .resolve(env(&[(
+                "HOSTPULSE_TOKEN",
+                "0123456789abcdef0123456789abcde",
+            )]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            weak.contains("at least 32 characters") && weak.contains("openssl rand -hex 32"),
             "{weak}"
         );
         let missing = args(&[
@@ -620,8 +646,8 @@ mod tests {
         let path = path.to_str().unwrap();
         let settings = args(&["--config", path]).resolve(env(&[])).unwrap();
         assert_eq!(
-            settings.config.allowed_origins,
-            ["https://dash.example.com"]
+            settings.config.allowed_origins.to_string(),
+            "[https://dash.example.com:443]"
         );
         assert_eq!(settings.config.max_clients, 50);
         let settings = args(&["--config", path, "--allow-origin", "http://localhost:8080"])
@@ -630,7 +656,10 @@ mod tests {
                 "https://a.example,https://b.example",
             )]))
             .unwrap();
-        assert_eq!(settings.config.allowed_origins, ["http://localhost:8080"]);
+        assert_eq!(
+            settings.config.allowed_origins.to_string(),
+            "[http://localhost:8080]"
+        );
 
         let bad = write(&dir, "\nallowed_origins = [\"dash.example.com/path\"]\n");
         let error = args(&["--config", bad.to_str().unwrap()])

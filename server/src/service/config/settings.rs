@@ -150,6 +150,14 @@ settings! {
     /// Most viewers connected at once; more get 503.
     max_clients: Number<1, 1_000_000> = 16_384,
         flag "max-clients" "COUNT", env "HOSTPULSE_MAX_CLIENTS", key "max_clients";
+    /// Most plain HTTP connections at once: requests, and handshakes not yet
+    /// upgraded (viewers do not count); more get 503.
+    max_connections: Number<1, 1_000_000> = 1024,
+        flag "max-connections" "COUNT", env "HOSTPULSE_MAX_CONNECTIONS", key "max_connections";
+    /// Most plain HTTP connections at once from one address (an IPv4 address
+    /// or an IPv6 /64); trusted proxies are exempt. More get 503.
+    max_connections_per_address: Number<1, 1_000_000> = 128,
+        flag "max-connections-per-address" "COUNT", env "HOSTPULSE_MAX_CONNECTIONS_PER_ADDRESS", key "max_connections_per_address";
     /// File holding the bearer token viewers must present (also:
     /// `HOSTPULSE_TOKEN`, or the systemd credential `token`). Never pass the
     /// token itself on the command line.
