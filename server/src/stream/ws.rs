@@ -209,8 +209,6 @@ fn replay_from_query(query: &str, hub: &Hub) -> Result<Replay, QueryError> {
 /// Why a session ended.
 #[derive(Debug)]
 pub(crate) enum End {
-    /// The viewer left without a status code to echo.
-    ViewerLeft,
     /// The viewer sent a close frame, with this status code if it gave one;
     /// the server's close frame echoes it (RFC 6455 §5.5.1).
     ViewerClosed(Option<CloseCode>),
@@ -232,7 +230,6 @@ pub(crate) enum End {
 impl std::fmt::Display for End {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::ViewerLeft => f.write_str("viewer left"),
             Self::ViewerClosed(code) => write!(f, "viewer closed ({code:?})"),
             Self::ConnectionDied(how) => write!(f, "connection died without a close frame ({how})"),
             Self::SendFailed => f.write_str("connection lost: a send failed"),
@@ -409,7 +406,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
 /// nothing when the connection is already gone.
 pub(crate) async fn close(session: Session, end: &End) {
     let reason = match end {
-        End::ViewerLeft | End::SendFailed | End::ConnectionDied(_) => None,
+        End::SendFailed | End::ConnectionDied(_) => None,
         End::ViewerClosed(code) => code.map(CloseReason::from),
         End::ServerShutdown => Some(CloseCode::Away.into()),
         End::TimedOut => Some(CloseReason {
