@@ -27,8 +27,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(web::resource("/history").route(web::get().to(history)))
             .service(web::resource("/alerts").route(web::get().to(crate::http::alerts::firing)))
             .service(
-                web::resource("/alerts/history")
-                    .route(web::get().to(crate::http::alerts::history)),
+                web::resource("/alerts/history").route(web::get().to(crate::http::alerts::history)),
             ),
     );
 }
