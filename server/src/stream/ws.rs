@@ -469,8 +469,15 @@ pub(crate) enum Inbound {
     Text(ByteString),
     /// A whole binary message.
     Binary(Bytes),
-    /// A part of a fragmented message.
-    Fragment(Item),
+    /// A part of a fragmented message. Only the Autobahn echo reassembles
+    /// them; a viewer's session refuses fragments without reading them.
+    Fragment(
+        #[cfg_attr(
+            not(feature = "autobahn"),
+            expect(dead_code, reason = "read only by the autobahn echo")
+        )]
+        Item,
+    ),
     /// Nothing left to do: a ping was answered, or a pong arrived.
     Handled,
 }
