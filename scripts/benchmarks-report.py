@@ -180,7 +180,7 @@ two). The load generator is the same in every run, and shares the two cores.
 
 ### Wire: bytes per sample and encode time per tick
 
-`cargo bench --workspace --bench codecs`: one real sample of this machine and
+`cargo bench --workspace --all-features --bench codecs`: one real sample of this machine and
 one synthetic sample of a large host, each as a `sample` message; the median
 time to encode one. The server encodes every sample once per codec, so a
 tick's encoding costs the two together. The other codecs compared, and decode

@@ -212,9 +212,9 @@ done
 echo "floor_viewers=$largest" >>"$work/machine.env"
 
 # --- 3. wire ------------------------------------------------------------------------
-say "wire: bytes per sample and encode time (cargo bench --workspace --bench codecs)"
-step cargo bench --workspace --bench codecs >"$work/codecs.md" ||
-    fail "the codec benchmark failed (cargo bench --workspace --bench codecs)"
+say "wire: bytes per sample and encode time (cargo bench --workspace --all-features --bench codecs)"
+step cargo bench --workspace --all-features --bench codecs >"$work/codecs.md" ||
+    fail "the codec benchmark failed (cargo bench --workspace --all-features --bench codecs)"
 
 # --- the report -------------------------------------------------------------------
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/machine.env"

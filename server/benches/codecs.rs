@@ -2,7 +2,7 @@
 //! and time to encode and decode one, for a real sample of this machine and for a
 //! synthetic large host (64 cores, 20 interfaces, 30 mounts).
 //!
-//! Run: `cargo bench --workspace --bench codecs`
+//! Run: `cargo bench --workspace --all-features --bench codecs`
 
 #![allow(
     clippy::unwrap_used,
