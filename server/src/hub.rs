@@ -519,6 +519,22 @@ mod tests {
     }
 
     #[test]
+    fn the_sampler_counts_as_stuck_after_five_intervals_and_never_under_five_seconds() {
+        let at = |interval_ms| {
+            Hub::new(Hello {
+                interval_ms,
+                ..Hello::default()
+            })
+            .unwrap()
+            .stale_after()
+        };
+        assert_eq!(at(100), Duration::from_secs(5));
+        assert_eq!(at(1000), Duration::from_secs(5));
+        assert_eq!(at(2000), Duration::from_secs(10));
+        assert_eq!(at(60_000), Duration::from_mins(5));
+    }
+
+    #[test]
     fn history_is_bounded_by_count() {
         let hub = hub(5);
         publish(&hub, 0..12);

@@ -13,6 +13,16 @@ struct ErrorBody<'a> {
     parameter: Option<&'a str>,
 }
 
+/// The error body as JSON text, for the answers written below actix (the
+/// connection guard's 408, 431 and 503).
+pub(crate) fn body(error: &str) -> String {
+    serde_json::to_string(&ErrorBody {
+        error,
+        parameter: None,
+    })
+    .unwrap_or_else(|_| String::from(r#"{"error":"internal error"}"#))
+}
+
 /// Finishes `response` (its status and any headers already set) with the
 /// error body saying `error`.
 pub(crate) fn respond(response: &mut HttpResponseBuilder, error: &str) -> HttpResponse {
