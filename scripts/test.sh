@@ -7,7 +7,9 @@
 # systemd-analyze (Debian's `systemd` package), which checks the unit file;
 # nginx, which the reverse-proxy test starts on loopback with its own config;
 # Mesa's software Vulkan driver (lavapipe, `mesa-vulkan-drivers`, with the
-# `libvulkan1` loader), which renders the dashboard's image snapshots.
+# `libvulkan1` loader), which renders the dashboard's image snapshots;
+# dbus-run-session (`dbus-daemon`) and GNOME Keyring (`gnome-keyring`), the
+# real Secret Service the dashboard's token tests keep tokens in.
 # After the tests, scripts/autobahn.sh runs the Autobahn WebSocket conformance
 # cases and installs its own runner (kosoku, from PyPI) when missing.
 set -euo pipefail
@@ -21,6 +23,8 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx:nginx)
 compgen -G '/usr/share/vulkan/icd.d/lvp_icd.*.json' >/dev/null || missing+=(mesa-vulkan-drivers)
 ldconfig -p | grep -q 'libvulkan\.so\.1' || missing+=(libvulkan1)
+command -v dbus-run-session >/dev/null || missing+=(dbus-daemon)
+command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "scripts/test.sh: installing Debian packages: ${missing[*]%%:*}"
     # shellcheck source=scripts/apt-install.sh

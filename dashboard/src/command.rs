@@ -16,8 +16,10 @@ pub enum Command {
         /// The bearer token, if the server wants one.
         token: Option<Secret>,
     },
-    /// Stop watching a host.
+    /// Stop watching a host (undoable for a few seconds).
     Remove(u64),
+    /// Bring back the host removed last, while its "Undo" is offered.
+    UndoRemove,
     /// List "This computer" again (after it was removed).
     WatchThisComputer,
     /// Show a host.
@@ -45,6 +47,9 @@ pub enum Command {
         /// What to do with the token.
         token: TokenChange,
     },
+    /// Keep tokens in the desktop's secret store (true), or for this run
+    /// only (false, and the ones kept there are deleted).
+    RememberTokens(bool),
     /// Show the fleet overview instead of one host.
     ShowFleet,
     /// Between the fleet overview and the selected host.

@@ -27,6 +27,9 @@ pub struct Host {
     /// When the newest sample arrived here, to keep time moving while the
     /// host is silent.
     sample_arrived_at: Option<Instant>,
+    /// A token to present if the server asks for one (`--token-file` for a
+    /// saved host with no token of its own).
+    offered_token: Option<Secret>,
 }
 
 impl Host {
@@ -46,7 +49,14 @@ impl Host {
             history: HostHistory::new(Retention::default()),
             short_url: crate::address::short(url),
             sample_arrived_at: None,
+            offered_token: None,
         }
+    }
+
+    /// Presents `token` if, and only if, the server refuses the host for
+    /// having none: a server that wants no token never sees it.
+    pub fn offer_token_when_asked(&mut self, token: Secret) {
+        self.offered_token = Some(token);
     }
 
     /// A host fed by [`Host::apply`] rather than by a connection (see
@@ -62,12 +72,19 @@ impl Host {
             hello: None,
             history: HostHistory::new(Retention::default()),
             sample_arrived_at: None,
+            offered_token: None,
         }
     }
 
     /// Drains the link into the history. Returns true when anything arrived.
     pub fn poll(&mut self, now: Instant) -> bool {
         let events = self.link.poll(now);
+        if matches!(self.link.state(), LinkState::Refused { token_sent: false })
+            && let Some(token) = self.offered_token.take()
+        {
+            let url = self.link.url().to_owned();
+            self.link.retarget(url, Some(token));
+        }
         let changed = !events.is_empty();
         for event in events {
             self.apply(event);
@@ -131,6 +148,8 @@ impl Host {
     /// reconnects at once.
     pub fn edit(&mut self, url: String, label: Option<String>, token: TokenChange) {
         self.label = label;
+        // The user decides about tokens from now on.
+        self.offered_token = None;
         // A token typed in is tried, even the one refused before (it may
         // have been set on the server since).
         let typed = matches!(token, TokenChange::Set(_));

@@ -7,6 +7,7 @@
 //! - [`host`]: one watched host — link, greeting, history.
 //! - [`link`]: the WebSocket connection (ewebsock), its states and reconnects.
 //! - [`backoff`]: reconnect delays, exponential with jitter.
+//! - [`retry_after`]: how long a server that answered 429 wants us to wait.
 //! - [`history`]: per-host columnar time series, bounded by age and count,
 //!   decimated for drawing, with the top processes of each moment.
 //! - [`address`]: what a person types as a host, checked and made into a URL.
@@ -16,8 +17,10 @@
 //! - [`ticks`]: where the axes put their labels, and what they say.
 //! - [`view`]: the time window the plots show, pause, and the theme.
 //! - [`prefs`]: hosts and choices remembered between runs.
+//! - [`secrets`]: host tokens in the desktop's secret store, never in prefs.
 //! - [`export`]: the visible time window as CSV, the window as PNG.
 //! - [`format`](mod@format): numbers for people.
+//! - [`palette`]: the colours of every chart, checked for colour-blind readers.
 //! - `synthetic`: made-up hosts for tests, measurements and screenshots
 //!   (feature `test-support`, never in the shipped binary).
 //!
@@ -35,8 +38,11 @@ pub mod history;
 pub mod host;
 pub mod link;
 pub mod local;
+pub mod palette;
 pub mod panels;
 pub mod prefs;
+pub mod retry_after;
+pub mod secrets;
 pub mod status;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;

@@ -5,7 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hostpulse_dashboard::prefs::Prefs;
+use hostpulse_dashboard::secrets::TokenKeeper;
 use hostpulse_dashboard::{DashboardApp, address};
+
+/// How long the window waits for the secret store before it opens.
+const SECRET_STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `hostpulse-dashboard`: plots live metrics from HostPulse servers. With no host,
 /// it watches this computer.
@@ -18,8 +22,11 @@ struct Args {
     )]
     hosts: Vec<String>,
 
-    /// File holding the bearer token the hosts given here want (for servers
-    /// started with a token). The token itself never goes on the command line.
+    /// File holding the bearer token of servers started with a token. It is
+    /// presented to the hosts named here, and to every remembered host that
+    /// has no token of its own once that host asks for one (answers 401);
+    /// a server that wants no token never sees it. The token itself never
+    /// goes on the command line.
     #[arg(long, value_name = "FILE")]
     token_file: Option<std::path::PathBuf>,
 }
@@ -72,11 +79,19 @@ fn main() -> ExitCode {
         options,
         Box::new(move |cc| {
             let prefs = Prefs::load(cc.storage);
-            Ok(Box::new(DashboardApp::start(
+            let (keeper, remembered) = if prefs.tokens_for_run_only {
+                (TokenKeeper::run_only(None), Vec::new())
+            } else {
+                let saved = prefs.hosts.iter().map(|h| h.url.clone()).collect();
+                TokenKeeper::open(saved, SECRET_STORE_WAIT)
+            };
+            Ok(Box::new(DashboardApp::start_keeping(
                 &cc.egui_ctx,
                 &urls,
                 token.as_ref(),
                 &prefs,
+                keeper,
+                &remembered,
             )))
         }),
     );

@@ -6,9 +6,11 @@
 //! which eframe saves beside these (`App::persist_egui_memory` is on by
 //! default).
 //!
-//! Tokens are not saved: eframe's storage is a plain file, and a token kept
-//! there would be readable wherever the file is. A saved host that needs one
-//! says so (401) and takes it again through its "Edit" window or "Add host".
+//! Tokens are never saved here: eframe's storage is a plain file, and a token
+//! kept there would be readable wherever the file is. They go to the desktop's
+//! secret store instead ([`crate::secrets`]), unless the user chose to keep
+//! them for the run only; without one, a saved host that needs a token says so
+//! (401) and takes it again through its "Edit" window or "Add host".
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +48,9 @@ pub struct Prefs {
     /// The user removed "This computer" from the list; it stays away until
     /// brought back.
     pub local_removed: bool,
+    /// The user chose to keep tokens for the run only, out of the desktop's
+    /// secret store.
+    pub tokens_for_run_only: bool,
 }
 
 impl Prefs {

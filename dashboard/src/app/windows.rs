@@ -38,26 +38,39 @@ impl DashboardApp {
         &mut self.export
     }
 
-    /// The right end of the top bar: theme, help, export, and how the last
-    /// export went while its window is closed.
-    pub(super) fn top_buttons_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+    /// The right end of the top bar: theme, help and export, side by side
+    /// or, when the bar is `narrow`, in a menu.
+    pub(super) fn top_buttons_ui(&self, ui: &mut Ui, narrow: bool, commands: &mut Vec<Command>) {
+        if narrow {
+            ui.menu_button("Menu", |ui| {
+                self.bar_buttons_ui(ui, commands);
+            });
+        } else {
+            self.bar_buttons_ui(ui, commands);
+        }
+    }
+
+    fn bar_buttons_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let other = match self.theme {
             Theme::Dark => "Light theme",
             Theme::Light => "Dark theme",
         };
-        if ui.button(other).on_hover_text("Shortcut: T").clicked() {
-            commands.push(Command::ToggleTheme);
+        let buttons = [
+            (other, "Shortcut: T", Command::ToggleTheme),
+            ("Help", "Shortcuts: ? or F1", Command::ToggleHelp),
+            ("Export…", "Shortcut: E", Command::ToggleExport),
+        ];
+        for (text, hint, command) in buttons {
+            if ui.button(text).on_hover_text(hint).clicked() {
+                // In the menu, a click closes it too.
+                commands.push(command);
+            }
         }
-        if ui
-            .button("Help")
-            .on_hover_text("Shortcuts: ? or F1")
-            .clicked()
-        {
-            commands.push(Command::ToggleHelp);
-        }
-        if ui.button("Export…").on_hover_text("Shortcut: E").clicked() {
-            commands.push(Command::ToggleExport);
-        }
+    }
+
+    /// How the last export went, on a line under the bar while its window
+    /// is closed; a "Saved …" fades after a few seconds.
+    pub(super) fn export_status_ui(&self, ui: &mut Ui) {
         // Not while saving: a screenshot would show its own "Saving…".
         if self.export.open || self.export.is_saving() {
             return;
@@ -72,9 +85,7 @@ impl DashboardApp {
             Ok(message) => (message, ui.visuals().hyperlink_color),
             Err(message) => (message, ui.visuals().error_fg_color),
         };
-        // Cut short where the bar has no room; the whole path is on hover.
-        ui.add(egui::Label::new(RichText::new(message).color(color)).truncate())
-            .on_hover_text(message);
+        ui.add(egui::Label::new(RichText::new(message).color(color)).wrap());
     }
 
     /// Draws whichever windows are open.
@@ -96,11 +107,11 @@ impl DashboardApp {
 
     /// Opens the editor of host `id`.
     pub(super) fn start_edit(&mut self, id: u64) {
-        self.edit = self
-            .hosts
-            .iter()
-            .find(|h| h.id == id)
-            .map(EditHostForm::new);
+        self.edit = self.hosts.iter().find(|h| h.id == id).map(|host| {
+            // Ticked only where tokens do go to the secret store.
+            let remembering = !self.tokens_for_run_only && self.tokens.is_keeping();
+            EditHostForm::new(host, remembering, self.tokens.note())
+        });
     }
 
     /// Closes the help, export and edit windows.

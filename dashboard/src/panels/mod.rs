@@ -14,3 +14,4 @@ pub mod host_view;
 pub mod processes;
 pub mod time_axis;
 pub mod time_plot;
+pub mod undo;
