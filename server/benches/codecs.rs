@@ -158,6 +158,7 @@ fn big_host() -> Sample {
             .map(|i| TemperatureSample {
                 label: format!("coretemp Core {i}"),
                 celsius: 55.0 + f32::from(i),
+                critical_celsius: Some(100.0),
             })
             .collect(),
         process_count: 1200,

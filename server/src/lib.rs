@@ -203,6 +203,7 @@ pub async fn run(
         interval_ms,
         history_capacity: u32::try_from(config.history_capacity).unwrap_or(u32::MAX),
         host,
+        alerts: None,
     };
     let host_name = hello.host.hostname.clone();
     let hub = Arc::new(Hub::new(hello)?);
@@ -279,8 +280,9 @@ pub async fn run(
 }
 
 /// Starts the alert evaluator (unless there is nothing to evaluate) and
-/// attaches it to the hub, which offers it every sample; transitions are
-/// broadcast to the sessions as `alert` messages.
+/// attaches it to the hub, which offers it every sample; the rules and what
+/// is firing go into the hello, and transitions are broadcast to the
+/// sessions as `alert` messages.
 fn start_alerting(
     config: &Config,
     hub: &Arc<Hub>,
@@ -305,12 +307,15 @@ fn start_alerting(
     let weak = Arc::downgrade(hub);
     let engine = Arc::new(hostpulse_alerts::Engine::spawn(
         options,
-        Box::new(move |event| {
+        Box::new(move |event, status| {
             if let Some(hub) = weak.upgrade() {
-                hub.publish_alert(event);
+                hub.publish_alert(event, status.summary());
             }
         }),
     )?);
+    // Before the first viewer: the hello lists the rules, and what was
+    // still firing before a restart.
+    hub.set_alerts(engine.status().summary())?;
     hub.attach_alerting(Arc::clone(&engine));
     Ok(Some(engine))
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AlertEvent, HostInfo, Sample};
+use crate::{AlertEvent, AlertsSummary, HostInfo, Sample};
 
 /// A message from a server to a viewer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,7 +35,7 @@ pub enum ServerMessage {
 }
 
 /// The greeting that opens every stream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hello {
     /// The protocol version the server speaks ([`crate::PROTOCOL_VERSION`]).
@@ -52,6 +52,11 @@ pub struct Hello {
     pub history_capacity: u32,
     /// The host being watched.
     pub host: HostInfo,
+    /// The alert rules the server evaluates and what is firing as the hello is
+    /// sent; absent when the server evaluates no alerts. Each later
+    /// transition comes as an `alert` message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertsSummary>,
 }
 
 /// A batch of past samples, in `seq` order without gaps or duplicates.

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 use common::{full_sample, hello};
 use hostpulse_shared::{
-    AlertEvent, AlertState, ClientMessage, Codec, History, Reset, ResetReason, Sample,
-    ServerMessage, Severity,
+    AlertEvent, AlertRule, AlertState, AlertsSummary, ClientMessage, Codec, Comparison, Hello,
+    History, Reset, ResetReason, Sample, ServerMessage, Severity,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -40,6 +40,54 @@ fn server_messages() -> Vec<(&'static str, ServerMessage)> {
     };
     vec![
         ("hello", ServerMessage::Hello(hello())),
+        (
+            "hello_with_alerts",
+            ServerMessage::Hello(Hello {
+                alerts: Some(AlertsSummary {
+                    rules: vec![
+                        AlertRule {
+                            name: "cpu_busy".into(),
+                            metric: "cpu.total_percent".into(),
+                            instance: None,
+                            comparison: Comparison::Above,
+                            threshold: 90.0,
+                            clear: 80.0,
+                            for_secs: 300,
+                            severity: Severity::Warning,
+                            description: Some(
+                                "The CPUs have been over 90 % busy for 5 minutes.".into(),
+                            ),
+                        },
+                        AlertRule {
+                            name: "home_full".into(),
+                            metric: "filesystem.used_percent".into(),
+                            instance: Some("/home".into()),
+                            comparison: Comparison::Above,
+                            threshold: 95.0,
+                            clear: 90.0,
+                            for_secs: 600,
+                            severity: Severity::Critical,
+                            description: None,
+                        },
+                    ],
+                    firing: vec![AlertEvent {
+                        rule: "cpu_busy".into(),
+                        metric: "cpu.total_percent".into(),
+                        instance: String::new(),
+                        state: AlertState::Firing,
+                        severity: Severity::Warning,
+                        value: 96.1,
+                        threshold: 90.0,
+                        timestamp_ms: 1_764_000_300_000,
+                        firing_since_ms: 1_764_000_300_000,
+                        description: Some(
+                            "The CPUs have been over 90 % busy for 5 minutes.".into(),
+                        ),
+                    }],
+                }),
+                ..hello()
+            }),
+        ),
         (
             "history",
             ServerMessage::History(History {

@@ -32,10 +32,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
     );
 }
 
-/// The hello a WebSocket viewer gets: versions, epoch, interval, host facts.
+/// The hello a WebSocket viewer gets now: versions, epoch, interval, host
+/// facts, and the alerting summary when alerting runs.
 async fn host(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
     Params::parse(req.query_string(), &[])?;
-    Ok(HttpResponse::Ok().json(hub.hello()))
+    Ok(HttpResponse::Ok().json(&hub.greeting().hello))
 }
 
 /// The newest sample; 503 before the first one.

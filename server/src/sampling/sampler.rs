@@ -270,6 +270,12 @@ impl Sampler {
                 celsius.is_finite().then(|| TemperatureSample {
                     label: component.label().to_owned(),
                     celsius,
+                    // Many sensors report none, and some a zero or a
+                    // nonsense value: only a critical above the reading's
+                    // floor of 0 °C means anything.
+                    critical_celsius: component
+                        .critical()
+                        .filter(|critical| critical.is_finite() && *critical > 0.0),
                 })
             })
             .collect()

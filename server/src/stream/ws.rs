@@ -343,7 +343,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
     let mut alerts = hub.subscribe_alerts();
     let mut shutdown = hub.shutdown_signal();
     let end = async {
-        out.shared(hub.hello_encoded()).await?;
+        out.shared(&hub.greeting().encoded).await?;
         let replayed = hub.replay(replay);
         if let Some(reason) = replayed.reset {
             out.own(&ServerMessageRef::Reset(&reset(reason))).await?;
