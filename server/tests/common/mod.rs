@@ -51,6 +51,24 @@ pub fn start_server() -> BackgroundServer {
     })
 }
 
+/// The config a server would read from `text` in a file of its own in
+/// `dir`, sampling every [`INTERVAL`] unless `text` sets `interval_ms`.
+pub fn config_from(dir: &std::path::Path, text: &str) -> Config {
+    let path = dir.join("server.toml");
+    std::fs::write(&path, text).unwrap();
+    let args = <hostpulse_server::Args as clap::Parser>::try_parse_from([
+        "hostpulse-server",
+        "--config",
+        path.to_str().unwrap(),
+    ])
+    .unwrap();
+    let mut config = args.resolve(Vec::new()).unwrap().config;
+    if !text.contains("interval_ms") {
+        config.interval = INTERVAL;
+    }
+    config
+}
+
 pub fn start_server_with(config: Config) -> BackgroundServer {
     BackgroundServer::spawn_on_loopback(config).expect("server starts")
 }
