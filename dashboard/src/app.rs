@@ -21,6 +21,7 @@ use crate::panels::{fleet, host_list, host_view};
 use crate::prefs::{Prefs, SavedHost};
 use crate::view::{Theme, TimeView, Window};
 
+mod alerting;
 #[cfg(feature = "test-support")]
 mod test_support;
 mod windows;
@@ -72,6 +73,8 @@ pub struct DashboardApp {
     /// A screenshot was asked for; it is requested once the export window has
     /// closed, so the window is not in the picture.
     screenshot_due: bool,
+    /// The alert log, the "unreachable" rule, desktop notifications, mutes.
+    alerting: alerting::Alerting,
 }
 
 impl std::fmt::Debug for DashboardApp {
@@ -109,6 +112,7 @@ impl DashboardApp {
             edit: None,
             export: ExportWindow::default(),
             screenshot_due: false,
+            alerting: alerting::Alerting::new(),
         }
     }
 
@@ -168,6 +172,7 @@ impl DashboardApp {
         {
             app.selected = Some(first.id);
         }
+        app.restore_alerting(&prefs.alerts);
         app
     }
 
@@ -194,6 +199,7 @@ impl DashboardApp {
             fleet: self.fleet,
             export_dir: self.export.chosen_dir(),
             local_removed: self.local == LocalHost::Removed,
+            alerts: self.alert_prefs(),
         }
     }
 
@@ -281,10 +287,12 @@ impl DashboardApp {
         for host in &mut self.hosts {
             host.poll(now);
         }
+        self.watch_alerts(now);
         let mut next = self
             .hosts
             .iter()
             .filter_map(|h| h.link.next_deadline())
+            .chain(self.alerts_deadline())
             .min();
         if self
             .hosts
@@ -308,6 +316,9 @@ impl DashboardApp {
             self.applied_theme = Some(self.theme);
         }
         self.export.poll();
+        // Also here, not only in `poll`: hosts fed directly (tests) have
+        // their alerts taken up in the frame that draws them.
+        self.watch_alerts(Instant::now());
         let mut commands = Vec::new();
         self.shortcuts(ui.ctx(), &mut commands);
         windows::window_shortcuts(ui.ctx(), self.edit.is_some(), &mut commands);
@@ -346,6 +357,7 @@ impl DashboardApp {
                     }
                 }
             });
+        self.alerts_panel_ui(ui, &mut commands);
         egui::CentralPanel::default().show(ui, |ui| {
             if self.fleet {
                 fleet::ui(ui, &self.hosts, &mut commands);
@@ -405,6 +417,7 @@ impl DashboardApp {
                     self.local_server = None;
                 }
                 self.saved.remove(&id);
+                self.forget_alerts_of(id);
                 self.hosts.retain(|h| h.id != id);
                 if self.selected == Some(id) {
                     self.selected = self.hosts.first().map(|h| h.id);
@@ -464,6 +477,11 @@ impl DashboardApp {
             Command::CloseWindows => self.close_windows(),
             Command::ExportCsv => self.export_csv(),
             Command::Screenshot => self.screenshot_soon(),
+            Command::ToggleAlerts => self.toggle_alerts_panel(),
+            Command::OpenAlert { host_id, at_ms } => self.open_alert(host_id, at_ms),
+            Command::ToggleMute(id) => self.toggle_mute(id),
+            Command::ToggleDoNotDisturb => self.toggle_do_not_disturb(),
+            Command::TestNotification => self.test_notification(),
         }
     }
 

@@ -4,7 +4,11 @@
 //! Layout:
 //! - [`app`]: the top level — hosts, selection, commands from the panels.
 //! - [`command`]: what the panels ask the app to do.
-//! - [`host`]: one watched host — link, greeting, history.
+//! - [`host`]: one watched host — link, greeting, history, alerts.
+//! - [`alerts`]: a host's alert rules, what fires and when it fired, the
+//!   dashboard-wide log, the dashboard's own "unreachable" rule, and alerts
+//!   in words.
+//! - [`notify`]: desktop notifications, from a thread of their own.
 //! - [`link`]: the WebSocket connection (ewebsock), its states and reconnects.
 //! - [`backoff`]: reconnect delays, exponential with jitter.
 //! - [`history`]: per-host columnar time series, bounded by age and count,
@@ -26,6 +30,7 @@
 //! repaint only when something arrives.
 
 pub mod address;
+pub mod alerts;
 pub mod app;
 pub mod backoff;
 pub mod command;
@@ -35,6 +40,7 @@ pub mod history;
 pub mod host;
 pub mod link;
 pub mod local;
+pub mod notify;
 pub mod panels;
 pub mod prefs;
 pub mod status;

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
-use hostpulse_shared::{Codec, Hello, PROTOCOL_VERSION, Reset, Sample, Secret, ServerMessage};
+use hostpulse_shared::{
+    AlertEvent, Codec, Hello, PROTOCOL_VERSION, Reset, Sample, Secret, ServerMessage,
+};
 
 use crate::backoff::random_reconnect_delay;
 
@@ -70,6 +72,8 @@ pub enum LinkEvent {
     Reset(Reset),
     /// A live sample.
     Sample(Sample),
+    /// An alert started firing or resolved on the server.
+    Alert(AlertEvent),
 }
 
 /// Wakes the UI thread when an event arrives.
@@ -287,8 +291,8 @@ impl Link {
             ServerMessage::Error { message } => {
                 tracing::warn!(url = %self.url, %message, "server reported an error");
             }
-            // Alerts are shown by the server's webhooks for now.
-            ServerMessage::Alert(_) | ServerMessage::Unknown => {}
+            ServerMessage::Alert(event) => events.push(LinkEvent::Alert(event)),
+            ServerMessage::Unknown => {}
         }
         Ok(())
     }

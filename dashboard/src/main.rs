@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use hostpulse_dashboard::notify::{Desktop, Freedesktop, test_notice};
 use hostpulse_dashboard::prefs::Prefs;
 use hostpulse_dashboard::{DashboardApp, address};
 
@@ -22,11 +23,19 @@ struct Args {
     /// started with a token). The token itself never goes on the command line.
     #[arg(long, value_name = "FILE")]
     token_file: Option<std::path::PathBuf>,
+
+    /// Send one test notification to the desktop's notification service and
+    /// exit: 0 when it was taken, 1 (saying why) when no service answers.
+    #[arg(long)]
+    test_notification: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     hostpulse_server::init_logging();
+    if args.test_notification {
+        return test_notification();
+    }
 
     let mut urls = Vec::new();
     for host in &args.hosts {
@@ -72,18 +81,38 @@ fn main() -> ExitCode {
         options,
         Box::new(move |cc| {
             let prefs = Prefs::load(cc.storage);
-            Ok(Box::new(DashboardApp::start(
-                &cc.egui_ctx,
-                &urls,
-                token.as_ref(),
-                &prefs,
-            )))
+            let mut app = DashboardApp::start(&cc.egui_ctx, &urls, token.as_ref(), &prefs);
+            app.notify_desktop();
+            Ok(Box::new(app))
         }),
     );
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("hostpulse-dashboard: cannot open the window: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--test-notification`: one notice through the desktop's notification
+/// service, and what became of it.
+fn test_notification() -> ExitCode {
+    let mut desktop = Freedesktop;
+    let shown = desktop
+        .probe()
+        .and_then(|server| desktop.show(&test_notice()).map(|()| server));
+    match shown {
+        Ok(server) => {
+            println!("desktop notification: shown by {server}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!(
+                "hostpulse-dashboard: {error}. Alerts show in the dashboard's alerts panel only; \
+                 for desktop notifications, run a notification service (most desktops have one; \
+                 e.g. dunst) on this session's D-Bus"
+            );
             ExitCode::FAILURE
         }
     }

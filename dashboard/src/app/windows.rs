@@ -2,8 +2,6 @@
 //! buttons and keys that open them, and the commands they send. Kept apart
 //! from `app.rs`, which routes hosts and the time view.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use egui::{RichText, Ui};
 
 use super::DashboardApp;
@@ -58,6 +56,7 @@ impl DashboardApp {
         if ui.button("Export…").on_hover_text("Shortcut: E").clicked() {
             commands.push(Command::ToggleExport);
         }
+        self.alerts_button_ui(ui, commands);
         // Not while saving: a screenshot would show its own "Saving…".
         if self.export.open || self.export.is_saving() {
             return;
@@ -158,9 +157,7 @@ impl DashboardApp {
 
     /// Asks the window for its pixels; they are saved when they arrive.
     pub(super) fn request_screenshot(&mut self, ctx: &egui::Context) {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let now_ms = crate::host::unix_ms_now();
         let path = self
             .export
             .dir()
@@ -178,8 +175,8 @@ impl DashboardApp {
     }
 }
 
-/// Keys for the windows and the fleet view, unless a text field has the
-/// keyboard: F, E, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.
+/// Keys for the windows, the alerts panel and the fleet view, unless a text
+/// field has the keyboard: F, E, A, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.
 pub(super) fn window_shortcuts(ctx: &egui::Context, editing: bool, commands: &mut Vec<Command>) {
     if ctx.egui_wants_keyboard_input() {
         return;
@@ -195,6 +192,7 @@ pub(super) fn window_shortcuts(ctx: &egui::Context, editing: bool, commands: &mu
         let keys = [
             (egui::Key::F, Command::ToggleFleet),
             (egui::Key::E, Command::ToggleExport),
+            (egui::Key::A, Command::ToggleAlerts),
             (egui::Key::Questionmark, Command::ToggleHelp),
             (egui::Key::F1, Command::ToggleHelp),
             (egui::Key::Escape, Command::CloseWindows),

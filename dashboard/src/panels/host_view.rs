@@ -10,6 +10,7 @@ use crate::command::{Command, TokenChange};
 use crate::format;
 use crate::history::Metric;
 use crate::host::Host;
+use crate::panels::alert_overlay::{AlertOverlay, AlertPlot};
 use crate::panels::connection;
 use crate::panels::time_axis::TimeAxis;
 use crate::panels::time_plot::{Series, TimePlot, Unit};
@@ -330,6 +331,12 @@ fn plots_ui(ui: &mut Ui, host: &Host, axis: TimeAxis, height: f32, commands: &mu
                 series: &[Series],
                 y_max: Option<f64>| {
         ui.label(RichText::new(title).strong());
+        let alerts = alert_plot(title).map(|plot| AlertOverlay::of(plot, host));
+        // The y axis reaches the thresholds, so their lines are in view.
+        let y_max = match alerts.as_ref().and_then(AlertOverlay::highest) {
+            Some(highest) => Some(y_max.map_or(highest, |y| y.max(highest))),
+            None => y_max,
+        };
         TimePlot {
             id: format!("{title} {}", host.id),
             unit,
@@ -337,6 +344,7 @@ fn plots_ui(ui: &mut Ui, host: &Host, axis: TimeAxis, height: f32, commands: &mu
             axis,
             max_step_ms,
             y_max,
+            alerts: alerts.as_ref(),
         }
         .ui(ui, history, height, commands);
     };
@@ -413,6 +421,20 @@ fn plots_ui(ui: &mut Ui, host: &Host, axis: TimeAxis, height: f32, commands: &mu
             }
         });
     }
+}
+
+/// The plot of [`PLOT_TITLES`] titled `title`, as the alerts name it.
+fn alert_plot(title: &str) -> Option<AlertPlot> {
+    let plots = [
+        (PLOT_TITLES[0], AlertPlot::CpuTotal),
+        (PLOT_TITLES[2], AlertPlot::Load),
+        (PLOT_TITLES[3], AlertPlot::Memory),
+        (PLOT_TITLES[4], AlertPlot::Network),
+        (PLOT_TITLES[6], AlertPlot::Temperatures),
+    ];
+    plots
+        .into_iter()
+        .find_map(|(plot_title, plot)| (plot_title == title).then_some(plot))
 }
 
 /// The height of one plot when `room` points are left for the plots and
