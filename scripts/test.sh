@@ -7,7 +7,12 @@
 # systemd-analyze (Debian's `systemd` package), which checks the unit file;
 # nginx, which the reverse-proxy test starts on loopback with its own config;
 # Mesa's software Vulkan driver (lavapipe, `mesa-vulkan-drivers`, with the
-# `libvulkan1` loader), which renders the dashboard's image snapshots.
+# `libvulkan1` loader), which renders the dashboard's image snapshots;
+# Xvfb, dbus-daemon and dunst (with Mesa's software OpenGL, `libgl1-mesa-dri`,
+# for the dashboard's window under Xvfb), for the test that reads the
+# dashboard's desktop notifications back from a real notification service;
+# iproute2, with which the alert flapping test makes its own network interface
+# in a namespace of its own (that test needs root, as CI runs).
 # After the tests, scripts/autobahn.sh runs the Autobahn WebSocket conformance
 # cases and installs its own runner (kosoku, from PyPI) when missing.
 set -euo pipefail
@@ -21,6 +26,12 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx:nginx)
 compgen -G '/usr/share/vulkan/icd.d/lvp_icd.*.json' >/dev/null || missing+=(mesa-vulkan-drivers)
 ldconfig -p | grep -q 'libvulkan\.so\.1' || missing+=(libvulkan1)
+command -v Xvfb >/dev/null || missing+=(xvfb)
+command -v dbus-daemon >/dev/null || missing+=(dbus-daemon)
+command -v dunst >/dev/null && command -v dunstctl >/dev/null || missing+=(dunst)
+compgen -G '/usr/lib/*/dri/swrast_dri.so' >/dev/null || missing+=(libgl1-mesa-dri)
+ldconfig -p | grep -q 'libEGL\.so\.1' || missing+=(libegl1)
+command -v ip >/dev/null || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "scripts/test.sh: installing Debian packages: ${missing[*]%%:*}"
     # shellcheck source=scripts/apt-install.sh
