@@ -49,6 +49,7 @@ fn after_help() -> String {
 #[derive(Debug, Parser)]
 #[command(name = "hostpulse-dashboard", version, about, long_about = None, after_help = after_help())]
 pub struct Args {
+    /// The servers to watch, as the URLs to dial.
     #[arg(
         value_name = "HOST",
         value_parser = parse_host,
