@@ -117,8 +117,8 @@ mod tests {
     /// `/proc/PID/mountinfo` of hostpulse-server run by the shipped unit under
     /// systemd 252, in a Debian 12 container booted by scripts/systemd-test.sh
     /// (its root an overlay, device `0:41`). The sandbox binds parts of that
-    /// root at `/var/tmp` (PrivateTmp=) and `/var/lib/private/hostpulse`
-    /// (StateDirectory=); `/mnt/hostpulse` is a folder of the host's disk
+    /// root at `/var/tmp` (`PrivateTmp=`) and `/var/lib/private/hostpulse`
+    /// (`StateDirectory=`); `/mnt/hostpulse` is a folder of the host's disk
     /// (`254:0`) that the test shares with the container.
     const SANDBOXED: &str = include_str!("../../tests/data/mountinfo-sandboxed.txt");
 
