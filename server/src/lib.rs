@@ -32,10 +32,15 @@ pub use crate::http::auth::{MAX_FAILURES, MAX_TRACKED};
 pub use crate::http::proxy::TrustedProxies;
 pub use crate::service::background::BackgroundServer;
 pub use crate::service::certs::SelfSigned;
-pub use crate::service::config::{Args, Config, ConfigError, Settings, env_names};
+pub use crate::service::config::{
+    Args, Config, ConfigError, DEFAULT_CONFIG_PATH, EnvMeaning, Settings, env_meanings, env_names,
+};
+pub use crate::service::exit::{
+    EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ExitStatus, SERVER_EXIT_STATUSES, exit_status_help,
+};
 #[cfg(target_os = "linux")]
 pub use crate::service::fdlimit::raise as raise_fd_limit;
-pub use crate::service::logging::init as init_logging;
+pub use crate::service::logging::{fatal, init as init_logging};
 pub use crate::service::tls::Tls;
 #[cfg(feature = "autobahn")]
 pub use crate::stream::echo;
