@@ -30,7 +30,7 @@ pub use alert::{AlertEvent, AlertRule, AlertState, AlertsSummary, Comparison, Se
 pub use codec::{Codec, CodecError};
 pub use host::HostInfo;
 pub use message::{
-    ClientMessage, Hello, History, Reset, ResetReason, ServerMessage, ServerMessageRef,
+    ClientMessage, Hello, History, HistoryKind, Reset, ResetReason, ServerMessage, ServerMessageRef,
 };
 pub use range::{HistoryRange, RangeGap, RangePoint, RangeRequest, RangeTier};
 pub use sample::{
