@@ -1,23 +1,18 @@
 //! The one error body every endpoint answers with, so a client parses every
 //! refusal the same way: `{"error": "<what is wrong and what to do>"}`, plus
 //! `"parameter"` when one query parameter is at fault.
+//!
+//! The body is `hostpulse_shared::rest::HttpError`, the type the contract's
+//! `http-error.schema.json` and OpenAPI document are generated from.
 
 use actix_web::{HttpResponse, HttpResponseBuilder};
-use serde::Serialize;
-
-/// What every non-2xx answer carries, as `application/json`.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parameter: Option<&'a str>,
-}
+use hostpulse_shared::rest::HttpError;
 
 /// Finishes `response` (its status and any headers already set) with the
 /// error body saying `error`.
 pub(crate) fn respond(response: &mut HttpResponseBuilder, error: &str) -> HttpResponse {
-    response.json(ErrorBody {
-        error,
+    response.json(HttpError {
+        error: error.to_owned(),
         parameter: None,
     })
 }
@@ -28,9 +23,9 @@ pub(crate) fn respond_about(
     error: &str,
     parameter: &str,
 ) -> HttpResponse {
-    response.json(ErrorBody {
-        error,
-        parameter: Some(parameter),
+    response.json(HttpError {
+        error: error.to_owned(),
+        parameter: Some(parameter.to_owned()),
     })
 }
 

@@ -64,7 +64,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(
                 crate::stream::inbound::limit,
             ))
-            .wrap(actix_web::middleware::from_fn(crate::http::auth::check))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::auth::check_stream,
+            ))
             .route(web::get().to(route)),
     );
 }
@@ -79,13 +81,7 @@ pub async fn route(
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default();
         if !gate.allowed_origins.allows(origin) {
-            return Ok(error::respond(
-                &mut HttpResponse::Forbidden(),
-                &format!(
-                    "pages from {origin} may not open this stream: add the origin to \
-                     allowed_origins in the server's configuration"
-                ),
-            ));
+            return Ok(crate::http::cors::forbidden_origin(origin));
         }
     }
     // Counted from here, before the upgrade, in one atomic step with the
@@ -178,7 +174,11 @@ fn negotiate(req: &HttpRequest) -> Option<Codec> {
 /// What the stream starts with, from `history_secs` or
 /// `resume_epoch` + `resume_after_seq`.
 fn replay_from_query(query: &str, hub: &Hub) -> Result<Replay, QueryError> {
-    let params = Params::parse(query, &["history_secs", "resume_epoch", "resume_after_seq"])?;
+    // `ticket` is a web page's credential, redeemed by `http::auth` already.
+    let params = Params::parse(
+        query,
+        &["history_secs", "resume_epoch", "resume_after_seq", "ticket"],
+    )?;
     let interval_ms = hub.hello().interval_ms.max(1);
     let span_secs = (hub.history_capacity() as u64).saturating_mul(interval_ms) / 1000;
     let history_secs = params
