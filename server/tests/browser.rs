@@ -140,6 +140,10 @@ fn reads_and_refusals_name_an_allowed_origin_and_no_other() {
     );
     assert_eq!(status, 200, "the token holder reads; the browser hides it");
     assert_eq!(header(&head, "access-control-allow-origin"), None);
+    assert!(
+        header(&head, "vary").is_some_and(|vary| vary.contains("origin")),
+        "no cache may give this answer to another origin: {head}"
+    );
     let (_, head, _) = http_request(server.addr(), "GET", "/healthz", &origin(PAGE));
     assert_eq!(
         header(&head, "access-control-allow-origin"),

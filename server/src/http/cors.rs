@@ -68,16 +68,17 @@ pub async fn cors(
         return Ok(req.into_response(answer).map_into_right_body());
     }
     let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    // Whatever the origin: a cache must not hand one origin's answer to another.
+    headers.append(header::VARY, HeaderValue::from_static("origin"));
     if let Some(origin) = allowed
         && let Ok(value) = HeaderValue::from_str(&origin)
     {
-        let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
         headers.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(EXPOSED_HEADERS),
         );
-        headers.append(header::VARY, HeaderValue::from_static("origin"));
     }
     Ok(response.map_into_left_body())
 }
