@@ -10,6 +10,8 @@
 # `libvulkan1` loader), which renders the dashboard's image snapshots;
 # debootstrap and systemd-nspawn (`systemd-container`), with which
 # scripts/systemd-test.sh boots the server's package under a real systemd.
+# Chromium (Debian's `chromium`), in which clients/python/test_browser.py
+# opens the stream from a web page.
 # After the tests, scripts/autobahn.sh runs the Autobahn WebSocket conformance
 # cases and installs its own runner (kosoku, from PyPI) when missing.
 set -euo pipefail
@@ -25,6 +27,7 @@ compgen -G '/usr/share/vulkan/icd.d/lvp_icd.*.json' >/dev/null || missing+=(mesa
 ldconfig -p | grep -q 'libvulkan\.so\.1' || missing+=(libvulkan1)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "scripts/test.sh: installing Debian packages: ${missing[*]%%:*}"
     # shellcheck source=scripts/apt-install.sh
@@ -34,9 +37,9 @@ fi
 
 cargo test --workspace --all-features "$@"
 
-# The contract, checked by validators that are not ours, and the Python
-# reference client against the server binary cargo just built
-# (clients/python/README.md). The venv lives outside the clone, so CI runs
+# The contract, checked by validators that are not ours, the Python
+# reference client against the server binary cargo just built, and a web
+# page in headless Chromium (clients/python/README.md). The venv lives outside the clone, so CI runs
 # reuse it; pip only installs what requirements.txt pins and is missing.
 venv="${HOSTPULSE_VENV:-/var/cache/hostpulse/venv}"
 if [ ! -x "$venv/bin/python" ]; then

@@ -335,6 +335,10 @@ impl Hub {
             } => {
                 let reset = if epoch != self.hello.epoch {
                     Some(ResetReason::EpochChanged)
+                } else if newest_seq.is_none_or(|newest| after_seq > newest) {
+                    // Claims samples this server never sent: its live seqs
+                    // would not continue the viewer's.
+                    Some(ResetReason::SeqAhead)
                 } else if history
                     .front()
                     .is_some_and(|oldest| after_seq.saturating_add(1) < oldest.seq)
@@ -561,11 +565,11 @@ mod tests {
         assert_eq!(replayed.reset, None);
         assert_eq!(seqs(&replayed), [5, 6, 7]);
         assert!(resume(7).samples.is_empty(), "nothing missed");
-        // A viewer claiming to be ahead misses nothing either; live samples
-        // continue after the newest kept.
-        let ahead = resume(u64::MAX);
-        assert_eq!((ahead.reset, ahead.samples.len()), (None, 0));
-        assert_eq!(ahead.newest_seq, Some(7));
+        // A viewer claiming seqs the server never sent starts afresh.
+        let ahead = resume(8);
+        assert_eq!(ahead.reset, Some(ResetReason::SeqAhead));
+        assert_eq!(seqs(&ahead), [5, 6, 7]);
+        assert_eq!(resume(u64::MAX).reset, Some(ResetReason::SeqAhead));
     }
 
     #[test]

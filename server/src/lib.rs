@@ -59,7 +59,7 @@ pub mod test_support {
     pub use crate::service::systemd::{Notifier, watchdog};
 }
 
-use crate::http::{auth, fallback, health, metrics, rest};
+use crate::http::{auth, cors, fallback, health, metrics, rest, ticket};
 use crate::hub::Hub;
 use crate::sampling::sampler::{self, Sampler};
 use crate::sampling::ticker::Ticker;
@@ -223,6 +223,7 @@ pub async fn run(
         max_clients: config.max_clients,
     });
     let proxies = web::Data::new(config.trusted_proxies.clone());
+    let tickets = web::Data::new(ticket::Tickets::default());
     let local_addr = listener.local_addr()?;
     tune_listener(&listener);
     let (http_scheme, ws_scheme) = schemes(&config, local_addr);
@@ -232,12 +233,17 @@ pub async fn run(
             .app_data(auth.clone())
             .app_data(gate.clone())
             .app_data(proxies.clone())
+            .app_data(tickets.clone())
             .configure(health::configure)
+            // Before the REST scope, which would otherwise take its path.
+            .configure(ticket::configure)
             .configure(rest::configure)
             .configure(metrics::configure)
             .configure(ws::configure)
             .configure(fallback::configure)
             .wrap(actix_web::middleware::from_fn(fallback::shape))
+            // Outermost: CORS headers go on every answer in its final shape.
+            .wrap(actix_web::middleware::from_fn(cors::cors))
     })?;
     let handle = server.handle();
     tracing::info!(
