@@ -83,6 +83,7 @@ pub fn all_finite(message: &ServerMessage) -> bool {
     match message {
         ServerMessage::Sample(sample) => sample_finite(sample),
         ServerMessage::History(history) => history.samples.iter().all(sample_finite),
+        ServerMessage::Alert(event) => event.value.is_finite() && event.threshold.is_finite(),
         ServerMessage::Hello(_)
         | ServerMessage::Reset(_)
         | ServerMessage::Error { .. }

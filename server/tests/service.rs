@@ -41,6 +41,7 @@ fn server_command(args: &[&str]) -> Command {
         command.env_remove(name);
     }
     command.env_remove("JOURNAL_STREAM");
+    command.env_remove("CREDENTIALS_DIRECTORY");
     command
 }
 
@@ -83,6 +84,39 @@ fn check_config_accepts_the_example_and_names_mistakes() {
         "{stderr}"
     );
     assert!(stderr.contains("histroy"), "{stderr}");
+}
+
+#[test]
+fn check_config_by_hand_says_it_cannot_see_the_token_credential() {
+    // The README's setup: a public address, the token by LoadCredential=.
+    let public = ["--config", "/dev/null", "--bind", "0.0.0.0:9470"];
+    let check: Vec<&str> = public.iter().copied().chain(["--check-config"]).collect();
+    let output = run(&check);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        stdout.contains("cannot see the systemd credential `token`")
+            && stdout.contains(
+                "systemd-run --wait --pipe -p LoadCredential=token:/etc/hostpulse/token \
+                 hostpulse-server --check-config"
+            ),
+        "{stdout}"
+    );
+    // Where credentials are visible (under systemd), none is none: refused.
+    let credentials = tempfile::tempdir().unwrap();
+    let output = server_command(&check)
+        .env("CREDENTIALS_DIRECTORY", credentials.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing to serve 0.0.0.0:9470 without a token"),
+        "{stderr}"
+    );
+    // Serving is refused by hand too: only the check is lenient.
+    let output = run(&public);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
 }
 
 /// A server binary started with a notify socket of the test's own.

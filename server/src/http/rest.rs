@@ -1,6 +1,6 @@
 //! REST reads beside the stream, for one-off questions: who is this host, what
-//! is the latest sample, what happened since seq N. All JSON; errors are JSON too
-//! and name the bad parameter.
+//! is the latest sample, what happened since seq N, what are the newest N. All
+//! JSON; errors are JSON too and name the bad parameter.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::http::error;
 use crate::http::query::{Params, QueryError};
-use crate::hub::{Hub, Recorded};
+use crate::hub::{Hub, Recorded, Replay};
 
 /// Samples returned by one history request unless `limit` says otherwise.
 pub const DEFAULT_HISTORY_LIMIT: u64 = 300;
@@ -51,6 +51,7 @@ async fn snapshot(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse,
     })
 }
 
+/// `hostpulse_shared::rest::HistoryPage`, borrowing the hub's samples.
 #[derive(Serialize)]
 struct HistoryBody<'a> {
     epoch: u64,
@@ -66,16 +67,40 @@ fn serialize_samples<S: serde::Serializer>(
 }
 
 /// Samples with a seq above `since_seq` (default: from the oldest kept), oldest
-/// first, at most `limit` (default 300, at most 3600).
+/// first, at most `limit` (default 300, at most 3600); or the newest `latest`.
+/// With `epoch`, only if that is still the server's epoch (409 otherwise):
+/// a `since_seq` from before a restart names other samples.
 async fn history(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
-    let params = Params::parse(req.query_string(), &["since_seq", "limit"])?;
-    let since_seq = params.u64_in("since_seq", 0..=u64::MAX)?;
-    let limit = params
-        .u64_in("limit", 1..=MAX_HISTORY_LIMIT)?
-        .unwrap_or(DEFAULT_HISTORY_LIMIT);
-    let samples = hub.history_after(since_seq, usize::try_from(limit).unwrap_or(usize::MAX));
+    let params = Params::parse(
+        req.query_string(),
+        &["since_seq", "limit", "latest", "epoch"],
+    )?;
+    let epoch = hub.hello().epoch;
+    if let Some(asked) = params.u64_in("epoch", 0..=u64::MAX)?
+        && asked != epoch
+    {
+        return Ok(error::respond_about(
+            &mut HttpResponse::Conflict(),
+            &format!(
+                "the server restarted: its epoch is now {epoch}, not {asked}, and seqs \
+                 started again at 0; read again without since_seq and epoch"
+            ),
+            "epoch",
+        ));
+    }
+    let samples = if let Some(latest) = params.u64_in("latest", 1..=MAX_HISTORY_LIMIT)? {
+        params.refuse_with("latest", &["since_seq", "limit"])?;
+        let count = usize::try_from(latest).unwrap_or(usize::MAX);
+        hub.replay(Replay::Recent { count }).samples
+    } else {
+        let since_seq = params.u64_in("since_seq", 0..=u64::MAX)?;
+        let limit = params
+            .u64_in("limit", 1..=MAX_HISTORY_LIMIT)?
+            .unwrap_or(DEFAULT_HISTORY_LIMIT);
+        hub.history_after(since_seq, usize::try_from(limit).unwrap_or(usize::MAX))
+    };
     Ok(HttpResponse::Ok().json(HistoryBody {
-        epoch: hub.hello().epoch,
+        epoch,
         samples: &samples,
     }))
 }
