@@ -7,8 +7,9 @@
 use serde::Serialize;
 
 use crate::block::Block;
+use crate::read::View;
 use crate::series::{self, MISSING, SeriesKey};
-use crate::store::{Store, keys_of};
+use crate::store::Store;
 use crate::tier::Tier;
 
 /// A range read was asked wrongly.
@@ -67,10 +68,31 @@ pub struct Range {
     pub gaps: Vec<Gap>,
 }
 
+/// A range read, planned under the store's lock and run without it.
+#[derive(Debug, Clone)]
+pub struct RangePlan {
+    tier: Tier,
+    from_ms: u64,
+    to_ms: u64,
+    max_points: usize,
+    native_step_ms: u64,
+    view: View,
+}
+
 impl Store {
     /// The history between `from_ms` and `to_ms` (inclusive) in at most
     /// `max_points` points per series.
     pub fn range(&self, from_ms: u64, to_ms: u64, max_points: usize) -> Result<Range, RangeError> {
+        Ok(self.plan_range(from_ms, to_ms, max_points)?.run())
+    }
+
+    /// What [`Store::range`] reads: the tier, and its blocks in the span.
+    pub fn plan_range(
+        &self,
+        from_ms: u64,
+        to_ms: u64,
+        max_points: usize,
+    ) -> Result<RangePlan, RangeError> {
         if to_ms < from_ms {
             return Err(RangeError::Backwards { from_ms, to_ms });
         }
@@ -91,10 +113,34 @@ impl Store {
                 fits && covers
             })
             .unwrap_or(Tier::Hour);
-        let native_step = tier.bucket_ms().unwrap_or(interval_ms);
-        let blocks = self.blocks_in(tier, from_ms, to_ms);
+        Ok(RangePlan {
+            tier,
+            from_ms,
+            to_ms,
+            max_points,
+            native_step_ms: tier.bucket_ms().unwrap_or(interval_ms),
+            view: self.view(tier, from_ms, to_ms),
+        })
+    }
+}
+
+impl RangePlan {
+    /// Reads and merges the points.
+    #[must_use]
+    pub fn run(self) -> Range {
+        let Self {
+            tier,
+            from_ms,
+            to_ms,
+            max_points,
+            native_step_ms: native_step,
+            view,
+        } = self;
+        let span_ms = to_ms - from_ms + 1;
+        let blocks = view.blocks();
         let keys = keys_of(&blocks);
         let rows = rows_in(&blocks, &keys, from_ms, to_ms);
+        let (keys, rows) = only_present(keys, rows);
         let gaps = gaps_of(&rows, from_ms, to_ms, native_step);
         let merge = span_ms.div_ceil(max_points as u64).max(native_step);
         let step_ms = if merge > native_step {
@@ -103,14 +149,48 @@ impl Store {
             native_step
         };
         let points = merge_rows(rows, &keys, from_ms, step_ms, step_ms > native_step);
-        Ok(Range {
+        Range {
             tier,
             step_ms,
             series: keys.iter().map(SeriesKey::id).collect(),
             points,
             gaps,
-        })
+        }
     }
+}
+
+/// The keys with a value in some row, and the rows with only those: a series
+/// the blocks hold only outside the span is not part of the answer.
+fn only_present(keys: Vec<SeriesKey>, mut rows: Vec<Row>) -> (Vec<SeriesKey>, Vec<Row>) {
+    let present: Vec<bool> = (0..keys.len())
+        .map(|index| rows.iter().any(|row| row.2[index].is_some()))
+        .collect();
+    for row in &mut rows {
+        let mut index = 0;
+        row.2.retain(|_| {
+            index += 1;
+            present[index - 1]
+        });
+    }
+    let keys = keys
+        .into_iter()
+        .zip(&present)
+        .filter_map(|(key, &kept)| kept.then_some(key))
+        .collect();
+    (keys, rows)
+}
+
+/// The keys of `blocks`, in first-seen order.
+fn keys_of(blocks: &[Block]) -> Vec<SeriesKey> {
+    let mut keys: Vec<SeriesKey> = Vec::new();
+    for block in blocks {
+        for key in &block.keys {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+    }
+    keys
 }
 
 /// A row, as (time, samples, per key (min, mean, max)), integers as stored.
@@ -250,15 +330,11 @@ impl Range {
     /// raw points carry only `mean`, their value.
     #[must_use]
     pub fn into_wire(self, id: u32, from_ms: u64, to_ms: u64) -> hostpulse_shared::HistoryRange {
-        use hostpulse_shared::{HistoryRange, RangeGap, RangePoint, RangeTier};
+        use hostpulse_shared::{HistoryRange, RangeGap, RangePoint};
         let raw = self.tier == Tier::Raw;
         HistoryRange {
             id,
-            tier: match self.tier {
-                Tier::Raw => RangeTier::Raw,
-                Tier::Minute => RangeTier::Minute,
-                Tier::Hour => RangeTier::Hour,
-            },
+            tier: self.tier.wire(),
             step_ms: self.step_ms,
             from_ms,
             to_ms,

@@ -24,6 +24,27 @@ impl Tier {
     /// Finest first.
     pub const ALL: [Tier; 3] = [Tier::Raw, Tier::Minute, Tier::Hour];
 
+    /// Its place in [`Tier::ALL`].
+    #[must_use]
+    pub fn index(self) -> usize {
+        match self {
+            Tier::Raw => 0,
+            Tier::Minute => 1,
+            Tier::Hour => 2,
+        }
+    }
+
+    /// The tier as the wire names it.
+    #[must_use]
+    pub fn wire(self) -> hostpulse_shared::RangeTier {
+        use hostpulse_shared::RangeTier;
+        match self {
+            Tier::Raw => RangeTier::Raw,
+            Tier::Minute => RangeTier::Minute,
+            Tier::Hour => RangeTier::Hour,
+        }
+    }
+
     /// The folder and the name in answers.
     #[must_use]
     pub fn name(self) -> &'static str {
