@@ -15,6 +15,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -66,11 +67,11 @@ def golden_names() -> list[str]:
 
 def golden_validator(name: str) -> jsonschema.Draft7Validator:
     """The schema a golden vector belongs to, by its file name."""
-    if name == "history_request":
+    if name in ("history_request", "history_range_request", "processes_request"):
         return validator(CLIENT_SCHEMA)
     if name == "range_request":
         return validator(RANGE_SCHEMA, "RangeRequest")
-    if name == "history_range":
+    if name == "history_range_body":
         return validator(RANGE_SCHEMA, "HistoryRange")
     return validator(SERVER_SCHEMA)
 
@@ -108,8 +109,19 @@ def server():
         "set HOSTPULSE_SERVER to a built hostpulse-server binary "
         "(scripts/test.sh does: target/debug/hostpulse-server)"
     )
+    data_dir = tempfile.TemporaryDirectory(prefix="hostpulse-contract-")
     process = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1:0", "--interval-ms", "100", "--history", "600"],
+        [
+            binary,
+            "--bind",
+            "127.0.0.1:0",
+            "--interval-ms",
+            "100",
+            "--history",
+            "600",
+            "--data-dir",
+            data_dir.name,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -138,6 +150,7 @@ def server():
     finally:
         process.terminate()
         process.wait(timeout=10)
+        data_dir.cleanup()
 
 
 def http(method: str, url: str) -> tuple[int, dict[str, str], bytes]:

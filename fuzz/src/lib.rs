@@ -86,6 +86,9 @@ pub fn all_finite(message: &ServerMessage) -> bool {
         ServerMessage::Hello(_)
         | ServerMessage::Reset(_)
         | ServerMessage::Error { .. }
+        | ServerMessage::HistoryRange(_)
+        | ServerMessage::Processes(_)
+        | ServerMessage::RequestError(_)
         | ServerMessage::Unknown => true,
     }
 }

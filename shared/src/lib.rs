@@ -7,8 +7,8 @@
 //! - [`message`]: the tagged messages that travel over the WebSocket.
 //! - [`codec`]: turning messages into frames and back.
 //! - [`alert`]: alert rules, what is firing, and alert transitions.
-//! - [`range`]: range reads of the on-disk history (the body of a range
-//!   answer, and what a viewer asks).
+//! - [`range`]: reads of the on-disk history: a span of time at a
+//!   resolution, the processes at a moment.
 //! - [`secret`]: the bearer token type, which never prints itself.
 //!
 //! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
@@ -32,7 +32,10 @@ pub use host::HostInfo;
 pub use message::{
     ClientMessage, Hello, History, Reset, ResetReason, ServerMessage, ServerMessageRef,
 };
-pub use range::{HistoryRange, RangeGap, RangePoint, RangeRequest, RangeTier};
+pub use range::{
+    HistoryRange, ProcessesAt, ProcessesRequest, RangeGap, RangePoint, RangeRequest, RangeTier,
+    RequestError,
+};
 pub use sample::{
     CpuSample, DiskSample, LoadAverage, MemorySample, NetworkSample, ProcessSample, Sample,
     TemperatureSample,

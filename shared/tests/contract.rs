@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use hostpulse_shared::range::{HistoryRange, RangeRequest};
+use hostpulse_shared::range::{HistoryRange, ProcessesAt, RangeRequest};
 use hostpulse_shared::{ClientMessage, PROTOCOL_VERSION, ServerMessage, WS_PATH};
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
@@ -44,16 +44,19 @@ fn schema_of<T: schemars::JsonSchema>(id: &str) -> Value {
     value
 }
 
-/// The range-read types (`RangeRequest`, `HistoryRange`) as definitions: not
-/// stream messages yet, so no root type; validators point at a definition.
+/// The REST bodies of the history on disk (`HistoryRange`, `ProcessesAt`)
+/// and a range request's fields (`RangeRequest`) as definitions: no root
+/// type, validators point at a definition. The stream's messages carry the
+/// same types (`server-message.schema.json`).
 fn range_types() -> Value {
     let mut generator = SchemaSettings::draft07().into_generator();
     generator.subschema_for::<RangeRequest>();
     generator.subschema_for::<HistoryRange>();
+    generator.subschema_for::<ProcessesAt>();
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "range.schema.json",
-        "$comment": "Range reads of the on-disk history, additive to protocol v1; generated from the hostpulse-shared types, do not edit by hand.",
+        "$comment": "Reads of the history on disk (GET /api/v1/history?from=, GET /api/v1/processes?at=), additive to protocol v1; generated from the hostpulse-shared types, do not edit by hand.",
         "definitions": generator.definitions(),
     })
 }
