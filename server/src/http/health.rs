@@ -25,7 +25,8 @@ async fn index(req: HttpRequest) -> Result<HttpResponse, QueryError> {
              GET /ws                live samples over WebSocket (see PROTOCOL.md)\n\
              GET /api/v1/host       host facts, versions, interval\n\
              GET /api/v1/snapshot   latest sample\n\
-             GET /api/v1/history    past samples (?since_seq=&limit=)\n\
+             GET /api/v1/history    past samples (?since_seq=&limit=), or a time range (?from=&to=&points=)\n\
+             GET /api/v1/processes  top processes at a moment (?at=)\n\
              GET /metrics           Prometheus text format, node_exporter names\n\
              GET /healthz           health check\n",
             env!("CARGO_PKG_VERSION")
@@ -39,10 +40,14 @@ struct Health {
     #[serde(skip_serializing_if = "Option::is_none")]
     last_sample_age_ms: Option<u64>,
     clients: usize,
+    /// The history on disk: `ok`; `not_writable` (a full disk: sampling and
+    /// viewers go on, the history waits for space); or `memory_only`.
+    history: &'static str,
 }
 
 /// 200 while samples keep coming; 503 before the first sample and when the newest
-/// is older than a few intervals (the sampler is stuck).
+/// is older than a few intervals (the sampler is stuck). A history on disk
+/// that cannot write is reported, not failed: sampling and viewers go on.
 async fn healthz(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
     Params::parse(req.query_string(), &[])?;
     let stale_after = hub.stale_after();
@@ -56,6 +61,11 @@ async fn healthz(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, 
         status,
         last_sample_age_ms: age.map(|age| u64::try_from(age.as_millis()).unwrap_or(u64::MAX)),
         clients: hub.client_count(),
+        history: match hub.archive().map(|archive| archive.status().0.writable) {
+            Some(true) => "ok",
+            Some(false) => "not_writable",
+            None => "memory_only",
+        },
     };
     Ok(if status == "ok" {
         HttpResponse::Ok().json(body)
