@@ -759,7 +759,7 @@ mod tests {
         assert_eq!(strip[1][83], 100.0, "core 1's spike, 500 s into 600");
     }
 
-    /// ARCHITECTURE.md: a day at 1 Hz in at most 16 MB per host, for a typical host
+    /// ARCHITECTURE.md, invariant 7: a day at 1 Hz in at most 16 MB per host, for a typical host
     /// (4 CPUs, 2 interfaces, 2 disks, 4 sensors, 20 top processes a sample).
     #[test]
     fn a_day_at_one_hertz_fits_in_16_mb() {

@@ -3,6 +3,7 @@
 //!
 //! Layout:
 //! - [`app`]: the top level — hosts, selection, commands from the panels.
+//! - [`cli`]: the command line, exit statuses and where preferences live.
 //! - [`command`]: what the panels ask the app to do.
 //! - [`host`]: one watched host — link, greeting, history.
 //! - [`link`]: the WebSocket connection (ewebsock), its states and reconnects.
@@ -28,6 +29,7 @@
 pub mod address;
 pub mod app;
 pub mod backoff;
+pub mod cli;
 pub mod command;
 pub mod export;
 pub mod format;

@@ -3,45 +3,21 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser as _};
+use hostpulse_dashboard::DashboardApp;
+use hostpulse_dashboard::cli::{APP_ID, Args};
 use hostpulse_dashboard::prefs::Prefs;
-use hostpulse_dashboard::{DashboardApp, address};
-
-/// `hostpulse-dashboard`: plots live metrics from HostPulse servers. With no host,
-/// it watches this computer.
-#[derive(Debug, Parser)]
-#[command(name = "hostpulse-dashboard", version, about, long_about = None)]
-struct Args {
-    #[arg(
-        value_name = "HOST",
-        help = "Servers to watch: ws://host:9470/ws, wss://host/ws, host or host:port"
-    )]
-    hosts: Vec<String>,
-
-    /// File holding the bearer token the hosts given here want (for servers
-    /// started with a token). The token itself never goes on the command line.
-    #[arg(long, value_name = "FILE")]
-    token_file: Option<std::path::PathBuf>,
-}
+use hostpulse_server::{EXIT_FAILURE, fatal};
 
 fn main() -> ExitCode {
     let args = Args::parse();
     hostpulse_server::init_logging();
 
-    let mut urls = Vec::new();
-    for host in &args.hosts {
-        match address::parse(host) {
-            Ok(url) => urls.push(String::from(url)),
-            Err(error) => {
-                eprintln!("hostpulse-dashboard: {host:?}: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
+    let urls = args.hosts;
 
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("HostPulse")
-        .with_app_id("hostpulse-dashboard")
+        .with_app_id(APP_ID)
         .with_inner_size([1280.0, 800.0])
         .with_min_inner_size([640.0, 400.0]);
     match eframe::icon_data::from_png_bytes(include_bytes!("../../assets/hostpulse.png")) {
@@ -51,13 +27,13 @@ fn main() -> ExitCode {
     let token = match &args.token_file {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => Some(hostpulse_shared::Secret::new(text.trim())),
-            Err(error) => {
-                eprintln!(
-                    "hostpulse-dashboard: cannot read --token-file {}: {error}",
-                    path.display()
-                );
-                return ExitCode::FAILURE;
-            }
+            // A usage error, reported and ended (status 2) by clap like the others.
+            Err(error) => Args::command()
+                .error(
+                    clap::error::ErrorKind::Io,
+                    format!("cannot read --token-file {}: {error}", path.display()),
+                )
+                .exit(),
         },
         None => None,
     };
@@ -83,8 +59,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("hostpulse-dashboard: cannot open the window: {error}");
-            ExitCode::FAILURE
+            fatal(
+                "hostpulse-dashboard",
+                &format_args!("cannot open the window: {error}"),
+            );
+            ExitCode::from(EXIT_FAILURE)
         }
     }
 }

@@ -360,6 +360,10 @@ impl Hub {
             } => {
                 let reset = if epoch != self.hello.epoch {
                     Some(ResetReason::EpochChanged)
+                } else if newest_seq.is_none_or(|newest| after_seq > newest) {
+                    // Claims samples this server never sent: its live seqs
+                    // would not continue the viewer's.
+                    Some(ResetReason::SeqAhead)
                 } else if history
                     .front()
                     .is_some_and(|oldest| after_seq.saturating_add(1) < oldest.seq)
@@ -544,6 +548,22 @@ mod tests {
     }
 
     #[test]
+    fn the_sampler_counts_as_stuck_after_five_intervals_and_never_under_five_seconds() {
+        let at = |interval_ms| {
+            Hub::new(Hello {
+                interval_ms,
+                ..Hello::default()
+            })
+            .unwrap()
+            .stale_after()
+        };
+        assert_eq!(at(100), Duration::from_secs(5));
+        assert_eq!(at(1000), Duration::from_secs(5));
+        assert_eq!(at(2000), Duration::from_secs(10));
+        assert_eq!(at(60_000), Duration::from_mins(5));
+    }
+
+    #[test]
     fn history_is_bounded_by_count() {
         let hub = hub(5);
         publish(&hub, 0..12);
@@ -570,11 +590,11 @@ mod tests {
         assert_eq!(replayed.reset, None);
         assert_eq!(seqs(&replayed), [5, 6, 7]);
         assert!(resume(7).samples.is_empty(), "nothing missed");
-        // A viewer claiming to be ahead misses nothing either; live samples
-        // continue after the newest kept.
-        let ahead = resume(u64::MAX);
-        assert_eq!((ahead.reset, ahead.samples.len()), (None, 0));
-        assert_eq!(ahead.newest_seq, Some(7));
+        // A viewer claiming seqs the server never sent starts afresh.
+        let ahead = resume(8);
+        assert_eq!(ahead.reset, Some(ResetReason::SeqAhead));
+        assert_eq!(seqs(&ahead), [5, 6, 7]);
+        assert_eq!(resume(u64::MAX).reset, Some(ResetReason::SeqAhead));
     }
 
     #[test]

@@ -36,10 +36,16 @@ pub use crate::http::auth::{MAX_FAILURES, MAX_TRACKED};
 pub use crate::http::proxy::TrustedProxies;
 pub use crate::service::background::BackgroundServer;
 pub use crate::service::certs::SelfSigned;
-pub use crate::service::config::{Args, Config, ConfigError, HistoryStore, Settings, env_names};
+pub use crate::service::config::{
+    Args, Config, ConfigError, DEFAULT_CONFIG_PATH, EnvMeaning, HistoryStore, Settings,
+    env_meanings, env_names,
+};
+pub use crate::service::exit::{
+    EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ExitStatus, SERVER_EXIT_STATUSES, exit_status_help,
+};
 #[cfg(target_os = "linux")]
 pub use crate::service::fdlimit::raise as raise_fd_limit;
-pub use crate::service::logging::init as init_logging;
+pub use crate::service::logging::{fatal, init as init_logging};
 pub use crate::service::tls::Tls;
 #[cfg(feature = "autobahn")]
 pub use crate::stream::echo;
@@ -58,7 +64,7 @@ pub mod test_support {
     pub use crate::service::systemd::{Notifier, watchdog};
 }
 
-use crate::http::{auth, fallback, health, metrics, rest};
+use crate::http::{auth, cors, fallback, health, metrics, rest, ticket};
 use crate::hub::Hub;
 use crate::sampling::sampler::{self, Sampler};
 use crate::sampling::ticker::Ticker;
@@ -229,6 +235,7 @@ pub async fn run(
         max_clients: config.max_clients,
     });
     let proxies = web::Data::new(config.trusted_proxies.clone());
+    let tickets = web::Data::new(ticket::Tickets::default());
     let local_addr = listener.local_addr()?;
     tune_listener(&listener);
     let (http_scheme, ws_scheme) = schemes(&config, local_addr);
@@ -238,12 +245,17 @@ pub async fn run(
             .app_data(auth.clone())
             .app_data(gate.clone())
             .app_data(proxies.clone())
+            .app_data(tickets.clone())
             .configure(health::configure)
+            // Before the REST scope, which would otherwise take its path.
+            .configure(ticket::configure)
             .configure(rest::configure)
             .configure(metrics::configure)
             .configure(ws::configure)
             .configure(fallback::configure)
             .wrap(actix_web::middleware::from_fn(fallback::shape))
+            // Outermost: CORS headers go on every answer in its final shape.
+            .wrap(actix_web::middleware::from_fn(cors::cors))
     })?;
     let handle = server.handle();
     tracing::info!(

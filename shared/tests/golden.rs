@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use common::{full_sample, hello};
 use hostpulse_shared::{
-    AlertEvent, AlertState, ClientMessage, Codec, History, HistoryRange, ProcessesAt,
+    AlertEvent, AlertState, ClientMessage, Codec, History, HistoryKind, HistoryRange, ProcessesAt,
     ProcessesRequest, RangeGap, RangePoint, RangeRequest, RangeTier, RequestError, Reset,
     ResetReason, Sample, ServerMessage, Severity,
 };
@@ -44,7 +44,19 @@ fn server_messages() -> Vec<(&'static str, ServerMessage)> {
         (
             "history",
             ServerMessage::History(History {
+                kind: Some(HistoryKind::Replay),
+                id: None,
+                last: true,
                 samples: vec![short(42), short(43)],
+            }),
+        ),
+        (
+            "history_reply",
+            ServerMessage::History(History {
+                kind: Some(HistoryKind::Reply),
+                id: Some(7),
+                last: true,
+                samples: vec![short(42)],
             }),
         ),
         (
@@ -142,6 +154,7 @@ fn client_messages() -> Vec<(&'static str, ClientMessage)> {
             ClientMessage::HistoryRequest {
                 before_seq: 100,
                 limit: 60,
+                id: Some(7),
             },
         ),
         (
