@@ -96,9 +96,6 @@ pub fn all_finite(message: &ServerMessage) -> bool {
         | ServerMessage::RequestError(_)
         | ServerMessage::Reset(_)
         | ServerMessage::Error { .. }
-        | ServerMessage::HistoryRange(_)
-        | ServerMessage::Processes(_)
-        | ServerMessage::RequestError(_)
         | ServerMessage::Unknown => true,
     }
 }
