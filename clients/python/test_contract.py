@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -81,11 +82,11 @@ def golden_names() -> list[str]:
 
 def golden_validator(name: str) -> jsonschema.Draft7Validator:
     """The schema a golden vector belongs to, by its file name."""
-    if name == "history_request":
+    if name in ("history_request", "history_range_request", "processes_request"):
         return validator(CLIENT_SCHEMA)
     if name == "range_request":
         return validator(RANGE_SCHEMA, "RangeRequest")
-    if name == "history_range":
+    if name == "history_range_body":
         return validator(RANGE_SCHEMA, "HistoryRange")
     return validator(SERVER_SCHEMA)
 
@@ -130,9 +131,13 @@ def test_the_contract_refuses_what_breaks_it() -> None:
 
 @pytest.fixture(scope="module")
 def server():
-    """A hostpulse-server sampling every 100 ms, without a token."""
-    with running_server("--interval-ms", "100", "--history", "600") as base:
-        yield base
+    """A hostpulse-server sampling every 100 ms, without a token, its history
+    on disk in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="hostpulse-contract-") as data_dir:
+        with running_server(
+            "--interval-ms", "100", "--history", "600", "--data-dir", data_dir
+        ) as base:
+            yield base
 
 
 def http(

@@ -288,7 +288,11 @@ impl Link {
                 tracing::warn!(url = %self.url, %message, "server reported an error");
             }
             // Alerts are shown by the server's webhooks for now.
-            ServerMessage::Alert(_) | ServerMessage::Unknown => {}
+            ServerMessage::Alert(_)
+            | ServerMessage::HistoryRange(_)
+            | ServerMessage::Processes(_)
+            | ServerMessage::RequestError(_)
+            | ServerMessage::Unknown => {}
         }
         Ok(())
     }

@@ -84,7 +84,16 @@ pub fn all_finite(message: &ServerMessage) -> bool {
         ServerMessage::Sample(sample) => sample_finite(sample),
         ServerMessage::History(history) => history.samples.iter().all(sample_finite),
         ServerMessage::Alert(event) => event.value.is_finite() && event.threshold.is_finite(),
+        ServerMessage::HistoryRange(range) => range.points.iter().all(|point| {
+            [&point.mean, &point.min, &point.max]
+                .into_iter()
+                .flatten()
+                .flatten()
+                .all(|value| value.is_finite())
+        }),
+        ServerMessage::Processes(at) => at.processes.iter().all(|p| p.cpu_percent.is_finite()),
         ServerMessage::Hello(_)
+        | ServerMessage::RequestError(_)
         | ServerMessage::Reset(_)
         | ServerMessage::Error { .. }
         | ServerMessage::Unknown => true,
