@@ -248,6 +248,7 @@ READS = [
     ("GET", "/api/v1/snapshot", "Sample"),
     ("GET", "/api/v1/history?limit=2", "HistoryPage"),
     ("GET", "/api/v1/history?latest=3", "HistoryPage"),
+    ("GET", "/api/v1/history?from=0&points=10", "HistoryRange"),
     ("GET", "/api/v1/alerts", "AlertsSummary"),
     ("GET", "/api/v1/alerts/history?from=0", "AlertHistory"),
     ("POST", "/api/v1/ws-ticket", "WsTicket"),
@@ -262,7 +263,10 @@ def test_the_rest_reads_follow_the_contract(server, method, path, schema) -> Non
     answer = json.loads(body)
     assert_valid(body_validator(schema), answer, path)
     declared = OPENAPI["paths"][path.split("?")[0]][method.lower()]["responses"]["200"]
-    assert declared["content"]["application/json"]["schema"]["$ref"].endswith("/" + schema)
+    declared = declared["content"]["application/json"]["schema"]
+    # One schema, or one of several (a history page, or a range read).
+    refs = [declared.get("$ref", "")] + [one.get("$ref", "") for one in declared.get("oneOf", [])]
+    assert any(ref.endswith("/" + schema) for ref in refs), (schema, declared)
 
 
 def test_the_history_read_gives_the_newest_and_guards_the_epoch(server) -> None:
@@ -398,7 +402,10 @@ def test_every_example_in_protocol_md_follows_the_contract() -> None:
     document = (ROOT / "PROTOCOL.md").read_text(encoding="utf-8")
     examples = [block.split("```")[0] for block in document.split("```json\n")[1:]]
     assert examples, "PROTOCOL.md has no JSON examples"
+    # Examples under "Viewer → server messages" are a viewer's; the rest a server's.
+    viewer_part = document.split("## Viewer → server messages")[1].split("\n## ")[0]
+    viewer_examples = {block.split("```")[0] for block in viewer_part.split("```json\n")[1:]}
     for example in examples:
         message = json.loads(example)
-        schema = CLIENT_SCHEMA if message["type"] == "history_request" else SERVER_SCHEMA
+        schema = CLIENT_SCHEMA if example in viewer_examples else SERVER_SCHEMA
         assert_valid(validator(schema), message, f"the PROTOCOL.md {message['type']} example")
