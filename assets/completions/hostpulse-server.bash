@@ -23,7 +23,7 @@ _hostpulse__server() {
 
     case "${cmd}" in
         hostpulse__server)
-            opts="-h -V --config --check-config --test-alert --make-certs --cert-name --bind --interval-ms --history --workers --max-clients --max-connections --max-connections-per-address --token-file --insecure-no-auth --open-metrics --allow-origin --tls-cert --tls-key --trusted-proxy --data-dir --help --version"
+            opts="-h -V --config --check-config --test-alert --fill-history --make-certs --cert-name --bind --interval-ms --history --workers --max-clients --max-connections --max-connections-per-address --token-file --insecure-no-auth --open-metrics --allow-origin --tls-cert --tls-key --trusted-proxy --data-dir --history-memory-only --history-raw-days --history-minute-days --history-hour-days --history-max-mib --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -34,6 +34,10 @@ _hostpulse__server() {
                     return 0
                     ;;
                 --test-alert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fill-history)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -94,6 +98,22 @@ _hostpulse__server() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --history-raw-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --history-minute-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --history-hour-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --history-max-mib)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

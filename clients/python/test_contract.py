@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -81,11 +82,11 @@ def golden_names() -> list[str]:
 
 def golden_validator(name: str) -> jsonschema.Draft7Validator:
     """The schema a golden vector belongs to, by its file name."""
-    if name == "history_request":
+    if name in ("history_request", "history_range_request", "processes_request"):
         return validator(CLIENT_SCHEMA)
     if name == "range_request":
         return validator(RANGE_SCHEMA, "RangeRequest")
-    if name == "history_range":
+    if name == "history_range_body":
         return validator(RANGE_SCHEMA, "HistoryRange")
     return validator(SERVER_SCHEMA)
 
@@ -130,9 +131,13 @@ def test_the_contract_refuses_what_breaks_it() -> None:
 
 @pytest.fixture(scope="module")
 def server():
-    """A hostpulse-server sampling every 100 ms, without a token."""
-    with running_server("--interval-ms", "100", "--history", "600") as base:
-        yield base
+    """A hostpulse-server sampling every 100 ms, without a token, its history
+    on disk in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="hostpulse-contract-") as data_dir:
+        with running_server(
+            "--interval-ms", "100", "--history", "600", "--data-dir", data_dir
+        ) as base:
+            yield base
 
 
 def http(
@@ -243,6 +248,7 @@ READS = [
     ("GET", "/api/v1/snapshot", "Sample"),
     ("GET", "/api/v1/history?limit=2", "HistoryPage"),
     ("GET", "/api/v1/history?latest=3", "HistoryPage"),
+    ("GET", "/api/v1/history?from=0&points=10", "HistoryRange"),
     ("GET", "/api/v1/alerts", "AlertsSummary"),
     ("GET", "/api/v1/alerts/history?from=0", "AlertHistory"),
     ("POST", "/api/v1/ws-ticket", "WsTicket"),
@@ -257,7 +263,10 @@ def test_the_rest_reads_follow_the_contract(server, method, path, schema) -> Non
     answer = json.loads(body)
     assert_valid(body_validator(schema), answer, path)
     declared = OPENAPI["paths"][path.split("?")[0]][method.lower()]["responses"]["200"]
-    assert declared["content"]["application/json"]["schema"]["$ref"].endswith("/" + schema)
+    declared = declared["content"]["application/json"]["schema"]
+    # One schema, or one of several (a history page, or a range read).
+    refs = [declared.get("$ref", "")] + [one.get("$ref", "") for one in declared.get("oneOf", [])]
+    assert any(ref.endswith("/" + schema) for ref in refs), (schema, declared)
 
 
 def test_the_history_read_gives_the_newest_and_guards_the_epoch(server) -> None:
@@ -393,7 +402,10 @@ def test_every_example_in_protocol_md_follows_the_contract() -> None:
     document = (ROOT / "PROTOCOL.md").read_text(encoding="utf-8")
     examples = [block.split("```")[0] for block in document.split("```json\n")[1:]]
     assert examples, "PROTOCOL.md has no JSON examples"
+    # Examples under "Viewer → server messages" are a viewer's; the rest a server's.
+    viewer_part = document.split("## Viewer → server messages")[1].split("\n## ")[0]
+    viewer_examples = {block.split("```")[0] for block in viewer_part.split("```json\n")[1:]}
     for example in examples:
         message = json.loads(example)
-        schema = CLIENT_SCHEMA if message["type"] == "history_request" else SERVER_SCHEMA
+        schema = CLIENT_SCHEMA if example in viewer_examples else SERVER_SCHEMA
         assert_valid(validator(schema), message, f"the PROTOCOL.md {message['type']} example")

@@ -292,7 +292,11 @@ impl Link {
                 tracing::warn!(url = %self.url, %message, "server reported an error");
             }
             ServerMessage::Alert(event) => events.push(LinkEvent::Alert(event)),
-            ServerMessage::Unknown => {}
+            // Range and processes answers: the dashboard asks for none yet.
+            ServerMessage::HistoryRange(_)
+            | ServerMessage::Processes(_)
+            | ServerMessage::RequestError(_)
+            | ServerMessage::Unknown => {}
         }
         Ok(())
     }

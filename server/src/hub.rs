@@ -7,6 +7,9 @@
 //! seq, and only a session whose gap has left the ring gets a reset
 //! (ARCHITECTURE.md, invariants 3 and 6). The ring is bounded by count
 //! (invariant 7).
+//!
+//! Each published sample is also offered, without waiting, to the history on
+//! disk ([`crate::archive`]) and to the alert evaluator, when they run.
 
 use std::collections::VecDeque;
 use std::ops::Deref;
@@ -22,6 +25,7 @@ use hostpulse_shared::{
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
+use crate::archive::Archive;
 use crate::sampling::counters::Counters;
 
 /// Live frames the channel holds for sessions that are momentarily behind.
@@ -89,7 +93,8 @@ pub struct Recorded {
 }
 
 impl Recorded {
-    fn new(sample: Arc<Sample>) -> Self {
+    /// A sample not encoded yet.
+    pub(crate) fn new(sample: Arc<Sample>) -> Self {
         Self {
             sample,
             json: OnceLock::new(),
@@ -218,6 +223,9 @@ pub struct Hub {
     /// The alert evaluator, once started: every published sample is offered
     /// to it (a bounded queue that never waits).
     alerting: OnceLock<Arc<hostpulse_alerts::Engine>>,
+    /// The history on disk, unless the server keeps its history in memory
+    /// only: every published sample is handed to its writer (never waiting).
+    archive: OnceLock<Archive>,
 }
 
 impl Hub {
@@ -240,6 +248,7 @@ impl Hub {
             stalled: AtomicU64::new(0),
             alerts: broadcast::channel(ALERT_CAPACITY).0,
             alerting: OnceLock::new(),
+            archive: OnceLock::new(),
         })
     }
 
@@ -270,10 +279,26 @@ impl Hub {
         // the history, sees each sample at least once (and drops duplicates by seq).
         // An error only means no session is listening right now.
         let _ = self.frames.send(frame);
+        if let Some(archive) = self.archive.get() {
+            archive.append(Arc::clone(&sample_for_alerts));
+        }
         if let Some(engine) = self.alerting.get() {
             engine.offer(sample_for_alerts);
         }
         Ok(())
+    }
+
+    /// Hands every sample from now on to the history on disk; once only.
+    pub fn attach_archive(&self, archive: Archive) {
+        if self.archive.set(archive).is_err() {
+            tracing::error!("the history on disk was attached twice; keeping the first");
+        }
+    }
+
+    /// The history on disk, unless the server keeps its history in memory only.
+    #[must_use]
+    pub fn archive(&self) -> Option<&Archive> {
+        self.archive.get()
     }
 
     /// Starts offering every sample to `engine`; once only.

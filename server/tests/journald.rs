@@ -22,6 +22,8 @@ fn first_log_line(journal_stream: impl Fn(u64, u64) -> String) -> String {
     let metadata = file.metadata().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_hostpulse-server"))
         .args(["--bind", "127.0.0.1:0", "--config", "/dev/null"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
         .env("RUST_LOG", "info")
         .env(
             "JOURNAL_STREAM",

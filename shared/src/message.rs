@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::range::{HistoryRange, ProcessesAt, ProcessesRequest, RangeRequest, RequestError};
 use crate::{AlertEvent, AlertsSummary, HostInfo, Sample};
 
 /// A message from a server to a viewer.
@@ -27,6 +28,13 @@ pub enum ServerMessage {
         /// A sentence for a person: what went wrong and what to do.
         message: String,
     },
+    /// The answer to a [`ClientMessage::HistoryRange`]: the on-disk history
+    /// between two times, at a resolution.
+    HistoryRange(HistoryRange),
+    /// The answer to a [`ClientMessage::ProcessesRequest`].
+    Processes(ProcessesAt),
+    /// A request with an `id` could not be served.
+    RequestError(RequestError),
     /// A message type this build does not know (sent by a newer server). Readers
     /// skip it, which is what lets the protocol grow without breaking them.
     #[serde(other)]
@@ -151,6 +159,13 @@ pub enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u32>,
     },
+    /// Asks for the on-disk history between two times, at most `points`
+    /// points per series; answered by one `history_range` (or a
+    /// `request_error`) with the same `id`.
+    HistoryRange(RangeRequest),
+    /// Asks for the top processes at a moment; answered by one `processes`
+    /// (or a `request_error`) with the same `id`.
+    ProcessesRequest(ProcessesRequest),
     /// A message type this server does not know; it answers with an `error` and
     /// carries on.
     #[serde(other)]
@@ -178,4 +193,10 @@ pub enum ServerMessageRef<'a> {
         /// A sentence for a person: what went wrong and what to do.
         message: &'a str,
     },
+    /// See [`ServerMessage::HistoryRange`].
+    HistoryRange(&'a HistoryRange),
+    /// See [`ServerMessage::Processes`].
+    Processes(&'a ProcessesAt),
+    /// See [`ServerMessage::RequestError`].
+    RequestError(&'a RequestError),
 }

@@ -54,6 +54,29 @@ pub struct Health {
     pub last_sample_age_ms: Option<u64>,
     /// WebSocket viewers connected now.
     pub clients: u64,
+    /// The history on disk; absent from servers without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryHealth>,
+}
+
+/// What `/healthz` says about the history on disk. Neither `not_writable` nor
+/// `memory_only` fails the check: sampling and viewers go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryHealth {
+    /// Every sample reaches the disk.
+    Ok,
+    /// The store cannot write (a full disk, say); the history waits for
+    /// space and resumes on its own.
+    NotWritable,
+    /// Started with `--history-memory-only` (or without a data folder): the
+    /// history is the in-memory ring, lost on restart.
+    MemoryOnly,
+    /// A state this build does not know.
+    #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    Unknown,
 }
 
 /// What `/healthz` says.

@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use hostpulse_shared::range::{HistoryRange, RangeRequest};
+use hostpulse_shared::range::{HistoryRange, ProcessesAt, RangeRequest};
 use hostpulse_shared::rest::{AlertHistory, Health, HistoryPage, HttpError, WsTicket};
 use hostpulse_shared::{
     AlertsSummary, ClientMessage, Hello, PROTOCOL_VERSION, Sample, ServerMessage, WS_PATH,
@@ -47,16 +47,19 @@ fn schema_of<T: schemars::JsonSchema>(id: &str) -> Value {
     value
 }
 
-/// The range-read types (`RangeRequest`, `HistoryRange`) as definitions: not
-/// stream messages yet, so no root type; validators point at a definition.
+/// The REST bodies of the history on disk (`HistoryRange`, `ProcessesAt`)
+/// and a range request's fields (`RangeRequest`) as definitions: no root
+/// type, validators point at a definition. The stream's messages carry the
+/// same types (`server-message.schema.json`).
 fn range_types() -> Value {
     let mut generator = SchemaSettings::draft07().into_generator();
     generator.subschema_for::<RangeRequest>();
     generator.subschema_for::<HistoryRange>();
+    generator.subschema_for::<ProcessesAt>();
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "range.schema.json",
-        "$comment": "Range reads of the on-disk history, additive to protocol v1; generated from the hostpulse-shared types, do not edit by hand.",
+        "$comment": "Reads of the history on disk (GET /api/v1/history?from=, GET /api/v1/processes?at=), additive to protocol v1; generated from the hostpulse-shared types, do not edit by hand.",
         "definitions": generator.definitions(),
     })
 }
@@ -199,6 +202,30 @@ fn history_query_properties() -> Value {
              guards a since_seq taken before a restart.",
             whole("uint64", 0, None),
         ),
+        "from": parameter(
+            "A range read of the history on disk from this moment (RFC 3339, or Unix \
+             seconds); not with since_seq, limit, latest or epoch.",
+            json!({ "type": "string" }),
+        ),
+        "to": parameter(
+            "With from: the range's end (RFC 3339, or Unix seconds; default: now).",
+            json!({ "type": "string" }),
+        ),
+        "points": parameter(
+            "With from: at most this many points per series (default 1000); the \
+             finest tier whose step fits answers.",
+            whole("uint32", 1, Some(10_000)),
+        ),
+    })
+}
+
+/// The query parameters of `GET /api/v1/processes`.
+fn processes_query_properties() -> Value {
+    json!({
+        "at": parameter(
+            "The moment (RFC 3339, or Unix seconds); required.",
+            json!({ "type": "string" }),
+        ),
     })
 }
 
@@ -244,6 +271,8 @@ struct Components {
     hello: Value,
     sample: Value,
     history: Value,
+    range: Value,
+    processes: Value,
     alerts: Value,
     alert_history: Value,
     ticket: Value,
@@ -260,6 +289,8 @@ impl Components {
         let hello = generator.subschema_for::<Hello>().to_value();
         let sample = generator.subschema_for::<Sample>().to_value();
         let history = generator.subschema_for::<HistoryPage>().to_value();
+        let range = generator.subschema_for::<HistoryRange>().to_value();
+        let processes = generator.subschema_for::<ProcessesAt>().to_value();
         let alerts = generator.subschema_for::<AlertsSummary>().to_value();
         let alert_history = generator.subschema_for::<AlertHistory>().to_value();
         let ticket = generator.subschema_for::<WsTicket>().to_value();
@@ -270,6 +301,8 @@ impl Components {
             hello,
             sample,
             history,
+            range,
+            processes,
             alerts,
             alert_history,
             ticket,
@@ -367,8 +400,26 @@ fn api_paths(c: &Components) -> Value {
             "Past samples of the current epoch, oldest first.",
             &query_parameters(&history_query_properties()),
             json!({
-                "200": body("The samples and the epoch they belong to.", &c.history),
+                "200": body(
+                    "The samples and the epoch they belong to; with `from`, the range's \
+                     points per series.",
+                    &json!({ "oneOf": [c.history, c.range] }),
+                ),
                 "409": c.refusal("`epoch` is not the server's epoch any more (it restarted)."),
+                "501": c.refusal("A range read from a server that keeps no history on disk."),
+                "503": c.refusal("The history on disk could not be read (`Retry-After`)."),
+            }),
+        ),
+        "/api/v1/processes": c.read(
+            "The top processes nearest to a moment, from the history on disk.",
+            &query_parameters(&processes_query_properties()),
+            json!({
+                "200": body(
+                    "A sample's processes, or those that peaked in that minute or hour.",
+                    &c.processes,
+                ),
+                "501": c.refusal("The server keeps no history on disk."),
+                "503": c.refusal("The history on disk could not be read (`Retry-After`)."),
             }),
         ),
         "/api/v1/alerts": c.read(

@@ -2,7 +2,7 @@
 //! fails when the sampler stops making progress.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use hostpulse_shared::rest::{Health, HealthStatus};
+use hostpulse_shared::rest::{Health, HealthStatus, HistoryHealth};
 
 use crate::http::paths::ENDPOINTS;
 use crate::http::query::{Params, QueryError};
@@ -34,7 +34,8 @@ async fn index(req: HttpRequest) -> Result<HttpResponse, QueryError> {
 }
 
 /// 200 while samples keep coming; 503 before the first sample and when the newest
-/// is older than a few intervals (the sampler is stuck).
+/// is older than a few intervals (the sampler is stuck). A history on disk
+/// that cannot write is reported, not failed: sampling and viewers go on.
 async fn healthz(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
     Params::parse(req.query_string(), &[])?;
     let stale_after = hub.stale_after();
@@ -48,6 +49,13 @@ async fn healthz(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, 
         status,
         last_sample_age_ms: age.map(|age| u64::try_from(age.as_millis()).unwrap_or(u64::MAX)),
         clients: u64::try_from(hub.client_count()).unwrap_or(u64::MAX),
+        history: Some(
+            match hub.archive().map(|archive| archive.status().0.writable) {
+                Some(true) => HistoryHealth::Ok,
+                Some(false) => HistoryHealth::NotWritable,
+                None => HistoryHealth::MemoryOnly,
+            },
+        ),
     };
     Ok(if status == HealthStatus::Ok {
         HttpResponse::Ok().json(body)

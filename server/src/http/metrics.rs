@@ -92,6 +92,7 @@ pub fn render(hub: &Hub) -> String {
         &[],
         hub.stalled_count() as f64,
     );
+    store_metrics(&mut out, hub);
     if let Some(alerting) = hub.alerting() {
         out.family(
             "hostpulse_alert_firing",
@@ -127,6 +128,70 @@ pub fn render(hub: &Hub) -> String {
         1.0,
     );
     out.text
+}
+
+/// The history on disk, when the server keeps one.
+fn store_metrics(out: &mut Exposition, hub: &Hub) {
+    let Some(archive) = hub.archive() else {
+        return;
+    };
+    let (status, dropped_samples) = archive.status();
+    out.family(
+        "hostpulse_store_writable",
+        "gauge",
+        "1 while the history on disk takes writes; 0 while it cannot (a full disk).",
+    );
+    out.value(
+        "hostpulse_store_writable",
+        &[],
+        f64::from(u8::from(status.writable)),
+    );
+    out.family(
+        "hostpulse_store_bytes",
+        "gauge",
+        "Bytes the history on disk takes, per tier.",
+    );
+    for tier in &status.tiers {
+        out.value(
+            "hostpulse_store_bytes",
+            &[("tier", tier.tier.name())],
+            tier.bytes_on_disk as f64,
+        );
+    }
+    out.family(
+        "hostpulse_store_oldest_timestamp_seconds",
+        "gauge",
+        "Time of the oldest row each tier of the history on disk holds.",
+    );
+    for tier in &status.tiers {
+        if let Some(oldest_ms) = tier.oldest_ms {
+            out.value(
+                "hostpulse_store_oldest_timestamp_seconds",
+                &[("tier", tier.tier.name())],
+                oldest_ms as f64 / 1000.0,
+            );
+        }
+    }
+    out.family(
+        "hostpulse_store_dropped_blocks_total",
+        "counter",
+        "Closed blocks of history given up because the disk refused them too long.",
+    );
+    out.value(
+        "hostpulse_store_dropped_blocks_total",
+        &[],
+        status.dropped_blocks as f64,
+    );
+    out.family(
+        "hostpulse_store_dropped_samples_total",
+        "counter",
+        "Samples the history's writer could not take (the disk was too slow); viewers got them.",
+    );
+    out.value(
+        "hostpulse_store_dropped_samples_total",
+        &[],
+        dropped_samples as f64,
+    );
 }
 
 /// The node_exporter-named families, one helper per group.

@@ -33,7 +33,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         method: "GET",
         path: "/api/v1/history",
-        what: "past samples (?since_seq=&limit=, or ?latest=)",
+        what: "past samples (?since_seq=&limit=, or ?latest=), or a time range (?from=&to=&points=)",
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/processes",
+        what: "top processes at a moment (?at=)",
     },
     Endpoint {
         method: "GET",

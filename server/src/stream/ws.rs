@@ -354,7 +354,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
     let mut shutdown = hub.shutdown_signal();
     let end = async {
         out.shared(&hub.greeting().encoded).await?;
-        let replayed = hub.replay(replay);
+        let replayed = crate::archive::replay::replay(hub, replay).await;
         if let Some(reason) = replayed.reset {
             out.own(&ServerMessageRef::Reset(&reset(reason))).await?;
         }
@@ -568,7 +568,7 @@ pub(crate) fn invalid_utf8() -> End {
 /// Answers one message from the viewer (see [`triage`]); `Err` says why the
 /// session ends.
 async fn handle_message(
-    hub: &Hub,
+    hub: &Arc<Hub>,
     out: &mut Sender,
     messages: &mut MessageStream,
     deferred: &mut Option<Inbound>,
@@ -594,9 +594,18 @@ async fn handle_message(
             let limit = usize::try_from(limit)
                 .unwrap_or(usize::MAX)
                 .min(hub.history_capacity());
-            let replayed = hub.replay(Replay::Before { before_seq, limit });
+            let replayed =
+                crate::archive::replay::replay(hub, Replay::Before { before_seq, limit }).await;
             out.batch(Batch::reply(id, replayed.samples), messages, deferred)
                 .await
+        }
+        Ok(ClientMessage::HistoryRange(request)) => {
+            let answer = crate::stream::range::history_range(hub, request).await;
+            out.own(&answer.message()).await
+        }
+        Ok(ClientMessage::ProcessesRequest(request)) => {
+            let answer = crate::stream::range::processes(hub, request).await;
+            out.own(&answer.message()).await
         }
         Ok(ClientMessage::Unknown) => {
             // Perhaps a newer viewer: say so, and carry on.

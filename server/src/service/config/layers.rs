@@ -145,6 +145,10 @@ pub(crate) fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> 
     Ok(layer)
 }
 
+/// The top-level key that was the in-memory history's size and is now the
+/// `[history]` table.
+const LEGACY_HISTORY_KEY: &str = "history";
+
 /// The top-level keys that belong to alerting, not to the settings.
 const ALERTING_KEYS: [&str; 3] = ["alerts", "alert", "webhook"];
 
@@ -168,9 +172,16 @@ fn read_table(
         if prefix.is_empty() && ALERTING_KEYS.contains(&name.as_str()) {
             continue;
         }
-        match layer.read_key(&key, value) {
+        // `history = N` is the in-memory history's spelling from before the
+        // `[history]` table, still read as `history.memory_samples`.
+        let setting = if prefix.is_empty() && name == LEGACY_HISTORY_KEY && value.is_integer() {
+            format!("{LEGACY_HISTORY_KEY}.memory_samples")
+        } else {
+            key.clone()
+        };
+        match layer.read_key(&setting, value) {
             Some(Ok(())) => {}
-            Some(Err((problem, index))) => return Err((key.clone(), line(&key, index), problem)),
+            Some(Err((problem, index))) => return Err((setting, line(&key, index), problem)),
             None => {
                 let toml::Value::Table(inner) = value else {
                     let known: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
