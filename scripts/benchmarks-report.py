@@ -26,8 +26,11 @@ MIB = 2**20
 TOOLS = [
     ("hostpulse", "hostpulse-server (dist build, as packaged)",
      "samples every 1 s: CPU, load, memory, network, disks, temperatures, top processes; "
-     "one viewer on the live stream (MessagePack)",
-     "targets: CPU ≤ socktop_agent's and ≤ the floor; peak RSS ≤ 6 MB"),
+     "one viewer on the live stream (MessagePack); every sample to its history on disk",
+     "targets: CPU ≤ socktop_agent's and ≤ the floor; peak RSS ≤ 12 MiB with the history on disk"),
+    ("hostpulse-memory", "hostpulse-server `--history-memory-only`",
+     "the same, with the history in memory only (no disk)",
+     "target: the history on disk costs ≤ +0.05 % of one core over this"),
     ("floor", "sysinfo floor (`hostpulse-floor`)",
      "the same sysinfo reads every 1 s, every list rescanned, nothing else",
      "~0.40 % / 2.6 MB"),
@@ -69,7 +72,7 @@ def cost_table(work, env):
         report = reports[key] = json.loads(path.read_text())
         poll = report["poll"]
         answered = "–" if key == "floor" else (
-            f"{poll['responses']} samples" if key == "hostpulse"
+            f"{poll['responses']} samples" if key.startswith("hostpulse")
             else f"{poll['responses']} / {poll['requests']}")
         cpu = f"{report['cpu_percent']:.2f} %"
         if report["exited_threads_suspected"]:
@@ -92,8 +95,16 @@ def verdicts(reports):
             met = ours["cpu_percent"] <= peer["cpu_percent"]
             lines.append(f"CPU at or below {label} ({ours['cpu_percent']:.2f} % against "
                          f"{peer['cpu_percent']:.2f} %): {'met' if met else '**not met**'}")
+    memory_only = reports.get("hostpulse-memory")
+    if memory_only:
+        extra = ours["cpu_percent"] - memory_only["cpu_percent"]
+        lines.append(f"the history on disk costs ≤ +0.05 % of one core ({extra:+.3f} %): "
+                     f"{'met' if extra <= 0.05 else '**not met**'}")
+    # 12 MiB with the history on disk (its writer thread, block buffers and
+    # journals); the memory-only server alone was held to 6 MB before it.
     hwm = ours["peak_rss_bytes"]
-    lines.append(f"peak RSS ≤ 6 MB ({hwm / 1e6:.1f} MB): {'met' if hwm <= 6e6 else '**not met**'}")
+    lines.append(f"peak RSS ≤ 12 MiB ({hwm / 2**20:.1f} MiB): "
+                 f"{'met' if hwm <= 12 * 2**20 else '**not met**'}")
     return "Targets for hostpulse-server: " + "; ".join(lines) + "."
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark in one command, written into BENCHMARKS.md between its
 # "generated" markers (the hand-written sections around them stay):
-#   1. server cost at 1 Hz, side by side: hostpulse-server with one viewer, the
+#   1. server cost at 1 Hz, side by side: hostpulse-server with one viewer
+#      (with its history on disk, and again in memory only), the
 #      sysinfo floor (hostpulse-floor), socktop_agent, node_exporter and
 #      Glances, each started on a free loopback port, polled as its own client
 #      polls it, and measured by hostpulse-cost (CPU from per-thread schedstat,
@@ -168,7 +169,10 @@ cost() { # NAME POLL-FLAGS... -- COMMAND...
         fail "measuring $name failed (see hostpulse-cost's message above)"
     }
 }
-cost hostpulse --poll hostpulse -- "$target/dist/hostpulse-server" --bind '127.0.0.1:{port}'
+cost hostpulse --poll hostpulse -- "$target/dist/hostpulse-server" --bind '127.0.0.1:{port}' \
+    --data-dir "$work/history"
+cost hostpulse-memory --poll hostpulse -- "$target/dist/hostpulse-server" --bind '127.0.0.1:{port}' \
+    --history-memory-only
 cost floor --poll none -- "$target/release/hostpulse-floor" --interval-ms 1000
 if [ "$short" = 0 ]; then
     token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')

@@ -20,8 +20,11 @@ start_server() {
     # Every viewer of a load run comes from 127.0.0.1, and thousands of them
     # handshake at once: lift the per-address cap on connections still in
     # their handshake (meant for strangers) for hostpulse-server itself.
-    if [ -z "${server_program:-}" ]; then
-        set -- --max-connections 1000000 --max-connections-per-address 1000000 "$@"
+    # Its history on disk goes beside the log, a fresh one each run (the
+    # sourcing script removes both).
+    if [ "${server_program:-hostpulse-server}" = hostpulse-server ]; then
+        set -- --max-connections 1000000 --max-connections-per-address 1000000 \
+            --data-dir "$log.data" "$@"
     fi
     # Port 0: the OS picks a free port, and the server's log says which.
     NO_COLOR=1 RUST_LOG=info "$target/release/${server_program:-hostpulse-server}" --bind 127.0.0.1:0 "$@" 2>"$log" &

@@ -23,6 +23,7 @@ use crate::secrets::TokenKeeper;
 use crate::view::{Theme, TimeView, Window};
 use removal::Removed;
 
+mod alerting;
 mod removal;
 #[cfg(feature = "test-support")]
 mod test_support;
@@ -89,6 +90,8 @@ pub struct DashboardApp {
     tokens: TokenKeeper,
     /// The user chose to keep tokens for the run only.
     tokens_for_run_only: bool,
+    /// The alert log, the "unreachable" rule, desktop notifications, mutes.
+    alerting: alerting::Alerting,
 }
 
 impl std::fmt::Debug for DashboardApp {
@@ -129,6 +132,7 @@ impl DashboardApp {
             removed: None,
             tokens: TokenKeeper::run_only(None),
             tokens_for_run_only: false,
+            alerting: alerting::Alerting::new(),
         }
     }
 
@@ -220,6 +224,7 @@ impl DashboardApp {
         {
             app.selected = Some(first.id);
         }
+        app.restore_alerting(&prefs.alerts);
         app
     }
 
@@ -247,6 +252,7 @@ impl DashboardApp {
             export_dir: self.export.chosen_dir(),
             local_removed: self.local == LocalHost::Removed,
             tokens_for_run_only: self.tokens_for_run_only,
+            alerts: self.alert_prefs(),
         }
     }
 
@@ -334,10 +340,12 @@ impl DashboardApp {
         for host in &mut self.hosts {
             host.poll(now);
         }
+        self.watch_alerts(now);
         let mut next = self
             .hosts
             .iter()
             .filter_map(|h| h.link.next_deadline())
+            .chain(self.alerts_deadline())
             .min();
         if self
             .hosts
@@ -361,6 +369,9 @@ impl DashboardApp {
             self.applied_theme = Some(self.theme);
         }
         self.export.poll();
+        // Also here, not only in `poll`: hosts fed directly (tests) have
+        // their alerts taken up in the frame that draws them.
+        self.watch_alerts(Instant::now());
         let mut commands = Vec::new();
         self.shortcuts(ui.ctx(), &mut commands);
         windows::window_shortcuts(ui.ctx(), self.edit.is_some(), &mut commands);
@@ -405,6 +416,7 @@ impl DashboardApp {
                     }
                 }
             });
+        self.alerts_panel_ui(ui, &mut commands);
         egui::CentralPanel::default().show(ui, |ui| {
             if self.fleet {
                 fleet::ui(ui, &self.hosts, &mut commands);
@@ -493,6 +505,11 @@ impl DashboardApp {
             Command::CloseWindows => self.close_windows(),
             Command::ExportCsv => self.export_csv(),
             Command::Screenshot => self.screenshot_soon(),
+            Command::ToggleAlerts => self.toggle_alerts_panel(),
+            Command::OpenAlert { host_id, at_ms } => self.open_alert(host_id, at_ms),
+            Command::ToggleMute(id) => self.toggle_mute(id),
+            Command::ToggleDoNotDisturb => self.toggle_do_not_disturb(),
+            Command::TestNotification => self.test_notification(),
         }
     }
 

@@ -75,6 +75,23 @@ pub enum Command {
     Mark(u64),
     /// Remove the mark.
     ClearMark,
+    /// Show or hide the alerts panel.
+    ToggleAlerts,
+    /// Open a host at a moment (Unix ms) of its alert log: the plots hold
+    /// still around it, with the moment marked.
+    OpenAlert {
+        /// The host.
+        host_id: u64,
+        /// The moment.
+        at_ms: u64,
+    },
+    /// Stop (or start again) desktop notifications for one host; its
+    /// alerts still show in the panel.
+    ToggleMute(u64),
+    /// Stop (or start again) every desktop notification.
+    ToggleDoNotDisturb,
+    /// Send one test notification to the desktop.
+    TestNotification,
 }
 
 /// What happens to the host's token when the edit is saved.

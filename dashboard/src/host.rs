@@ -1,9 +1,11 @@
-//! One watched host: its link, what it told us about itself, and its history.
+//! One watched host: its link, what it told us about itself, its history and
+//! its alerts.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use hostpulse_shared::{Hello, Secret};
 
+use crate::alerts::HostAlerts;
 use crate::command::TokenChange;
 use crate::history::{HostHistory, Retention};
 use crate::link::{Link, LinkEvent, LinkState, Wake};
@@ -22,6 +24,8 @@ pub struct Host {
     pub hello: Option<Hello>,
     /// Recent samples.
     pub history: HostHistory,
+    /// Its server's alert rules, what is firing, and when alerts fired.
+    pub alerts: HostAlerts,
     /// The address as shown when the host has no name yet ("host:port").
     short_url: String,
     /// When the newest sample arrived here, to keep time moving while the
@@ -47,6 +51,7 @@ impl Host {
             link: Link::connect(url, token, wake),
             hello: None,
             history: HostHistory::new(Retention::default()),
+            alerts: HostAlerts::default(),
             short_url: crate::address::short(url),
             sample_arrived_at: None,
             offered_token: None,
@@ -71,6 +76,7 @@ impl Host {
             link,
             hello: None,
             history: HostHistory::new(Retention::default()),
+            alerts: HostAlerts::default(),
             sample_arrived_at: None,
             offered_token: None,
         }
@@ -95,7 +101,10 @@ impl Host {
     /// Applies one event from the server.
     pub fn apply(&mut self, event: LinkEvent) {
         match event {
-            LinkEvent::Hello(hello) => self.hello = Some(hello),
+            LinkEvent::Hello(hello) => {
+                self.alerts.on_hello(hello.alerts.as_ref(), unix_ms_now());
+                self.hello = Some(hello);
+            }
             LinkEvent::History(samples) => {
                 if !samples.is_empty() {
                     self.sample_arrived_at = Some(Instant::now());
@@ -109,6 +118,7 @@ impl Host {
                 self.sample_arrived_at = Some(Instant::now());
                 self.history.push(sample);
             }
+            LinkEvent::Alert(event) => self.alerts.on_event(event),
         }
     }
 
@@ -163,6 +173,7 @@ impl Host {
             self.short_url = crate::address::short(&url);
             self.hello = None;
             self.history = HostHistory::new(Retention::default());
+            self.alerts = HostAlerts::default();
         }
         if moved || typed || token.as_ref() != self.link.token() {
             self.link.retarget(url, token);
@@ -205,4 +216,12 @@ impl Host {
     pub fn has_token(&self) -> bool {
         self.link.has_token()
     }
+}
+
+/// This computer's clock, in Unix ms.
+#[must_use]
+pub fn unix_ms_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

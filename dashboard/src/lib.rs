@@ -3,8 +3,13 @@
 //!
 //! Layout:
 //! - [`app`]: the top level — hosts, selection, commands from the panels.
+//! - [`cli`]: the command line, exit statuses and where preferences live.
 //! - [`command`]: what the panels ask the app to do.
-//! - [`host`]: one watched host — link, greeting, history.
+//! - [`host`]: one watched host — link, greeting, history, alerts.
+//! - [`alerts`]: a host's alert rules, what fires and when it fired, the
+//!   dashboard-wide log, the dashboard's own "unreachable" rule, and alerts
+//!   in words.
+//! - [`notify`]: desktop notifications, from a thread of their own.
 //! - [`link`]: the WebSocket connection (ewebsock), its states and reconnects.
 //! - [`backoff`]: reconnect delays, exponential with jitter.
 //! - [`retry_after`]: how long a server that answered 429 wants us to wait.
@@ -29,8 +34,10 @@
 //! repaint only when something arrives.
 
 pub mod address;
+pub mod alerts;
 pub mod app;
 pub mod backoff;
+pub mod cli;
 pub mod command;
 pub mod export;
 pub mod format;
@@ -38,6 +45,7 @@ pub mod history;
 pub mod host;
 pub mod link;
 pub mod local;
+pub mod notify;
 pub mod palette;
 pub mod panels;
 pub mod prefs;

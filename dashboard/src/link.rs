@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
-use hostpulse_shared::{Codec, Hello, PROTOCOL_VERSION, Reset, Sample, Secret, ServerMessage};
+use hostpulse_shared::{
+    AlertEvent, Codec, Hello, PROTOCOL_VERSION, Reset, Sample, Secret, ServerMessage,
+};
 
 use crate::backoff::random_reconnect_delay;
 use crate::retry_after::Probe;
@@ -72,6 +74,8 @@ pub enum LinkEvent {
     Reset(Reset),
     /// A live sample.
     Sample(Sample),
+    /// An alert started firing or resolved on the server.
+    Alert(AlertEvent),
 }
 
 /// Wakes the UI thread when an event arrives.
@@ -301,8 +305,12 @@ impl Link {
             ServerMessage::Error { message } => {
                 tracing::warn!(url = %self.url, %message, "server reported an error");
             }
-            // Alerts are shown by the server's webhooks for now.
-            ServerMessage::Alert(_) | ServerMessage::Unknown => {}
+            ServerMessage::Alert(event) => events.push(LinkEvent::Alert(event)),
+            // Range and processes answers: the dashboard asks for none yet.
+            ServerMessage::HistoryRange(_)
+            | ServerMessage::Processes(_)
+            | ServerMessage::RequestError(_)
+            | ServerMessage::Unknown => {}
         }
         Ok(())
     }

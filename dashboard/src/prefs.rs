@@ -1,7 +1,8 @@
 //! What the dashboard remembers between runs: the hosts added in the window
 //! (with their display names) and the user's choices (theme, time window,
 //! selected host, fleet overview or host, export folder, whether "This
-//! computer" was removed). Saved through eframe's storage; hosts given on the
+//! computer" was removed, the alerts panel, "do not disturb" and the muted
+//! hosts). Saved through eframe's storage; hosts given on the
 //! command line are for one run only and are not saved. Panel sizes and window positions are egui's own memory,
 //! which eframe saves beside these (`App::persist_egui_memory` is on by
 //! default).
@@ -51,6 +52,21 @@ pub struct Prefs {
     /// The user chose to keep tokens for the run only, out of the desktop's
     /// secret store.
     pub tokens_for_run_only: bool,
+    /// The alerts panel and the notifications.
+    pub alerts: AlertPrefs,
+}
+
+/// What is remembered of alerts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertPrefs {
+    /// The alerts panel was open.
+    pub panel_open: bool,
+    /// No desktop notifications at all ("do not disturb").
+    pub do_not_disturb: bool,
+    /// The hosts whose alerts notify nobody (they still show in the
+    /// panel), by URL ("this-computer" for the in-process server).
+    pub muted: Vec<String>,
 }
 
 impl Prefs {

@@ -165,6 +165,7 @@ fn harness(case: &Case, view: TimeView) -> Harness<'static, State> {
                     axis,
                     max_step_ms: state.max_step_ms,
                     y_max: None,
+                    alerts: None,
                 };
                 let mut commands = Vec::new();
                 state.transform = Some(plot.ui(ui, &state.history, 200.0, &mut commands));

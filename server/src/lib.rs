@@ -4,6 +4,8 @@
 //! Layout, one folder per part (ARCHITECTURE.md walks the data flow):
 //! - `hub`: history ring, encode once per codec, bounded broadcast to
 //!   sessions; the meeting point that every part reaches.
+//! - `archive/`: the history on disk (`hostpulse-store`): the epoch at
+//!   start, replays past the ring, range reads, `--fill-history`.
 //! - `sampling/`: the sampler thread and what it reads.
 //! - `stream/`: `/ws`, one WebSocket session per viewer, and its bounds.
 //! - `http/`: the token, the client's address, REST reads, `/metrics`, `/healthz`.
@@ -14,6 +16,7 @@
 //! What the binaries, the dashboard and the tests use is re-exported here;
 //! everything else is private to the crate.
 
+mod archive;
 mod http;
 mod hub;
 mod sampling;
@@ -28,14 +31,21 @@ use std::time::Duration;
 use actix_web::{App, web};
 use hostpulse_shared::Hello;
 
+pub use crate::archive::fill::fill_history;
 pub use crate::http::auth::{MAX_FAILURES, MAX_TRACKED};
 pub use crate::http::proxy::TrustedProxies;
 pub use crate::service::background::BackgroundServer;
 pub use crate::service::certs::SelfSigned;
-pub use crate::service::config::{Args, Config, ConfigError, Settings, env_names};
+pub use crate::service::config::{
+    Args, Config, ConfigError, DEFAULT_CONFIG_PATH, EnvMeaning, HistoryStore, Settings,
+    env_meanings, env_names,
+};
+pub use crate::service::exit::{
+    EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ExitStatus, SERVER_EXIT_STATUSES, exit_status_help,
+};
 #[cfg(target_os = "linux")]
 pub use crate::service::fdlimit::raise as raise_fd_limit;
-pub use crate::service::logging::init as init_logging;
+pub use crate::service::logging::{fatal, init as init_logging};
 pub use crate::service::tls::Tls;
 #[cfg(feature = "autobahn")]
 pub use crate::stream::echo;
@@ -54,7 +64,7 @@ pub mod test_support {
     pub use crate::service::systemd::{Notifier, watchdog};
 }
 
-use crate::http::{auth, fallback, health, metrics, rest};
+use crate::http::{auth, cors, fallback, health, metrics, rest, ticket};
 use crate::hub::Hub;
 use crate::sampling::sampler::{self, Sampler};
 use crate::sampling::ticker::Ticker;
@@ -104,6 +114,19 @@ pub enum ServerError {
     /// The HTTP server or the sampler thread failed.
     #[error("server I/O failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The history on disk could not be opened (another server holds it, or
+    /// its directory cannot be written).
+    #[error(transparent)]
+    History(#[from] hostpulse_store::StoreError),
+}
+
+impl ServerError {
+    /// Whether restarting cannot help until the configuration changes (the
+    /// binary exits with status 2 for these, as for a configuration error).
+    #[must_use]
+    pub fn is_configuration(&self) -> bool {
+        matches!(self, Self::History(_))
+    }
 }
 
 /// Opens the listening socket, with an error that says what to do when it fails.
@@ -184,17 +207,8 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
-    // sysinfo blocks on /proc and /sys: even the first reading stays off the
-    // executor (ARCHITECTURE.md, invariant 4).
-    let (sampler, host) = tokio::task::spawn_blocking(|| {
-        Sampler::new().map(|sampler| {
-            let host = sampler.host_info();
-            (sampler, host)
-        })
-    })
-    .await
-    .map_err(|_| std::io::Error::other("the sampler failed to start"))??;
-    let epoch = new_epoch();
+    let (sampler, host, archive, start) = open_sampler_and_history(&config).await?;
+    let epoch = start.epoch;
     let interval_ms = u64::try_from(config.interval.as_millis()).unwrap_or(u64::MAX);
     let hello = Hello {
         protocol_version: hostpulse_shared::PROTOCOL_VERSION,
@@ -203,11 +217,15 @@ pub async fn run(
         interval_ms,
         history_capacity: u32::try_from(config.history_capacity).unwrap_or(u32::MAX),
         host,
+        alerts: None,
     };
     let host_name = hello.host.hostname.clone();
     let hub = Arc::new(Hub::new(hello)?);
+    if let Some(archive) = archive {
+        hub.attach_archive(archive);
+    }
     let alerting = start_alerting(&config, &hub, &host_name)?;
-    let ticker = Ticker::spawn(sampler, Arc::clone(&hub), epoch, config.interval)?;
+    let ticker = Ticker::spawn(sampler, Arc::clone(&hub), start, config.interval)?;
 
     let data = web::Data::from(Arc::clone(&hub));
     let auth = auth::Auth::new(config.token.clone(), config.metrics_need_token);
@@ -218,6 +236,7 @@ pub async fn run(
         max_clients: config.max_clients,
     });
     let proxies = web::Data::new(config.trusted_proxies.clone());
+    let tickets = web::Data::new(ticket::Tickets::default());
     let local_addr = listener.local_addr()?;
     tune_listener(&listener);
     let (http_scheme, ws_scheme) = schemes(&config, local_addr);
@@ -227,12 +246,17 @@ pub async fn run(
             .app_data(auth.clone())
             .app_data(gate.clone())
             .app_data(proxies.clone())
+            .app_data(tickets.clone())
             .configure(health::configure)
+            // Before the REST scope, which would otherwise take its path.
+            .configure(ticket::configure)
             .configure(rest::configure)
             .configure(metrics::configure)
             .configure(ws::configure)
             .configure(fallback::configure)
             .wrap(actix_web::middleware::from_fn(fallback::shape))
+            // Outermost: CORS headers go on every answer in its final shape.
+            .wrap(actix_web::middleware::from_fn(cors::cors))
     })?;
     let handle = server.handle();
     tracing::info!(
@@ -253,8 +277,8 @@ pub async fn run(
         .flatten();
 
     let mut server = std::pin::pin!(server);
-    tokio::select! {
-        result = &mut server => result?,
+    let outcome = tokio::select! {
+        result = &mut server => result,
         () = shutdown => {
             tracing::info!(clients = hub.client_count(), "shutting down");
             #[cfg(unix)]
@@ -269,18 +293,77 @@ pub async fn run(
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 handle.stop(true).await;
             };
-            let ((), result) = tokio::join!(stop, &mut server);
-            result?;
+            tokio::join!(stop, &mut server).1
         }
-    }
+    };
     drop(ticker);
     drop(alerting);
-    Ok(())
+    close_archive(&hub).await;
+    Ok(outcome?)
+}
+
+/// The sampler, the host's facts, the history on disk (unless in memory
+/// only) and where sampling starts. sysinfo blocks on /proc and /sys, and
+/// opening the history reads files: both stay off the executor
+/// (ARCHITECTURE.md, invariant 4).
+async fn open_sampler_and_history(
+    config: &Config,
+) -> Result<
+    (
+        Sampler,
+        hostpulse_shared::HostInfo,
+        Option<archive::Archive>,
+        archive::Start,
+    ),
+    ServerError,
+> {
+    let history_store = config.history_store.clone();
+    let interval = config.interval;
+    let (sampler, host, archive) = tokio::task::spawn_blocking(move || {
+        let archive = match history_store {
+            Some(settings) => match archive::open(&settings, interval) {
+                Ok(opened) => Some(opened),
+                Err(error) if !settings.required => {
+                    tracing::warn!("{error}; keeping the history in memory only");
+                    None
+                }
+                Err(error) => return Err(error.into()),
+            },
+            None => None,
+        };
+        let sampler = Sampler::new()?;
+        let host = sampler.host_info();
+        Ok::<_, ServerError>((sampler, host, archive))
+    })
+    .await
+    .map_err(|_| std::io::Error::other("the sampler failed to start"))??;
+    if let Some((archive, start)) = archive {
+        return Ok((sampler, host, Some(archive), start));
+    }
+    tracing::info!("history: in memory only, a restart forgets it");
+    Ok((sampler, host, None, archive::Start::fresh()))
+}
+
+/// Makes the history on disk whole and marks the clean stop after the last
+/// sample published (the sampler has stopped), so the next start goes on
+/// with this epoch.
+async fn close_archive(hub: &Arc<Hub>) {
+    let Some(archive) = hub.archive().cloned() else {
+        return;
+    };
+    let last = hub.latest().map(|l| (l.sample.epoch, l.sample.seq));
+    if tokio::task::spawn_blocking(move || archive.close(last))
+        .await
+        .is_err()
+    {
+        tracing::error!("closing the history on disk failed");
+    }
 }
 
 /// Starts the alert evaluator (unless there is nothing to evaluate) and
-/// attaches it to the hub, which offers it every sample; transitions are
-/// broadcast to the sessions as `alert` messages.
+/// attaches it to the hub, which offers it every sample; the rules and what
+/// is firing go into the hello, and transitions are broadcast to the
+/// sessions as `alert` messages.
 fn start_alerting(
     config: &Config,
     hub: &Arc<Hub>,
@@ -305,18 +388,15 @@ fn start_alerting(
     let weak = Arc::downgrade(hub);
     let engine = Arc::new(hostpulse_alerts::Engine::spawn(
         options,
-        Box::new(move |event| {
+        Box::new(move |event, status| {
             if let Some(hub) = weak.upgrade() {
-                hub.publish_alert(event);
+                hub.publish_alert(event, status.summary());
             }
         }),
     )?);
+    // Before the first viewer: the hello lists the rules, and what was
+    // still firing before a restart.
+    hub.set_alerts(engine.status().summary())?;
     hub.attach_alerting(Arc::clone(&engine));
     Ok(Some(engine))
-}
-
-/// A random epoch below 2^53, so it survives JSON readers that parse numbers as
-/// doubles (JavaScript), and is never 0.
-fn new_epoch() -> u64 {
-    fastrand::u64(1..(1 << 53))
 }

@@ -4,7 +4,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hostpulse_server::{Args, SelfSigned};
+use hostpulse_server::{Args, EXIT_FAILURE, EXIT_USAGE, SelfSigned, fatal};
+
+/// The name every message of this program starts with.
+const PROGRAM: &str = "hostpulse-server";
 
 /// mimalloc, not glibc's malloc: after an attack on the server ends, glibc
 /// kept what its per-thread arenas had grown to (+9 MiB after 2,000 slowloris
@@ -24,8 +27,8 @@ fn main() -> ExitCode {
     let mut settings = match args.resolve(std::env::vars()) {
         Ok(settings) => settings,
         Err(error) => {
-            eprintln!("hostpulse-server: configuration error: {error}");
-            return ExitCode::from(2);
+            fatal(PROGRAM, &format_args!("configuration error: {error}"));
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     if args.check_config {
@@ -35,12 +38,56 @@ fn main() -> ExitCode {
     if let Some(rule) = &args.test_alert {
         return test_alert(&settings.config.alerts, rule);
     }
+    if let Some(days) = args.fill_history {
+        return fill_history(&settings.config, days);
+    }
     settings.config.notify_systemd = true;
     match serve(settings) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
+        // Restarting cannot mend these (another server holds the history's
+        // directory, or it cannot be written): like a configuration error.
+        Err(error)
+            if error
+                .downcast_ref::<hostpulse_server::ServerError>()
+                .is_some_and(hostpulse_server::ServerError::is_configuration) =>
+        {
             eprintln!("hostpulse-server: {error:#}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
+        }
+        Err(error) => {
+            fatal(PROGRAM, &format_args!("{error:#}"));
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// `--fill-history DAYS`: made-up history in the data directory, with progress.
+fn fill_history(config: &hostpulse_server::Config, days: f64) -> ExitCode {
+    let started = std::time::Instant::now();
+    let mut shown = -5_i64;
+    let filled = hostpulse_server::fill_history(config, days, |done| {
+        #[allow(clippy::cast_possible_truncation)] // a percentage
+        let percent = (done * 100.0).floor() as i64;
+        if percent / 5 != shown / 5 {
+            shown = percent;
+            println!(
+                "hostpulse-server: filling {days} days of history: {percent} % ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    });
+    match filled {
+        Ok(filled) => {
+            println!(
+                "hostpulse-server: wrote {days} days of made-up history ({:.1} MiB) in {:.0} s",
+                filled.bytes_on_disk as f64 / f64::from(1 << 20),
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("hostpulse-server: {error}");
+            ExitCode::from(2)
         }
     }
 }
@@ -75,8 +122,8 @@ fn make_certs(dir: &std::path::Path, names: &[String]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("hostpulse-server: {error}");
-            ExitCode::FAILURE
+            fatal(PROGRAM, &error);
+            ExitCode::from(EXIT_FAILURE)
         }
     }
 }
@@ -110,14 +157,14 @@ fn test_alert(alerts: &hostpulse_alerts::AlertsConfig, rule: &str) -> ExitCode {
                 );
             }
             if failed {
-                ExitCode::FAILURE
+                ExitCode::from(EXIT_FAILURE)
             } else {
                 ExitCode::SUCCESS
             }
         }
         Err(error) => {
-            eprintln!("hostpulse-server: {error}");
-            ExitCode::from(2)
+            fatal(PROGRAM, &error);
+            ExitCode::from(EXIT_USAGE)
         }
     }
 }

@@ -41,6 +41,7 @@ fn server_command(args: &[&str]) -> Command {
         command.env_remove(name);
     }
     command.env_remove("JOURNAL_STREAM");
+    command.env_remove("CREDENTIALS_DIRECTORY");
     command
 }
 
@@ -85,6 +86,94 @@ fn check_config_accepts_the_example_and_names_mistakes() {
     assert!(stderr.contains("histroy"), "{stderr}");
 }
 
+#[test]
+fn the_history_settings_come_from_the_table_the_old_key_the_flags_and_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("server.toml");
+    let file_arg = file.to_str().unwrap();
+    let check = |text: &str, flags: &[&str], env: &[(&str, &str)]| {
+        std::fs::write(&file, text).unwrap();
+        let mut args = vec!["--config", file_arg, "--check-config"];
+        args.extend_from_slice(flags);
+        let output = server_command(&args)
+            .env_remove("STATE_DIRECTORY")
+            .env_remove("XDG_STATE_HOME")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.code(), text)
+    };
+    let (_, old) = check("history = 10\n", &[], &[]);
+    assert!(old.contains("history.memory_samples = 10"), "{old}");
+    let (_, table) = check(
+        "bind = \"127.0.0.1:9470\"\n[history]\nraw_days = 3\nmax_size_mib = 64\n",
+        &["--history-hour-days", "400"],
+        &[("XDG_STATE_HOME", "/srv/state")],
+    );
+    for shown in [
+        "history.raw_days = 3",
+        "history.max_size_mib = 64",
+        "history.hour_days = 400",
+        "history.minute_days = 90",
+        "history = on disk in /srv/state/hostpulse/history",
+    ] {
+        assert!(table.contains(shown), "{shown} in {table}");
+    }
+    let (_, systemd) = check("", &[], &[("STATE_DIRECTORY", "/var/lib/hostpulse")]);
+    assert!(
+        systemd.contains("history = on disk in /var/lib/hostpulse/history"),
+        "{systemd}"
+    );
+    let (_, flag) = check("", &["--data-dir", "/data"], &[("STATE_DIRECTORY", "/x")]);
+    assert!(
+        flag.contains("history = on disk in /data/history"),
+        "{flag}"
+    );
+    let (_, memory) = check("", &["--history-memory-only"], &[]);
+    assert!(memory.contains("history = in memory only"), "{memory}");
+    let (code, bad) = check("\n[history]\nraw_days = 0\n", &[], &[]);
+    assert_eq!(code, Some(2), "{bad}");
+    assert!(
+        bad.contains("line 3") && bad.contains("`history.raw_days`") && bad.contains("1 to 3650"),
+        "{bad}"
+    );
+}
+
+#[test]
+fn check_config_by_hand_says_it_cannot_see_the_token_credential() {
+    // The README's setup: a public address, the token by LoadCredential=.
+    let public = ["--config", "/dev/null", "--bind", "0.0.0.0:9470"];
+    let check: Vec<&str> = public.iter().copied().chain(["--check-config"]).collect();
+    let output = run(&check);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        stdout.contains("cannot see the systemd credential `token`")
+            && stdout.contains(
+                "systemd-run --wait --pipe -p LoadCredential=token:/etc/hostpulse/token \
+                 hostpulse-server --check-config"
+            ),
+        "{stdout}"
+    );
+    // Where credentials are visible (under systemd), none is none: refused.
+    let credentials = tempfile::tempdir().unwrap();
+    let output = server_command(&check)
+        .env("CREDENTIALS_DIRECTORY", credentials.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing to serve 0.0.0.0:9470 without a token"),
+        "{stderr}"
+    );
+    // Serving is refused by hand too: only the check is lenient.
+    let output = run(&public);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
 /// A server binary started with a notify socket of the test's own.
 struct Service {
     child: Child,
@@ -108,6 +197,7 @@ impl Service {
         notify
             .set_read_timeout(Some(Duration::from_secs(15)))
             .unwrap();
+        let data_dir = dir.path().join("data");
         let child = server_command(&[
             "--config",
             "/dev/null",
@@ -115,6 +205,8 @@ impl Service {
             "127.0.0.1:0",
             "--interval-ms",
             "100",
+            "--data-dir",
+            data_dir.to_str().unwrap(),
         ])
         .env("NOTIFY_SOCKET", &socket_path)
         .envs(env.iter().copied())

@@ -1,12 +1,15 @@
-//! Range reads of the on-disk history: a viewer asks for a span of time at a
+//! Reads of the on-disk history: a viewer asks for a span of time at a
 //! resolution, and gets points from the finest tier that fits, with min, mean
-//! and max for aggregated tiers and the stretches without data named as gaps.
-//! Additive to protocol v1: a server that does not know the request answers
-//! with an `error`, and a viewer that does not know the answer skips it. (The
-//! WebSocket messages carrying these types join [`crate::message`] when the
-//! server serves them.)
+//! and max for aggregated tiers and the stretches without data named as gaps;
+//! or it asks for the top processes at a moment. Each request carries an `id`
+//! its answer echoes. Additive to protocol v1: a server that does not know the
+//! request answers with an `error`, and a viewer that does not know the answer
+//! skips it. The same bodies answer `GET /api/v1/history?from=&to=&points=`
+//! and `GET /api/v1/processes?at=`.
 
 use serde::{Deserialize, Serialize};
+
+use crate::ProcessSample;
 
 /// A viewer's request for the history between two times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,4 +95,51 @@ pub struct HistoryRange {
     /// Stretches of the range without data.
     #[serde(default)]
     pub gaps: Vec<RangeGap>,
+}
+
+/// A viewer's request for the top processes at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProcessesRequest {
+    /// Echoed in the answer, so a viewer can match answers to requests.
+    pub id: u32,
+    /// The moment, Unix ms.
+    pub at_ms: u64,
+}
+
+/// The answer to a [`ProcessesRequest`] (and the body of
+/// `GET /api/v1/processes?at=`): the list of the row nearest to the moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProcessesAt {
+    /// The request's id (0 over REST).
+    #[serde(default)]
+    pub id: u32,
+    /// The moment asked, Unix ms.
+    pub at_ms: u64,
+    /// Where the list comes from: `raw`, a sample's own top list, while raw
+    /// history covers the moment; `minute` or `hour`, the processes that
+    /// peaked in CPU and in memory in that minute or hour. Absent when the
+    /// history holds nothing near the moment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<RangeTier>,
+    /// When that row was taken (a sample's time, or the start of its minute
+    /// or hour), Unix ms; absent with `tier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_ms: Option<u64>,
+    /// The processes, as in a sample's `top_processes` (for a minute or an
+    /// hour: each one's peak CPU and peak memory); empty when none.
+    #[serde(default)]
+    pub processes: Vec<ProcessSample>,
+}
+
+/// A request (`history_range`, `processes_request`) that could not be
+/// served, and why; the stream goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RequestError {
+    /// The request's id.
+    pub id: u32,
+    /// A sentence for a person: what was wrong and what to do.
+    pub message: String,
 }

@@ -16,14 +16,57 @@ use std::path::PathBuf;
 
 use common::{full_sample, hello};
 use hostpulse_shared::{
-    AlertEvent, AlertState, ClientMessage, Codec, History, Reset, ResetReason, Sample,
-    ServerMessage, Severity,
+    AlertEvent, AlertRule, AlertState, AlertsSummary, ClientMessage, Codec, Comparison, Hello,
+    History, HistoryKind, HistoryRange, ProcessesAt, ProcessesRequest, RangeGap, RangePoint,
+    RangeRequest, RangeTier, RequestError, Reset, ResetReason, Sample, ServerMessage, Severity,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// The rules and firing alert of the `hello_with_alerts` example.
+fn alerts_summary() -> AlertsSummary {
+    AlertsSummary {
+        rules: vec![
+            AlertRule {
+                name: "cpu_busy".into(),
+                metric: "cpu.total_percent".into(),
+                instance: None,
+                comparison: Comparison::Above,
+                threshold: 90.0,
+                clear: 80.0,
+                for_secs: 300,
+                severity: Severity::Warning,
+                description: Some("The CPUs have been over 90 % busy for 5 minutes.".into()),
+            },
+            AlertRule {
+                name: "home_full".into(),
+                metric: "filesystem.used_percent".into(),
+                instance: Some("/home".into()),
+                comparison: Comparison::Above,
+                threshold: 95.0,
+                clear: 90.0,
+                for_secs: 600,
+                severity: Severity::Critical,
+                description: None,
+            },
+        ],
+        firing: vec![AlertEvent {
+            rule: "cpu_busy".into(),
+            metric: "cpu.total_percent".into(),
+            instance: String::new(),
+            state: AlertState::Firing,
+            severity: Severity::Warning,
+            value: 96.1,
+            threshold: 90.0,
+            timestamp_ms: 1_764_000_300_000,
+            firing_since_ms: 1_764_000_300_000,
+            description: Some("The CPUs have been over 90 % busy for 5 minutes.".into()),
+        }],
+    }
 }
 
 /// Every server message, by file name.
@@ -41,9 +84,28 @@ fn server_messages() -> Vec<(&'static str, ServerMessage)> {
     vec![
         ("hello", ServerMessage::Hello(hello())),
         (
+            "hello_with_alerts",
+            ServerMessage::Hello(Hello {
+                alerts: Some(alerts_summary()),
+                ..hello()
+            }),
+        ),
+        (
             "history",
             ServerMessage::History(History {
+                kind: Some(HistoryKind::Replay),
+                id: None,
+                last: true,
                 samples: vec![short(42), short(43)],
+            }),
+        ),
+        (
+            "history_reply",
+            ServerMessage::History(History {
+                kind: Some(HistoryKind::Reply),
+                id: Some(7),
+                last: true,
+                samples: vec![short(42)],
             }),
         ),
         (
@@ -75,18 +137,92 @@ fn server_messages() -> Vec<(&'static str, ServerMessage)> {
                 message: "unknown message type: ignored".into(),
             },
         ),
+        (
+            "history_range",
+            ServerMessage::HistoryRange(history_range()),
+        ),
+        (
+            "processes",
+            ServerMessage::Processes(ProcessesAt {
+                id: 4,
+                at_ms: 1_764_000_061_500,
+                tier: Some(RangeTier::Raw),
+                time_ms: Some(1_764_000_061_000),
+                processes: full_sample().top_processes,
+            }),
+        ),
+        (
+            "request_error",
+            ServerMessage::RequestError(RequestError {
+                id: 3,
+                message: "`to_ms`: the end (1764000000000 ms) is before the start \
+                          (1764000180000 ms): swap them"
+                    .into(),
+            }),
+        ),
     ]
+}
+
+/// A minute-tier answer with min, mean and max, a missing value and a gap.
+fn history_range() -> HistoryRange {
+    HistoryRange {
+        id: 3,
+        tier: RangeTier::Minute,
+        step_ms: 60_000,
+        from_ms: 1_764_000_000_000,
+        to_ms: 1_764_000_180_000,
+        series: vec!["cpu.total_percent".into(), "memory.used_bytes".into()],
+        points: vec![
+            RangePoint {
+                time_ms: 1_764_000_000_000,
+                samples: 60,
+                mean: vec![Some(12.5), Some(3_221_225_472.0)],
+                min: vec![Some(3.1), Some(3_200_000_000.0)],
+                max: vec![Some(97.0), None],
+            },
+            RangePoint {
+                time_ms: 1_764_000_120_000,
+                samples: 42,
+                mean: vec![Some(8.0), Some(3_221_225_472.0)],
+                min: vec![Some(2.0), Some(3_221_225_472.0)],
+                max: vec![Some(11.4), Some(3_221_225_472.0)],
+            },
+        ],
+        gaps: vec![RangeGap {
+            from_ms: 1_764_000_000_000,
+            to_ms: 1_764_000_120_000,
+        }],
+    }
 }
 
 /// Every client message, by file name.
 fn client_messages() -> Vec<(&'static str, ClientMessage)> {
-    vec![(
-        "history_request",
-        ClientMessage::HistoryRequest {
-            before_seq: 100,
-            limit: 60,
-        },
-    )]
+    vec![
+        (
+            "history_request",
+            ClientMessage::HistoryRequest {
+                before_seq: 100,
+                limit: 60,
+                id: Some(7),
+            },
+        ),
+        (
+            "history_range_request",
+            ClientMessage::HistoryRange(RangeRequest {
+                id: 3,
+                from_ms: 1_764_000_000_000,
+                to_ms: 1_764_000_180_000,
+                points: 1600,
+            }),
+        ),
+        (
+            "processes_request",
+            ClientMessage::ProcessesRequest(ProcessesRequest {
+                id: 4,
+                at_ms: 1_764_000_061_500,
+            }),
+        ),
+    ]
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -185,11 +321,10 @@ fn protocol_md_examples_are_real_messages() {
     );
 }
 
-/// The range read of the on-disk history: what a viewer asks and the body of
-/// the answer (additive to v1).
+/// The REST bodies of the on-disk history's reads: a range request's fields
+/// (as query parameters) and its answer (additive to v1).
 #[test]
 fn range_bodies_match_their_golden_vectors() {
-    use hostpulse_shared::{HistoryRange, RangeGap, RangePoint, RangeRequest, RangeTier};
     check(
         "range_request",
         &RangeRequest {
@@ -199,35 +334,5 @@ fn range_bodies_match_their_golden_vectors() {
             points: 1600,
         },
     );
-    check(
-        "history_range",
-        &HistoryRange {
-            id: 3,
-            tier: RangeTier::Minute,
-            step_ms: 60_000,
-            from_ms: 1_764_000_000_000,
-            to_ms: 1_764_000_180_000,
-            series: vec!["cpu.total_percent".into(), "memory.used_bytes".into()],
-            points: vec![
-                RangePoint {
-                    time_ms: 1_764_000_000_000,
-                    samples: 60,
-                    mean: vec![Some(12.5), Some(3_221_225_472.0)],
-                    min: vec![Some(3.1), Some(3_200_000_000.0)],
-                    max: vec![Some(97.0), None],
-                },
-                RangePoint {
-                    time_ms: 1_764_000_120_000,
-                    samples: 42,
-                    mean: vec![Some(8.0), Some(3_221_225_472.0)],
-                    min: vec![Some(2.0), Some(3_221_225_472.0)],
-                    max: vec![Some(11.4), Some(3_221_225_472.0)],
-                },
-            ],
-            gaps: vec![RangeGap {
-                from_ms: 1_764_000_000_000,
-                to_ms: 1_764_000_120_000,
-            }],
-        },
-    );
+    check("history_range_body", &history_range());
 }

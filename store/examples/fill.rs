@@ -3,14 +3,15 @@
 //!
 //! ```text
 //! cargo run --release -p hostpulse-store --example fill -- \
-//!     --days 730 --dir /tmp/history [--large] [--max-mib 256] [--old-step-secs 10] [--keep]
+//!     --days 730 --dir /tmp/history [--large] [--max-mib 256] [--old-step-secs 10] [--keep] [--reuse]
 //! ```
 //!
 //! `--days` of history ending now are written (a sample per second for the
 //! raw tier's 7 days, one per `--old-step-secs` before); `--large` makes the 64-CPU host
 //! instead of the typical one. Then the store is reopened (time to open
 //! printed) and 7-day and 1-year reads at 1,600 points are timed, 20 each
-//! (p50 and p95 printed).
+//! (p50 and p95 printed). `--reuse` skips the filling and measures the store
+//! already in `--dir`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -26,6 +27,7 @@ fn main() -> Result<()> {
     let mut max_mib = 256_u64;
     let mut keep = false;
     let mut old_step_secs = 10_u64;
+    let mut reuse = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -34,6 +36,10 @@ fn main() -> Result<()> {
             "--large" => shape = HostShape::LARGE,
             "--max-mib" => max_mib = args.next().context("--max-mib MIB")?.parse()?,
             "--keep" => keep = true,
+            "--reuse" => {
+                reuse = true;
+                keep = true;
+            }
             "--old-step-secs" => {
                 old_step_secs = args.next().context("--old-step-secs S")?.parse()?;
             }
@@ -49,16 +55,23 @@ fn main() -> Result<()> {
             .as_millis(),
     )?;
     let started = Instant::now();
-    {
+    if !reuse {
         let (mut store, _) = Store::open(config.clone())?;
-        fill(&mut store, shape, days, end_ms, old_step_secs * 1000);
-        store.close();
+        fill(
+            &mut store,
+            shape,
+            days,
+            end_ms,
+            old_step_secs * 1000,
+            |_| {},
+        );
+        store.close(None);
+        println!(
+            "filled {days} days of a {}-CPU host in {:.1} s",
+            shape.cpus,
+            started.elapsed().as_secs_f64()
+        );
     }
-    println!(
-        "filled {days} days of a {}-CPU host in {:.1} s",
-        shape.cpus,
-        started.elapsed().as_secs_f64()
-    );
     for tier in Tier::ALL {
         let bytes: u64 = std::fs::read_dir(dir.join(tier.name()))?
             .filter_map(Result::ok)

@@ -5,6 +5,10 @@
 //!
 //! Raw blocks hold one column per series; aggregated blocks three (min, mean,
 //! max). Both carry the process lists of their rows in columns too.
+//!
+//! A journal's few rows are stored [`Packing::Plain`] instead: pco sets up a
+//! decoder per column, which a block of a few rows does not repay, and the
+//! journals are read back at every start.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,8 +31,17 @@ pub enum BlockError {
     Ragged,
 }
 
+/// How a block's columns are turned into bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// Each column compressed with pco: closed blocks.
+    Pco,
+    /// Each column as plain varints: the journals' short blocks.
+    Plain,
+}
+
 /// The process lists of a block's rows, in columns.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Processes {
     /// How many entries each row has.
     pub per_row: Vec<u32>,
@@ -84,22 +97,34 @@ impl Processes {
         self.per_row.iter().map(move |&count| {
             let end = start + count as usize;
             let row = (start..end.min(self.pids.len()))
-                .map(|i| {
-                    let name = self
-                        .names
-                        .get(self.name_ids[i] as usize)
-                        .map_or("", String::as_str);
-                    (self.pids[i], name, self.cpu[i], self.memory_bytes[i])
-                })
+                .map(|i| self.entry(i))
                 .collect();
             start = end;
             row
         })
     }
+
+    /// The entries of row `row` alone (none past the last row).
+    #[must_use]
+    pub fn row(&self, row: usize) -> Vec<(u32, &str, i64, u64)> {
+        let start: usize = self.per_row.iter().take(row).map(|&n| n as usize).sum();
+        let count = self.per_row.get(row).map_or(0, |&n| n as usize);
+        (start..(start + count).min(self.pids.len()))
+            .map(|i| self.entry(i))
+            .collect()
+    }
+
+    fn entry(&self, i: usize) -> (u32, &str, i64, u64) {
+        let name = self
+            .names
+            .get(self.name_ids[i] as usize)
+            .map_or("", String::as_str);
+        (self.pids[i], name, self.cpu[i], self.memory_bytes[i])
+    }
 }
 
 /// Rows of one tier: one per raw sample, or one per minute or hour bucket.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Block {
     /// When each row starts, Unix ms.
     pub times_ms: Vec<u64>,
@@ -197,7 +222,23 @@ impl Block {
         }
     }
 
-    /// The bytes this block is stored as.
+    /// The bytes this block is stored as, packed as `packing` says.
+    pub fn encode_as(&self, packing: Packing) -> Result<Vec<u8>, BlockError> {
+        match packing {
+            Packing::Pco => self.encode(),
+            Packing::Plain => Ok(postcard::to_stdvec(self)?),
+        }
+    }
+
+    /// The block `bytes` hold, packed as `packing` says.
+    pub fn decode_as(bytes: &[u8], packing: Packing) -> Result<Self, BlockError> {
+        match packing {
+            Packing::Pco => Self::decode(bytes),
+            Packing::Plain => postcard::from_bytes::<Self>(bytes)?.checked(),
+        }
+    }
+
+    /// The bytes this block is stored as (pco).
     pub fn encode(&self) -> Result<Vec<u8>, BlockError> {
         let envelope = Envelope {
             stats: u8::try_from(self.stats).unwrap_or(u8::MAX),
@@ -221,7 +262,7 @@ impl Block {
         Ok(postcard::to_stdvec(&envelope)?)
     }
 
-    /// The block `bytes` hold.
+    /// The block `bytes` hold (pco).
     pub fn decode(bytes: &[u8]) -> Result<Self, BlockError> {
         let envelope: Envelope = postcard::from_bytes(bytes)?;
         let block = Self {
@@ -245,13 +286,20 @@ impl Block {
                 memory_bytes: unpack(&envelope.memory_bytes)?,
             },
         };
-        let rows = block.times_ms.len();
-        let processes = &block.processes;
-        let ragged = block.seqs.len() != rows
-            || block.epochs.len() != rows
-            || block.counts.len() != rows
-            || block.columns.len() != block.keys.len() * block.stats
-            || block.columns.iter().any(|c| c.len() != rows)
+        block.checked()
+    }
+
+    /// The block, if its columns agree on their lengths (bytes that passed a
+    /// checksum can still be a bug's).
+    fn checked(self) -> Result<Self, BlockError> {
+        let rows = self.times_ms.len();
+        let processes = &self.processes;
+        let ragged = self.stats == 0
+            || self.seqs.len() != rows
+            || self.epochs.len() != rows
+            || self.counts.len() != rows
+            || self.columns.len() != self.keys.len() * self.stats
+            || self.columns.iter().any(|c| c.len() != rows)
             || processes.per_row.len() != rows
             || processes.per_row.iter().map(|&n| n as usize).sum::<usize>() != processes.pids.len()
             || processes.name_ids.len() != processes.pids.len()
@@ -264,7 +312,7 @@ impl Block {
         if ragged {
             return Err(BlockError::Ragged);
         }
-        Ok(block)
+        Ok(self)
     }
 
     /// Bytes of the series columns alone in `encoded`, and of the process
@@ -323,17 +371,25 @@ mod tests {
         let bytes = block.encode().unwrap();
         let decoded = Block::decode(&bytes).unwrap();
         assert_eq!(decoded, block);
+        let plain = block.encode_as(Packing::Plain).unwrap();
+        assert_eq!(Block::decode_as(&plain, Packing::Plain).unwrap(), block);
         assert_eq!(decoded.columns[1][50], MISSING);
         assert_eq!(decoded.columns[1][51], 5);
         assert_eq!(
             decoded.processes.rows().nth(7).unwrap()[1],
             (7, "sh", 10, 8192)
         );
+        assert_eq!(
+            decoded.processes.row(7),
+            decoded.processes.rows().nth(7).unwrap()
+        );
+        assert!(decoded.processes.row(100).is_empty());
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(Block::decode(&[0xff; 40]).is_err());
         assert!(Block::decode(&[]).is_err());
+        assert!(Block::decode_as(&[0xff; 40], Packing::Plain).is_err());
     }
 }

@@ -1,13 +1,53 @@
 //! Records in an append-only file: a length, a CRC-32 of the payload, the
-//! payload. Reading stops at the first record that is short or whose checksum
-//! does not match, so a torn write or a flipped byte costs that record and what
-//! follows it, never what came before.
+//! payload. A record whose checksum does not match is damage: a torn write at
+//! a file's end, or a flipped byte anywhere ([`crate::segment`] decides what
+//! is kept). [`scan`] reads a buffer of records up to the first damaged one,
+//! never what came before it.
 
 /// Bytes before each payload: its length and its CRC-32, little-endian.
 pub const RECORD_HEADER_BYTES: usize = 8;
 
 /// The largest payload a record may carry; a longer length field is damage.
 pub const MAX_PAYLOAD_BYTES: usize = 64 << 20;
+
+/// A record's header: its payload's length and CRC-32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// The payload's length.
+    pub len: usize,
+    /// The payload's CRC-32.
+    pub crc: u32,
+}
+
+impl Header {
+    /// The header at the start of `bytes`, if they are long enough to hold one.
+    #[must_use]
+    pub fn parse(bytes: &[u8]) -> Option<Self> {
+        let header: &[u8; RECORD_HEADER_BYTES] =
+            bytes.get(..RECORD_HEADER_BYTES)?.try_into().ok()?;
+        Some(Self {
+            len: u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize,
+            crc: u32::from_le_bytes([header[4], header[5], header[6], header[7]]),
+        })
+    }
+
+    /// Whether `payload` is the one this header describes.
+    #[must_use]
+    pub fn matches(&self, payload: &[u8]) -> bool {
+        payload.len() == self.len && crc32fast::hash(payload) == self.crc
+    }
+}
+
+/// The bytes of one record holding `payload`.
+#[must_use]
+pub fn encode(payload: &[u8]) -> Vec<u8> {
+    let mut record = Vec::with_capacity(RECORD_HEADER_BYTES + payload.len());
+    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+    record.extend_from_slice(&len.to_le_bytes());
+    record.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    record.extend_from_slice(payload);
+    record
+}
 
 /// One record found by [`scan`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,25 +77,12 @@ impl Scanned {
     }
 }
 
-/// The bytes of one record holding `payload`.
-#[must_use]
-pub fn encode(payload: &[u8]) -> Vec<u8> {
-    let mut record = Vec::with_capacity(RECORD_HEADER_BYTES + payload.len());
-    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
-    record.extend_from_slice(&len.to_le_bytes());
-    record.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-    record.extend_from_slice(payload);
-    record
-}
-
 /// The sound records at the start of `bytes`.
 #[must_use]
 pub fn scan(bytes: &[u8]) -> Scanned {
     let mut scanned = Scanned::default();
     let mut offset = 0_usize;
-    while let Some(header) = bytes.get(offset..offset + RECORD_HEADER_BYTES) {
-        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    while let Some(Header { len, crc }) = bytes.get(offset..).and_then(Header::parse) {
         if len > MAX_PAYLOAD_BYTES {
             break;
         }
@@ -81,6 +108,25 @@ pub fn scan(bytes: &[u8]) -> Scanned {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_record_carries_its_payload_and_checksum() {
+        let record = encode(b"three!");
+        let header = Header::parse(&record).unwrap();
+        assert_eq!(header.len, 6);
+        assert!(header.matches(&record[RECORD_HEADER_BYTES..]));
+        assert!(Header::parse(&record[..7]).is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn any_flipped_bit_of_a_record_is_noticed(at in 0_usize..14, bit in 0_u8..8) {
+            let mut record = encode(b"three!");
+            record[at] ^= 1 << bit;
+            let header = Header::parse(&record).unwrap();
+            prop_assert!(!header.matches(&record[RECORD_HEADER_BYTES..]));
+        }
+    }
 
     fn three_records() -> Vec<u8> {
         [b"one".as_slice(), b"", b"three!"]

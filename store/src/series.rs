@@ -6,9 +6,13 @@
 //! percentages to 0.1, load to 0.01, temperatures to 0.001 °C, rates to whole
 //! bytes per second, byte counts exactly. A value that is unknown (a rate on the
 //! first sample of an interface) is [`MISSING`], never zero.
+//!
+//! [`quantize`] gives a sample exactly as the store will read it back, so the
+//! server can publish that one, and a sample is the same whether a viewer got
+//! it live or from disk: one `(epoch, seq)`, one sample.
 
 use hostpulse_shared::{
-    CpuSample, DiskSample, LoadAverage, NetworkSample, Sample, TemperatureSample,
+    CpuSample, DiskSample, LoadAverage, NetworkSample, ProcessSample, Sample, TemperatureSample,
 };
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +98,18 @@ pub struct DiskId {
     pub file_system: String,
 }
 
+impl DiskId {
+    /// The id of `disk`.
+    #[must_use]
+    pub fn of(disk: &DiskSample) -> Self {
+        Self {
+            mount_point: disk.mount_point.clone(),
+            device: disk.device.clone(),
+            file_system: disk.file_system.clone(),
+        }
+    }
+}
+
 impl SeriesKey {
     /// A stable name, with the unit, for answers: `cpu.core.3.percent`,
     /// `network.eth0.rx_bytes_per_sec`, `disk./.available_bytes`, ...
@@ -137,8 +153,18 @@ impl SeriesKey {
 }
 
 /// Every series value of one sample, in the order the sample lists its parts.
+/// Each key comes once: a part listed twice (an interface or a file system
+/// named twice) counts once, and sensors sharing a label are told apart as
+/// [`unique_labels`] names them.
 #[must_use]
 pub fn flatten(sample: &Sample) -> Vec<(SeriesKey, i64)> {
+    let mut row = flatten_listed(sample);
+    let mut seen = std::collections::HashSet::with_capacity(row.len());
+    row.retain(|(key, _)| seen.insert(key.clone()));
+    row
+}
+
+fn flatten_listed(sample: &Sample) -> Vec<(SeriesKey, i64)> {
     let mut row = Vec::with_capacity(16 + sample.cpu.per_core_percent.len());
     row.push((SeriesKey::UptimeSecs, saturate(sample.uptime_secs)));
     row.push((
@@ -170,20 +196,16 @@ pub fn flatten(sample: &Sample) -> Vec<(SeriesKey, i64)> {
         row.push((key(NetworkField::TxTotal), saturate(network.tx_bytes_total)));
     }
     for disk in &sample.disks {
-        let id = DiskId {
-            mount_point: disk.mount_point.clone(),
-            device: disk.device.clone(),
-            file_system: disk.file_system.clone(),
-        };
+        let id = DiskId::of(disk);
         let key = |field| SeriesKey::Disk(id.clone(), field);
         row.push((key(DiskField::Total), saturate(disk.total_bytes)));
         row.push((key(DiskField::Available), saturate(disk.available_bytes)));
         row.push((key(DiskField::ReadRate), rate(disk.read_bytes_per_sec)));
         row.push((key(DiskField::WriteRate), rate(disk.write_bytes_per_sec)));
     }
-    for temperature in &sample.temperatures {
+    for (label, temperature) in unique_labels(&sample.temperatures).zip(&sample.temperatures) {
         row.push((
-            SeriesKey::Temperature(temperature.label.clone()),
+            SeriesKey::Temperature(label),
             scaled(f64::from(temperature.celsius), CELSIUS_SCALE),
         ));
     }
@@ -253,9 +275,11 @@ pub fn rebuild(keys: &[SeriesKey], values: &[i64]) -> Sample {
                     DiskField::WriteRate => disk.write_bytes_per_sec = real,
                 }
             }
+            // The store keeps readings, not the sensor's fixed critical value.
             SeriesKey::Temperature(label) => sample.temperatures.push(TemperatureSample {
                 label: label.clone(),
                 celsius: single,
+                critical_celsius: None,
             }),
             SeriesKey::ProcessCount => {
                 sample.process_count = u32::try_from(value).unwrap_or(u32::MAX);
@@ -270,7 +294,14 @@ pub fn rebuild(keys: &[SeriesKey], values: &[i64]) -> Sample {
             |k| matches!(k, SeriesKey::Network(i, NetworkField::RxTotal) if *i == n.interface),
         )
     });
-    sample.disks.retain(|d| present(keys, values, |k| matches!(k, SeriesKey::Disk(id, DiskField::Total) if id.mount_point == d.mount_point)));
+    sample.disks.retain(|d| {
+        let wanted = DiskId::of(d);
+        present(
+            keys,
+            values,
+            |k| matches!(k, SeriesKey::Disk(id, DiskField::Total) if *id == wanted),
+        )
+    });
     cores.sort_by_key(|(core, _)| *core);
     sample.cpu = CpuSample {
         total_percent: sample.cpu.total_percent,
@@ -280,10 +311,50 @@ pub fn rebuild(keys: &[SeriesKey], values: &[i64]) -> Sample {
     sample
         .networks
         .sort_by(|a, b| a.interface.cmp(&b.interface));
+    sample.disks.sort_by_key(DiskId::of);
+    sample.temperatures.sort_by(|a, b| a.label.cmp(&b.label));
     sample
-        .disks
-        .sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
-    sample
+}
+
+/// The sensors' labels, a repeated one numbered from its second use on
+/// ("nvme Composite", "nvme Composite #2"), so two sensors never share a series.
+pub fn unique_labels(temperatures: &[TemperatureSample]) -> impl Iterator<Item = String> + '_ {
+    temperatures.iter().enumerate().map(|(index, temperature)| {
+        let before = temperatures[..index]
+            .iter()
+            .filter(|t| t.label == temperature.label)
+            .count();
+        if before == 0 {
+            temperature.label.clone()
+        } else {
+            format!("{} #{}", temperature.label, before + 1)
+        }
+    })
+}
+
+/// `sample` exactly as the store reads it back: every value at the stored
+/// resolution, the parts in the store's order (interfaces by name, file
+/// systems by mount point, sensors by label), a part listed twice once.
+/// Quantizing twice changes nothing.
+#[must_use]
+pub fn quantize(sample: &Sample) -> Sample {
+    let row = flatten(sample);
+    let (keys, values): (Vec<SeriesKey>, Vec<i64>) = row.into_iter().unzip();
+    let mut quantized = rebuild(&keys, &values);
+    quantized.epoch = sample.epoch;
+    quantized.seq = sample.seq;
+    quantized.timestamp_ms = sample.timestamp_ms;
+    quantized.top_processes = sample
+        .top_processes
+        .iter()
+        .map(|p| ProcessSample {
+            pid: p.pid,
+            name: p.name.clone(),
+            cpu_percent: int_to_percent(percent_to_int(p.cpu_percent)),
+            memory_bytes: p.memory_bytes,
+        })
+        .collect();
+    quantized
 }
 
 fn present(keys: &[SeriesKey], values: &[i64], wanted: impl Fn(&SeriesKey) -> bool) -> bool {
@@ -312,7 +383,7 @@ fn network_entry<'a>(
 fn disk_entry<'a>(disks: &'a mut Vec<DiskSample>, id: &DiskId) -> &'a mut DiskSample {
     let index = disks
         .iter()
-        .position(|d| d.mount_point == id.mount_point)
+        .position(|d| DiskId::of(d) == *id)
         .unwrap_or_else(|| {
             disks.push(DiskSample {
                 mount_point: id.mount_point.clone(),
@@ -406,6 +477,7 @@ mod tests {
             temperatures: vec![TemperatureSample {
                 label: "cpu".into(),
                 celsius: 41.5,
+                critical_celsius: None,
             }],
             process_count: 321,
             ..Sample::default()

@@ -152,6 +152,7 @@ impl Generator {
                 label: format!("coretemp Core {i}"),
                 #[allow(clippy::cast_possible_truncation)]
                 celsius: (38.0 + self.busy / 4.0 + rng.f32() * 2.0).round(),
+                critical_celsius: None,
             })
             .collect();
         let top_processes = self.processes();
@@ -212,13 +213,22 @@ fn tenth(value: f32) -> f32 {
 
 /// Fills `store` with `days` of history ending at `end_ms`: a sample every
 /// second for the raw tier's retention, every `old_step_ms` before that (10 s
-/// keeps several samples behind each minute's min, mean and max).
-pub fn fill(store: &mut Store, shape: HostShape, days: f64, end_ms: u64, old_step_ms: u64) {
+/// keeps several samples behind each minute's min, mean and max). `progress`
+/// is told the share of the span written so far, now and then.
+pub fn fill(
+    store: &mut Store,
+    shape: HostShape,
+    days: f64,
+    end_ms: u64,
+    old_step_ms: u64,
+    mut progress: impl FnMut(f64),
+) {
     let raw_ms = store.config().raw_retention_ms;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let span_ms = (days * 86_400_000.0) as u64;
     let mut generator = Generator::new(shape, 1);
-    let mut time = end_ms.saturating_sub(span_ms);
+    let start_ms = end_ms.saturating_sub(span_ms);
+    let mut time = start_ms;
     let mut since_flush = 0_u32;
     while time <= end_ms {
         let step_ms = if end_ms - time > raw_ms {
@@ -232,8 +242,10 @@ pub fn fill(store: &mut Store, shape: HostShape, days: f64, end_ms: u64, old_ste
         if since_flush == 100_000 {
             store.flush();
             since_flush = 0;
+            progress((time - start_ms) as f64 / span_ms.max(1) as f64);
         }
         time += step_ms;
     }
     store.flush();
+    progress(1.0);
 }

@@ -24,6 +24,27 @@ impl Tier {
     /// Finest first.
     pub const ALL: [Tier; 3] = [Tier::Raw, Tier::Minute, Tier::Hour];
 
+    /// Its place in [`Tier::ALL`].
+    #[must_use]
+    pub fn index(self) -> usize {
+        match self {
+            Tier::Raw => 0,
+            Tier::Minute => 1,
+            Tier::Hour => 2,
+        }
+    }
+
+    /// The tier as the wire names it.
+    #[must_use]
+    pub fn wire(self) -> hostpulse_shared::RangeTier {
+        use hostpulse_shared::RangeTier;
+        match self {
+            Tier::Raw => RangeTier::Raw,
+            Tier::Minute => RangeTier::Minute,
+            Tier::Hour => RangeTier::Hour,
+        }
+    }
+
     /// The folder and the name in answers.
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -54,14 +75,17 @@ impl Tier {
     }
 
     /// The span one block covers, aligned to multiples of it since 1970.
+    /// Each series of a block is compressed on its own, and pco sets up a
+    /// decoder per column: the aggregated tiers' blocks are long (360 and
+    /// 168 rows) so that a day or a year is read in a few dozen blocks, not
+    /// hundreds. The open block's rows are journaled, so its length costs
+    /// nothing at start.
     #[must_use]
     pub fn block_ms(self) -> u64 {
         match self {
             Tier::Raw => 15 * MINUTE_MS,
-            Tier::Minute => HOUR_MS,
-            // A day: the open hour rows are rebuilt at start from at most a
-            // day of minute blocks (a week's took 2 s to open, not 0.7).
-            Tier::Hour => DAY_MS,
+            Tier::Minute => 6 * HOUR_MS,
+            Tier::Hour => 7 * DAY_MS,
         }
     }
 

@@ -42,7 +42,7 @@ fn a_clean_close_keeps_every_sample_and_says_it_was_clean() {
         for sample in &written {
             store.push(sample);
         }
-        store.close();
+        store.close(None);
     }
     let (store, recovered) = Store::open(config(dir.path())).unwrap();
     assert!(recovered.clean);
@@ -55,8 +55,12 @@ fn a_clean_close_keeps_every_sample_and_says_it_was_clean() {
     assert_eq!(seqs(&read), seqs(&written));
     // At the stored resolution, a sample reads back as it was written.
     assert_eq!(read[1234], written[1234]);
-    let resumed = store.samples_after(last.epoch, 1990, 100);
+    let resumed = store.samples(last.epoch, 1991..2091);
     assert_eq!(seqs(&resumed), (1991..2000).collect::<Vec<_>>());
+    assert!(
+        store.samples(last.epoch + 1, 0..100).is_empty(),
+        "another epoch"
+    );
 }
 
 #[test]
@@ -101,7 +105,7 @@ fn a_file_that_is_not_ours_is_moved_aside_and_the_rest_is_served() {
         for sample in &written {
             store.push(sample);
         }
-        store.close();
+        store.close(None);
     }
     let stranger = dir.path().join("raw").join("1700000000000.seg");
     fs::write(&stranger, b"not a history file at all").unwrap();
@@ -180,7 +184,14 @@ proptest! {
         // What must survive: every block of every other file, and the blocks
         // of the damaged file that end before the damage.
         let (original, _) = hostpulse_store::segment::Segment::open(
-            &source.path().join(victim.strip_prefix(copy.path()).unwrap()), 0).unwrap();
+            &source.path().join(victim.strip_prefix(copy.path()).unwrap()),
+            if victim.ends_with("open.journal") {
+                hostpulse_store::segment::Kind::Journal
+            } else {
+                hostpulse_store::segment::Kind::Segment { start_ms: 0, end_ms: u64::MAX }
+            },
+            0,
+        ).unwrap();
         let lost: Vec<(u64, u64)> = original
             .entries()
             .iter()
@@ -296,7 +307,14 @@ fn retention_and_the_size_cap_hold_over_a_synthetic_year() {
     let end = T0 + 400 * day;
     {
         let (mut store, _) = Store::open(config.clone()).unwrap();
-        fill(&mut store, HostShape::TYPICAL, 400.0, end, 1_800_000);
+        fill(
+            &mut store,
+            HostShape::TYPICAL,
+            400.0,
+            end,
+            1_800_000,
+            |_| {},
+        );
         let oldest = |tier| end - store.oldest_ms(tier).unwrap();
         assert!(oldest(Tier::Raw) <= day / 4 + Tier::Raw.segment_ms(), "raw");
         assert!(
@@ -311,7 +329,7 @@ fn retention_and_the_size_cap_hold_over_a_synthetic_year() {
             oldest(Tier::Hour) >= 200 * day - Tier::Hour.segment_ms(),
             "hour kept"
         );
-        store.close();
+        store.close(None);
     }
     // Now a cap below what that takes: the finest tier gives way first.
     let before = dir_bytes(dir.path());
@@ -392,7 +410,7 @@ fn a_full_disk_stops_writing_without_blocking_and_writing_resumes_when_space_ret
         fs::remove_file(&ballast).unwrap();
         push(&mut store, 20);
         assert!(store.status().writable, "writing resumes");
-        store.close();
+        store.close(None);
         drop(store);
         let (store, recovered) = Store::open(config(&dir)).unwrap();
         assert!(recovered.repairs.is_empty(), "{:?}", recovered.repairs);

@@ -45,6 +45,9 @@ impl DashboardApp {
             None
         };
         let saved = self.saved.remove(&id);
+        // Gone from the list, it cannot be unreachable; its mute waits for
+        // the undo to be over.
+        self.stop_watching_reachability(id);
         if self.selected == Some(id) {
             self.selected = self.hosts.first().map(|h| h.id);
         }
@@ -93,9 +96,11 @@ impl DashboardApp {
     /// Makes the last removal final: the host goes, and the token kept for
     /// it in the secret store with it.
     pub(super) fn finish_removal(&mut self) {
-        if let Some(removed) = self.removed.take()
-            && removed.saved
-        {
+        let Some(removed) = self.removed.take() else {
+            return;
+        };
+        self.forget_mute(removed.host.id);
+        if removed.saved {
             self.tokens.forget(removed.host.url());
         }
     }

@@ -2,8 +2,6 @@
 //! buttons and keys that open them, and the commands they send. Kept apart
 //! from `app.rs`, which routes hosts and the time view.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use egui::{RichText, Ui};
 
 use super::DashboardApp;
@@ -39,7 +37,7 @@ impl DashboardApp {
     }
 
     /// The right end of the top bar: theme, help and export, side by side
-    /// or, when the bar is `narrow`, in a menu.
+    /// or, when the bar is `narrow`, in a menu; then the alerts.
     pub(super) fn top_buttons_ui(&self, ui: &mut Ui, narrow: bool, commands: &mut Vec<Command>) {
         if narrow {
             ui.menu_button("Menu", |ui| {
@@ -48,6 +46,8 @@ impl DashboardApp {
         } else {
             self.bar_buttons_ui(ui, commands);
         }
+        // Never in the menu: its count is how a firing alert is seen.
+        self.alerts_button_ui(ui, commands);
     }
 
     fn bar_buttons_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -169,9 +169,7 @@ impl DashboardApp {
 
     /// Asks the window for its pixels; they are saved when they arrive.
     pub(super) fn request_screenshot(&mut self, ctx: &egui::Context) {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let now_ms = crate::host::unix_ms_now();
         let path = self
             .export
             .dir()
@@ -189,8 +187,8 @@ impl DashboardApp {
     }
 }
 
-/// Keys for the windows and the fleet view, unless a text field has the
-/// keyboard: F, E, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.
+/// Keys for the windows, the alerts panel and the fleet view, unless a text
+/// field has the keyboard: F, E, A, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.
 pub(super) fn window_shortcuts(ctx: &egui::Context, editing: bool, commands: &mut Vec<Command>) {
     if ctx.egui_wants_keyboard_input() {
         return;
@@ -206,6 +204,7 @@ pub(super) fn window_shortcuts(ctx: &egui::Context, editing: bool, commands: &mu
         let keys = [
             (egui::Key::F, Command::ToggleFleet),
             (egui::Key::E, Command::ToggleExport),
+            (egui::Key::A, Command::ToggleAlerts),
             (egui::Key::Questionmark, Command::ToggleHelp),
             (egui::Key::F1, Command::ToggleHelp),
             (egui::Key::Escape, Command::CloseWindows),

@@ -1,8 +1,9 @@
-//! The fleet overview: one row per host with its state, sparklines of CPU,
-//! memory and network over the last few minutes, the current values, load
-//! and the fullest disk, so twenty machines fit on one screen. A click on a
-//! row opens that host; a click on a header sorts the rows by it (again: the
-//! other way), kept for the run like the processes table's order.
+//! The fleet overview: one row per host with its state (and a mark when
+//! alerts fire on it), sparklines of CPU, memory and network over the last
+//! few minutes, the current values, load and the fullest disk, so twenty
+//! machines fit on one screen. A click on a row opens that host; a click on
+//! a header sorts the rows by it (again: the other way), kept for the run
+//! like the processes table's order.
 //!
 //! Sparklines are painted directly (a few hundred line segments per host), not
 //! built as plots: sixteen hosts × three plots would cost more than the whole
@@ -15,7 +16,7 @@ use crate::format;
 use crate::history::{HostHistory, Metric, segments};
 use crate::host::Host;
 use crate::palette;
-use crate::panels::connection;
+use crate::panels::{alert_mark, connection};
 
 /// How much of the past each sparkline shows.
 pub const SPARKLINE_MS: u64 = 5 * 60 * 1000;
@@ -301,6 +302,7 @@ fn name_ui(ui: &mut Ui, host: &Host, now: std::time::Instant) {
         ui.vertical(|ui| {
             ui.add(egui::Label::new(RichText::new(host.display_name()).strong()).truncate());
             ui.horizontal(|ui| {
+                alert_mark::ui(ui, host);
                 // The whole state, reason and retry included: a row is where
                 // a down host is noticed.
                 let text = connection.text();

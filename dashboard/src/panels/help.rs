@@ -7,10 +7,11 @@ use crate::command::Command;
 
 /// Every shortcut, as the overlay lists it: the keys, then what they do.
 /// Keys work whenever no text field has the keyboard.
-pub const SHORTCUTS: [(&str, &str); 10] = [
+pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Space", "Pause the plots, or go back to live"),
     ("1 2 3 4 5", "Time window: 1 m, 5 m, 15 m, 1 h, all history"),
     ("F", "Fleet overview (all hosts), or back to the host"),
+    ("A", "Alerts: what fires on every host, and the log"),
     ("T", "Switch between the dark and the light theme"),
     ("↑ ↓", "The host above or below in the list"),
     ("Ctrl+Z", "Bring back the host just removed"),

@@ -11,6 +11,7 @@ use crate::format;
 use crate::history::{HostHistory, Metric};
 use crate::host::Host;
 use crate::palette;
+use crate::panels::alert_overlay::{AlertOverlay, AlertPlot};
 use crate::panels::connection;
 use crate::panels::time_axis::TimeAxis;
 use crate::panels::time_plot::{Series, TimePlot, Unit};
@@ -435,13 +436,20 @@ fn charts_ui(
                     column.weak("No temperature sensors reported by this host.");
                     continue;
                 }
+                let alerts = alert_plot(chart.title).map(|plot| AlertOverlay::of(plot, host));
+                // The y axis reaches the thresholds, so their lines are in view.
+                let y_max = match alerts.as_ref().and_then(AlertOverlay::highest) {
+                    Some(highest) => Some(chart.y_max.map_or(highest, |y| y.max(highest))),
+                    None => chart.y_max,
+                };
                 TimePlot {
                     id: format!("{} {}", chart.title, host.id),
                     unit: chart.unit,
                     series: chart.series,
                     axis,
                     max_step_ms,
-                    y_max: chart.y_max,
+                    y_max,
+                    alerts: alerts.as_ref(),
                 }
                 .ui(column, history, height, commands);
             }
@@ -535,6 +543,20 @@ impl Pairs<'_> {
             idle: idle_count,
         }
     }
+}
+
+/// The plot of [`PLOT_TITLES`] titled `title`, as the alerts name it.
+fn alert_plot(title: &str) -> Option<AlertPlot> {
+    let plots = [
+        (PLOT_TITLES[0], AlertPlot::CpuTotal),
+        (PLOT_TITLES[2], AlertPlot::Load),
+        (PLOT_TITLES[3], AlertPlot::Memory),
+        (PLOT_TITLES[4], AlertPlot::Network),
+        (PLOT_TITLES[6], AlertPlot::Temperatures),
+    ];
+    plots
+        .into_iter()
+        .find_map(|(plot_title, plot)| (plot_title == title).then_some(plot))
 }
 
 /// The height of one plot when `room` points are left for the plots and

@@ -22,6 +22,7 @@ use crate::command::Command;
 use crate::format;
 use crate::history::decimate::Columns;
 use crate::history::{HostHistory, Metric};
+use crate::panels::alert_overlay::AlertOverlay;
 use crate::panels::time_axis::TimeAxis;
 use crate::ticks::{Scale, ValueTicks};
 
@@ -203,6 +204,8 @@ pub struct TimePlot<'a> {
     /// The y axis always reaches this far (100 for percentages, the memory
     /// size), whatever is in view.
     pub y_max: Option<f64>,
+    /// Alert thresholds and firing stretches to draw, if any.
+    pub alerts: Option<&'a AlertOverlay>,
 }
 
 impl TimePlot<'_> {
@@ -339,6 +342,9 @@ impl TimePlot<'_> {
             });
         let shown = plot.show(ui, |plot_ui| {
             axis.frame_ui(plot_ui);
+            if let Some(alerts) = self.alerts {
+                alerts.draw(plot_ui, &axis);
+            }
             plot_ui.set_auto_bounds(Vec2b::new(false, false));
             // A little room above the top label, so a line there is not cut.
             plot_ui.set_plot_bounds_y(lowest..=ticks.top * 1.04);

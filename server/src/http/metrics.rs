@@ -92,6 +92,7 @@ pub fn render(hub: &Hub) -> String {
         &[],
         hub.stalled_count() as f64,
     );
+    store_metrics(&mut out, hub);
     if let Some(alerting) = hub.alerting() {
         out.family(
             "hostpulse_alert_firing",
@@ -127,6 +128,70 @@ pub fn render(hub: &Hub) -> String {
         1.0,
     );
     out.text
+}
+
+/// The history on disk, when the server keeps one.
+fn store_metrics(out: &mut Exposition, hub: &Hub) {
+    let Some(archive) = hub.archive() else {
+        return;
+    };
+    let (status, dropped_samples) = archive.status();
+    out.family(
+        "hostpulse_store_writable",
+        "gauge",
+        "1 while the history on disk takes writes; 0 while it cannot (a full disk).",
+    );
+    out.value(
+        "hostpulse_store_writable",
+        &[],
+        f64::from(u8::from(status.writable)),
+    );
+    out.family(
+        "hostpulse_store_bytes",
+        "gauge",
+        "Bytes the history on disk takes, per tier.",
+    );
+    for tier in &status.tiers {
+        out.value(
+            "hostpulse_store_bytes",
+            &[("tier", tier.tier.name())],
+            tier.bytes_on_disk as f64,
+        );
+    }
+    out.family(
+        "hostpulse_store_oldest_timestamp_seconds",
+        "gauge",
+        "Time of the oldest row each tier of the history on disk holds.",
+    );
+    for tier in &status.tiers {
+        if let Some(oldest_ms) = tier.oldest_ms {
+            out.value(
+                "hostpulse_store_oldest_timestamp_seconds",
+                &[("tier", tier.tier.name())],
+                oldest_ms as f64 / 1000.0,
+            );
+        }
+    }
+    out.family(
+        "hostpulse_store_dropped_blocks_total",
+        "counter",
+        "Closed blocks of history given up because the disk refused them too long.",
+    );
+    out.value(
+        "hostpulse_store_dropped_blocks_total",
+        &[],
+        status.dropped_blocks as f64,
+    );
+    out.family(
+        "hostpulse_store_dropped_samples_total",
+        "counter",
+        "Samples the history's writer could not take (the disk was too slow); viewers got them.",
+    );
+    out.value(
+        "hostpulse_store_dropped_samples_total",
+        &[],
+        dropped_samples as f64,
+    );
 }
 
 /// The node_exporter-named families, one helper per group.
@@ -263,28 +328,41 @@ fn storage_metrics(out: &mut Exposition, sample: &Sample, counters: &Counters) {
 }
 
 fn host_metrics(out: &mut Exposition, hub: &Hub, sample: &Sample) {
+    // Sensor labels need not be unique (two NVMe drives are both "nvme
+    // Composite"); `Sample::sensors` numbers the repeats, so no series is
+    // doubled and the names match the alerts' instances.
     if !sample.temperatures.is_empty() {
         out.family(
             "hostpulse_temperature_celsius",
             "gauge",
             "Temperature reported by a sensor.",
         );
-        // Sensor labels need not be unique (two NVMe drives are both
-        // "nvme Composite"); repeats get " #2", " #3" so no series is doubled.
-        let mut seen: Vec<&str> = Vec::new();
-        for temperature in &sample.temperatures {
-            let repeats = seen.iter().filter(|l| **l == temperature.label).count();
-            seen.push(&temperature.label);
-            let sensor = if repeats == 0 {
-                temperature.label.clone()
-            } else {
-                format!("{} #{}", temperature.label, repeats + 1)
-            };
+        for (sensor, temperature) in sample.sensors() {
             out.value(
                 "hostpulse_temperature_celsius",
                 &[("sensor", &sensor)],
                 f64::from(temperature.celsius),
             );
+        }
+    }
+    if sample
+        .temperatures
+        .iter()
+        .any(|t| t.critical_celsius.is_some())
+    {
+        out.family(
+            "hostpulse_temperature_critical_celsius",
+            "gauge",
+            "The temperature a sensor itself calls critical (only sensors that report one).",
+        );
+        for (sensor, temperature) in sample.sensors() {
+            if let Some(critical) = temperature.critical_celsius {
+                out.value(
+                    "hostpulse_temperature_critical_celsius",
+                    &[("sensor", &sensor)],
+                    f64::from(critical),
+                );
+            }
         }
     }
     let host = &hub.hello().host;
@@ -475,13 +553,14 @@ mod tests {
     #[test]
     fn repeated_sensor_labels_become_distinct_series() {
         let hub = Hub::new(Hello::default()).unwrap();
-        let reading = |celsius| hostpulse_shared::TemperatureSample {
+        let reading = |celsius, critical_celsius| hostpulse_shared::TemperatureSample {
             label: "nvme Composite".into(),
             celsius,
+            critical_celsius,
         };
         hub.publish(
             Sample {
-                temperatures: vec![reading(40.0), reading(41.5)],
+                temperatures: vec![reading(40.0, None), reading(41.5, Some(84.5))],
                 ..Sample::default()
             },
             Counters::default(),
@@ -491,6 +570,15 @@ mod tests {
         assert!(text.contains("hostpulse_temperature_celsius{sensor=\"nvme Composite\"} 40\n"));
         assert!(
             text.contains("hostpulse_temperature_celsius{sensor=\"nvme Composite #2\"} 41.5\n")
+        );
+        // Only the sensor that reports a critical temperature has one.
+        let critical: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("hostpulse_temperature_critical_celsius{"))
+            .collect();
+        assert_eq!(
+            critical,
+            ["hostpulse_temperature_critical_celsius{sensor=\"nvme Composite #2\"} 84.5"]
         );
     }
 

@@ -1,5 +1,6 @@
 //! The sampler's own named thread: it waits for each tick of the [`Schedule`],
-//! takes one sample, and publishes it to the hub. Exactly one sampling per tick,
+//! takes one sample, brings it to the resolution the history on disk keeps,
+//! and publishes it to the hub. Exactly one sampling per tick,
 //! whatever the number of viewers (ARCHITECTURE.md, invariant 1); nothing async runs here.
 
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::mpsc::{RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::archive::Start;
 use crate::hub::Hub;
 use crate::sampling::sampler::Sampler;
 use crate::sampling::schedule::Schedule;
@@ -20,11 +22,12 @@ pub struct Ticker {
 }
 
 impl Ticker {
-    /// Starts sampling every `interval` into `hub`, as samples of `epoch`.
+    /// Starts sampling every `interval` into `hub`, as samples of
+    /// `start.epoch` counted from `start.first_seq`.
     pub fn spawn(
         mut sampler: Sampler,
         hub: Arc<Hub>,
-        epoch: u64,
+        start: Start,
         interval: Duration,
     ) -> std::io::Result<Self> {
         let (stop, stopped) = sync_channel::<()>(1);
@@ -32,7 +35,7 @@ impl Ticker {
             .name("hostpulse-sampler".into())
             .spawn(move || {
                 let mut schedule = Schedule::aligned(interval, Instant::now(), SystemTime::now());
-                for seq in 0.. {
+                for seq in start.first_seq.. {
                     let deadline = schedule.next_deadline(Instant::now());
                     let wait = deadline.saturating_duration_since(Instant::now());
                     match stopped.recv_timeout(wait) {
@@ -40,7 +43,10 @@ impl Ticker {
                         Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
                     }
                     let started = Instant::now();
-                    let sample = sampler.sample(epoch, seq, unix_ms(SystemTime::now()));
+                    let sample = sampler.sample(start.epoch, seq, unix_ms(SystemTime::now()));
+                    // Published as the history on disk keeps it, so a sample
+                    // read back later is the very one viewers got live.
+                    let sample = hostpulse_store::series::quantize(&sample);
                     let mut counters = sampler.counters();
                     let took = started.elapsed();
                     counters.sample_duration_secs = took.as_secs_f64();

@@ -1,5 +1,12 @@
 //! The real `hostpulse-server` binary in a process of its own, so that its
-//! resident memory can be read from `/proc` while it is attacked.
+//! resident memory can be read from `/proc` while it is attacked, or it can
+//! be stopped with a signal and started again (`tests/history.rs` shares
+//! this module).
+
+#![allow(
+    dead_code,
+    reason = "shared by tests/attacks and tests/history, each using a part"
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,14 +18,36 @@ use std::time::{Duration, Instant};
 pub struct ServerProcess {
     child: Child,
     addr: SocketAddr,
-    #[allow(dead_code, reason = "read by `log`")]
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
-    /// Starts the binary with `--bind 127.0.0.1:0` and `args`, and waits for
-    /// the line that says where it listens.
+    /// Starts the binary with `--bind 127.0.0.1:0`, its history in memory
+    /// only (the attacks measure what strangers make the server hold, not the
+    /// disk) and `args`, and waits for the line that says where it listens.
+    #[allow(
+        dead_code,
+        reason = "the attacks start it so; tests/history.rs does not"
+    )]
     pub fn start(args: &[&str]) -> Self {
+        let mut all = vec!["--history-memory-only"];
+        all.extend_from_slice(args);
+        Self::spawn(&all)
+    }
+
+    /// Starts the binary with `--bind 127.0.0.1:0`, its history on disk in
+    /// `data_dir`, and `args`.
+    #[allow(
+        dead_code,
+        reason = "tests/history.rs starts it so; the attacks do not"
+    )]
+    pub fn with_history(data_dir: &std::path::Path, args: &[&str]) -> Self {
+        let mut all = vec!["--data-dir", data_dir.to_str().expect("a UTF-8 path")];
+        all.extend_from_slice(args);
+        Self::spawn(&all)
+    }
+
+    fn spawn(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hostpulse-server"))
             .args(["--bind", "127.0.0.1:0", "--config", "/dev/null"])
             .args(args)
@@ -67,7 +96,6 @@ impl ServerProcess {
     }
 
     /// What the server has logged so far.
-    #[allow(dead_code, reason = "for a failing test to print")]
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
@@ -99,6 +127,29 @@ impl ServerProcess {
     /// Starts the peak over from the resident memory now (`clear_refs` 5).
     pub fn reset_peak(&self) {
         std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").unwrap();
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`-TERM`, `-KILL`) and waits, at most 20 s, for the exit.
+    pub fn stop(mut self, signal: &str) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
+        assert!(sent.success(), "kill {signal} {pid}");
+        let give_up = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < give_up,
+                "still running after kill {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Waits for `/healthz` to answer 200 (the first sample is taken).

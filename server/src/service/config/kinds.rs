@@ -184,6 +184,33 @@ impl Kind for FilePath {
     }
 }
 
+/// The state directory: a path, or (unset) the one systemd or the XDG base
+/// directories give, which [`super::Args::resolve`] fills in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StateDir;
+
+impl Kind for StateDir {
+    type Value = Option<PathBuf>;
+
+    fn read_text(&self, text: &str) -> Result<Self::Value, String> {
+        FilePath.read_text(text).map(Some)
+    }
+
+    fn read_toml(&self, value: &toml::Value) -> Result<Self::Value, (String, Option<usize>)> {
+        FilePath.read_toml(value).map(Some)
+    }
+
+    fn show(value: &Self::Value) -> String {
+        value.as_ref().map_or_else(
+            || {
+                "$STATE_DIRECTORY, else $XDG_STATE_HOME/hostpulse (~/.local/state/hostpulse)"
+                    .to_owned()
+            },
+            FilePath::show,
+        )
+    }
+}
+
 /// A web page origin as browsers send it: `scheme://host[:port]`, parsed by
 /// `url` so the default port and case do not matter.
 #[derive(Debug, Clone, Default)]

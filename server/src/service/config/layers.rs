@@ -16,12 +16,35 @@ use super::settings::{Layer, SETTINGS};
 pub(crate) const ENV_CONFIG: &str = "HOSTPULSE_CONFIG";
 pub(crate) const ENV_TOKEN: &str = "HOSTPULSE_TOKEN";
 
-/// Every `HOSTPULSE_*` variable the server reads.
-pub fn env_names() -> impl Iterator<Item = &'static str> {
+/// What a `HOSTPULSE_*` variable sets, as the man page tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvMeaning {
+    /// The same as the flag with this id (a setting's file key, or `config`).
+    Flag(&'static str),
+    /// A meaning of its own, said in full.
+    Own(&'static str),
+}
+
+/// Every `HOSTPULSE_*` variable the server reads, and what it sets.
+pub fn env_meanings() -> impl Iterator<Item = (&'static str, EnvMeaning)> {
     SETTINGS
         .iter()
-        .map(|setting| setting.env)
-        .chain([ENV_CONFIG, ENV_TOKEN])
+        .map(|setting| (setting.env, EnvMeaning::Flag(setting.key)))
+        .chain([
+            (ENV_CONFIG, EnvMeaning::Flag("config")),
+            (
+                ENV_TOKEN,
+                EnvMeaning::Own(
+                    "The bearer token itself, rather than a file holding it. A file is safer: \
+                     token_file, --token-file, or the systemd credential `token`.",
+                ),
+            ),
+        ])
+}
+
+/// Every `HOSTPULSE_*` variable the server reads.
+pub fn env_names() -> impl Iterator<Item = &'static str> {
+    env_meanings().map(|(name, _)| name)
 }
 
 /// What the environment says: the settings' variables, plus the config path,
@@ -122,6 +145,10 @@ pub(crate) fn parse_file(path: &Path, text: &str) -> Result<Layer, ConfigError> 
     Ok(layer)
 }
 
+/// The top-level key that was the in-memory history's size and is now the
+/// `[history]` table.
+const LEGACY_HISTORY_KEY: &str = "history";
+
 /// The top-level keys that belong to alerting, not to the settings.
 const ALERTING_KEYS: [&str; 3] = ["alerts", "alert", "webhook"];
 
@@ -145,9 +172,16 @@ fn read_table(
         if prefix.is_empty() && ALERTING_KEYS.contains(&name.as_str()) {
             continue;
         }
-        match layer.read_key(&key, value) {
+        // `history = N` is the in-memory history's spelling from before the
+        // `[history]` table, still read as `history.memory_samples`.
+        let setting = if prefix.is_empty() && name == LEGACY_HISTORY_KEY && value.is_integer() {
+            format!("{LEGACY_HISTORY_KEY}.memory_samples")
+        } else {
+            key.clone()
+        };
+        match layer.read_key(&setting, value) {
             Some(Ok(())) => {}
-            Some(Err((problem, index))) => return Err((key.clone(), line(&key, index), problem)),
+            Some(Err((problem, index))) => return Err((setting, line(&key, index), problem)),
             None => {
                 let toml::Value::Table(inner) = value else {
                     let known: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();

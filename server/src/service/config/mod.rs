@@ -15,6 +15,7 @@ mod kinds;
 mod layers;
 mod settings;
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,8 +25,8 @@ use hostpulse_alerts::AlertsConfig;
 use hostpulse_shared::Secret;
 
 pub use self::error::ConfigError;
-pub use self::layers::env_names;
 use self::layers::{EnvLayer, env_layer, file_layer};
+pub use self::layers::{EnvMeaning, env_meanings, env_names};
 use self::settings::{Layer, Values};
 use crate::http::proxy::TrustedProxies;
 use crate::service::tls::Tls;
@@ -38,14 +39,23 @@ pub const DEFAULT_CONFIG_PATH: &str = "/etc/hostpulse/server.toml";
 /// Settings come from the config file, then `HOSTPULSE_*` environment variables,
 /// then these flags; later ones win.
 #[derive(Debug, Default, Parser)]
-#[command(name = "hostpulse-server", version, about, long_about = None)]
+#[command(
+    name = "hostpulse-server",
+    version,
+    about,
+    long_about = None,
+    after_help = crate::service::exit::exit_status_help(crate::service::exit::SERVER_EXIT_STATUSES)
+)]
 pub struct Args {
     /// Config file (TOML) [default: /etc/hostpulse/server.toml, if present;
     /// env: `HOSTPULSE_CONFIG`].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Check the configuration, print the settings in force, and exit.
+    /// Check the configuration, print the settings in force, and exit. Run by
+    /// hand it cannot see systemd credentials; to check as the service does:
+    /// systemd-run --wait --pipe -p LoadCredential=token:/etc/hostpulse/token
+    /// hostpulse-server --check-config
     #[arg(long)]
     pub check_config: bool,
 
@@ -53,6 +63,13 @@ pub struct Args {
     /// webhook, say how each went, and exit (non-zero if any failed).
     #[arg(long, value_name = "NAME")]
     pub test_alert: Option<String>,
+
+    /// Write DAYS of made-up but realistic history, ending now, into the
+    /// history on disk of the data directory (which must hold none yet), say
+    /// how far it got as it goes, and exit: for trying long views and
+    /// measuring them.
+    #[arg(long, value_name = "DAYS")]
+    pub fill_history: Option<f64>,
 
     /// Make a private CA and a server certificate signed by it in DIR
     /// (`ca.pem`, `cert.pem`, `key.pem`) for a self-signed TLS setup, and exit.
@@ -126,6 +143,67 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// Where the server keeps its state (what is firing); `None` keeps none.
     pub data_dir: Option<PathBuf>,
+    /// The history on disk; `None` keeps only the in-memory history.
+    pub history_store: Option<HistoryStore>,
+}
+
+/// Where the history on disk lives and how much of it is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryStore {
+    /// Its directory (`history/` in the data directory).
+    pub dir: PathBuf,
+    /// How long every raw sample is kept.
+    pub raw_retention: Duration,
+    /// How long the per-minute rows are kept.
+    pub minute_retention: Duration,
+    /// How long the per-hour rows are kept.
+    pub hour_retention: Duration,
+    /// The most its files may take.
+    pub max_bytes: u64,
+    /// Whether the server refuses to start when the history cannot be opened
+    /// (a service: another server holds it, the directory cannot be
+    /// written), or runs with its history in memory only, saying why (an
+    /// embedded server, such as a second dashboard's).
+    pub required: bool,
+}
+
+impl HistoryStore {
+    /// The history in `data_dir`'s `history/` folder, kept as the settings'
+    /// defaults say.
+    #[must_use]
+    pub fn in_data_dir(data_dir: &Path) -> Self {
+        Self::from_values(data_dir, &Values::default())
+    }
+
+    fn from_values(data_dir: &Path, values: &Values) -> Self {
+        let days = |n: u64| Duration::from_secs(n.saturating_mul(86_400));
+        Self {
+            dir: data_dir.join("history"),
+            raw_retention: days(values.history_raw_days),
+            minute_retention: days(values.history_minute_days),
+            hour_retention: days(values.history_hour_days),
+            max_bytes: values.history_max_mib.saturating_mul(1 << 20),
+            required: true,
+        }
+    }
+}
+
+/// The data directory when none is set: systemd's `$STATE_DIRECTORY` (the
+/// first, if it names several), else `$XDG_STATE_HOME/hostpulse`, else
+/// `~/.local/state/hostpulse`.
+fn default_data_dir(env: &[(String, String)]) -> Option<PathBuf> {
+    let var = |name: &str| {
+        env.iter()
+            .find(|(n, value)| n == name && !value.is_empty())
+            .map(|(_, value)| value.as_str())
+    };
+    if let Some(dirs) = var("STATE_DIRECTORY") {
+        return dirs.split(':').next().map(PathBuf::from);
+    }
+    if let Some(state) = var("XDG_STATE_HOME").filter(|dir| Path::new(dir).is_absolute()) {
+        return Some(Path::new(state).join("hostpulse"));
+    }
+    var("HOME").map(|home| Path::new(home).join(".local/state/hostpulse"))
 }
 
 impl Config {
@@ -147,6 +225,11 @@ impl Config {
             trusted_proxies: TrustedProxies::new(values.trusted_proxies.clone()),
             alerts: AlertsConfig::default(),
             data_dir: values.data_dir.clone(),
+            history_store: values
+                .data_dir
+                .as_deref()
+                .filter(|_| !values.history_memory_only)
+                .map(|dir| HistoryStore::from_values(dir, values)),
         }
     }
 }
@@ -188,6 +271,9 @@ pub struct Settings {
     pub file: Option<PathBuf>,
     /// Every declared setting's value, for [`Settings::describe`].
     values: Values,
+    /// `--check-config` outside systemd found no token where serving needs
+    /// one: it may come from the credential only the service sees.
+    token_unseen: bool,
 }
 
 impl Settings {
@@ -206,6 +292,13 @@ impl Settings {
             .into_iter()
             .map(|(key, value)| format!("{key} = {value}"))
             .collect();
+        shown.push(format!(
+            "history = {}",
+            self.config.history_store.as_ref().map_or_else(
+                || "in memory only".to_owned(),
+                |store| format!("on disk in {}", store.dir.display())
+            )
+        ));
         shown.push(format!(
             "token = {}",
             if self.config.token.is_some() {
@@ -226,6 +319,18 @@ impl Settings {
             )
         ));
         let mut text = format!("configuration OK{file}: {}", shown.join(", "));
+        if self.token_unseen {
+            // Writing to a String cannot fail.
+            let _ = write!(
+                text,
+                "\nnote: serving {} needs a token, and none is visible to this check: run by \
+                 hand, it cannot see the systemd credential `token` (LoadCredential=) that \
+                 only the service gets. Check as the service does with:\n  systemd-run \
+                 --wait --pipe -p LoadCredential=token:/etc/hostpulse/token hostpulse-server \
+                 --check-config",
+                self.bind
+            );
+        }
         for line in self.config.alerts.describe() {
             text.push('\n');
             text.push_str(&line);
@@ -241,12 +346,13 @@ impl Args {
         &self,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, ConfigError> {
-        let env: Vec<(String, String)> = env.into_iter().collect();
+        let env_pairs: Vec<(String, String)> = env.into_iter().collect();
+        let env = &env_pairs;
         let credentials_dir = env
             .iter()
             .find(|(name, _)| name == "CREDENTIALS_DIRECTORY")
             .map(|(_, dir)| PathBuf::from(dir));
-        let env = env_layer(env)?;
+        let env = env_layer(env.iter().cloned())?;
         let (file, file_path) = match self.config.clone().or_else(|| env.config.clone()) {
             Some(path) => (file_layer(&path)?, Some(path)),
             None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
@@ -258,8 +364,17 @@ impl Args {
         let flags = &self.flags.0;
         let token = resolve_token(flags, &env, &file)?;
         let tls = resolve_tls([flags, &env.layer, &file], &env)?;
-        let values = flags.clone().over(env.layer).over(file).or_defaults();
-        if token.is_none() && !values.bind.ip().is_loopback() && !values.insecure_no_auth {
+        let mut values = flags.clone().over(env.layer).over(file).or_defaults();
+        // None at all (no HOME either): the history stays in memory, which
+        // the start's log line and --check-config say.
+        if values.data_dir.is_none() {
+            values.data_dir = default_data_dir(&env_pairs);
+        }
+        let token_unseen =
+            token.is_none() && !values.bind.ip().is_loopback() && !values.insecure_no_auth;
+        // A check run by hand has no $CREDENTIALS_DIRECTORY: the token the
+        // service gets by LoadCredential= is out of its sight, not missing.
+        if token_unseen && !(self.check_config && credentials_dir.is_none()) {
             return Err(ConfigError::Insecure { bind: values.bind });
         }
         let alerts = match &file_path {
@@ -280,6 +395,7 @@ impl Args {
             },
             file: file_path,
             values,
+            token_unseen,
         })
     }
 }

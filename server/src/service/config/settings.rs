@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use clap::{Arg, ArgMatches};
 
-use super::kinds::{Address, FilePath, Kind, List, Maybe, Number, Origin, Proxy, Switch};
+use super::kinds::{Address, FilePath, Kind, List, Maybe, Number, Origin, Proxy, StateDir, Switch};
 
 /// A setting as `--help`, the man page and the unknown-variable check see it.
 #[derive(Debug, Clone, Copy)]
@@ -141,9 +141,10 @@ settings! {
     interval_ms: Number<100, 3_600_000> = 1000,
         flag "interval-ms" "MS", env "HOSTPULSE_INTERVAL_MS", key "interval_ms";
     /// Samples kept in memory for viewers that connect or reconnect (3600 is
-    /// an hour at the default interval).
+    /// an hour at the default interval); older ones are read from the history
+    /// on disk. Also the most one replay or `history_request` sends.
     history: Number<1, 1_000_000> = 3600,
-        flag "history" "SAMPLES", env "HOSTPULSE_HISTORY", key "history";
+        flag "history" "SAMPLES", env "HOSTPULSE_HISTORY", key "history.memory_samples";
     /// HTTP worker threads; one serves thousands of viewers.
     workers: Number<1, 64> = 1,
         flag "workers" "THREADS", env "HOSTPULSE_WORKERS", key "workers";
@@ -171,9 +172,9 @@ settings! {
     /// that cannot send one.
     open_metrics: Switch = false,
         flag "open-metrics" "BOOL", env "HOSTPULSE_OPEN_METRICS", key "open_metrics";
-    /// A web page origin allowed to open the stream, e.g.
-    /// `https://dash.example.com` (repeat the flag, or separate with commas).
-    /// Native viewers send no origin and need none.
+    /// A web page origin allowed to open the stream and to read /api/v1
+    /// (CORS), e.g. `https://dash.example.com` (repeat the flag, or separate
+    /// with commas). Native viewers send no origin and need none.
     allowed_origins: List<Origin> = Vec::new(),
         flag "allow-origin" "ORIGIN", env "HOSTPULSE_ALLOWED_ORIGINS", key "allowed_origins";
     /// Serve wss:// and https:// with this PEM certificate chain (also: the
@@ -189,11 +190,29 @@ settings! {
     /// with commas). The header is ignored from anyone else.
     trusted_proxies: List<Proxy> = Vec::new(),
         flag "trusted-proxy" "ADDR|CIDR", env "HOSTPULSE_TRUSTED_PROXIES", key "trusted_proxies";
-    /// Directory for the server's own state: the alerts firing now, kept
-    /// across restarts (under systemd, `StateDirectory=hostpulse` gives
-    /// /var/lib/hostpulse). Without one, a restart forgets what was firing.
-    data_dir: Maybe<FilePath> = None,
+    /// Directory for the server's own state: the history on disk (in
+    /// `history/`) and the alerts firing now, kept across restarts. Under
+    /// systemd, `StateDirectory=hostpulse` gives /var/lib/hostpulse.
+    data_dir: StateDir = None,
         flag "data-dir" "DIR", env "HOSTPULSE_DATA_DIR", key "data_dir";
+    /// Keep no history on disk: only the newest `history` samples, in memory,
+    /// which a restart forgets.
+    history_memory_only: Switch = false,
+        flag "history-memory-only" "BOOL", env "HOSTPULSE_HISTORY_MEMORY_ONLY", key "history.memory_only";
+    /// Days of raw history kept on disk: every sample, with its top processes.
+    history_raw_days: Number<1, 3650> = 7,
+        flag "history-raw-days" "DAYS", env "HOSTPULSE_HISTORY_RAW_DAYS", key "history.raw_days";
+    /// Days of per-minute history kept on disk: each minute's min, mean and
+    /// max, and the processes that peaked in it.
+    history_minute_days: Number<1, 36500> = 90,
+        flag "history-minute-days" "DAYS", env "HOSTPULSE_HISTORY_MINUTE_DAYS", key "history.minute_days";
+    /// Days of per-hour history kept on disk: each hour's min, mean and max.
+    history_hour_days: Number<1, 36500> = 730,
+        flag "history-hour-days" "DAYS", env "HOSTPULSE_HISTORY_HOUR_DAYS", key "history.hour_days";
+    /// The most the history may take on disk, in MiB; past it the oldest raw
+    /// data goes first, then the oldest minutes, then the oldest hours.
+    history_max_mib: Number<8, 1_048_576> = 256,
+        flag "history-max-mib" "MIB", env "HOSTPULSE_HISTORY_MAX_MIB", key "history.max_size_mib";
 }
 
 #[cfg(test)]
