@@ -159,7 +159,7 @@ fn just_wide_enough_for_the_buttons_nothing_on_the_top_bar_covers_anything_else(
 
 #[test]
 fn at_800_by_600_nothing_on_the_top_bar_covers_anything_else() {
-    let mut harness = harness(app(&["db-1"], 60), vec2(992.0, 600.0));
+    let mut harness = harness(app(&["db-1"], 60), vec2(800.0, 600.0));
     assert_eq!(top_bar_faults(&harness, 800.0, true), Vec::<String>::new());
 
     // The buttons that did not fit are in the menu, and work from there.
@@ -174,7 +174,7 @@ fn at_800_by_600_nothing_on_the_top_bar_covers_anything_else() {
 
 #[test]
 fn a_refused_address_is_explained_in_full_under_the_fields() {
-    let mut harness = harness(app(&[], 0), vec2(992.0, 600.0));
+    let mut harness = harness(app(&[], 0), vec2(800.0, 600.0));
     let field = harness.get_by_role_and_label(Role::TextInput, "Add host");
     field.focus();
     harness.run();
