@@ -324,10 +324,16 @@ mod tests {
         std::fs::copy("/bin/sleep", &long).unwrap();
         let mut child = std::process::Command::new(&long).arg("30").spawn().unwrap();
         let pid = child.id();
-        // The kernel sets the name at exec; wait for it (bounded).
+        // The kernel sets the name at exec, and the command line a little
+        // later; wait for both (bounded).
         let comm_path = format!("/proc/{pid}/comm");
+        let cmdline_path = format!("/proc/{pid}/cmdline");
         for _ in 0..200 {
-            if std::fs::read_to_string(&comm_path).is_ok_and(|c| c.starts_with("a-sleeper")) {
+            let named =
+                std::fs::read_to_string(&comm_path).is_ok_and(|c| c.starts_with("a-sleeper"));
+            let argv =
+                std::fs::read(&cmdline_path).is_ok_and(|c| c.windows(9).any(|w| w == b"a-sleeper"));
+            if named && argv {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
