@@ -20,6 +20,9 @@ use crate::history::decimate::Columns;
 use crate::palette;
 use crate::panels::time_axis::TimeAxis;
 
+/// Points kept free right of the strip for its last time label.
+const NOW_LABEL_ROOM: f32 = 16.0;
+
 /// A row label wants this much height, in points.
 const ROW_LABEL_HEIGHT: f32 = 14.0;
 
@@ -63,7 +66,10 @@ pub fn ui(
     }
     // Aligned columns, plus the one the right edge is in: the cells are
     // computed again when the edge crosses into the next column.
-    let aligned = axis.aligned_columns(ui.available_width() - 64.0);
+    // Room on the right for half of the "now" under the right edge, which
+    // the window's edge would otherwise cut.
+    let width = ui.available_width() - NOW_LABEL_ROOM;
+    let aligned = axis.aligned_columns(width - 64.0);
     let column_ms = (aligned.end_ms - aligned.start_ms) / aligned.count as u64;
     let columns = Columns {
         end_ms: aligned.end_ms + column_ms,
@@ -96,7 +102,7 @@ pub fn ui(
     let cells = Arc::clone(&cached.cells);
     let every = label_every(cores, height(cores));
     let plot = axis
-        .configure(Plot::new(id), ui.available_width())
+        .configure(Plot::new(id), width)
         .height(height(cores))
         .include_y(0.0)
         .include_y(cores as f64)

@@ -248,21 +248,38 @@ impl TimePlot<'_> {
             .auto_shrink([false, true])
             .show(ui, |ui| {
                 ui.spacing_mut().item_spacing.y = 0.0;
+                let row = ui.text_style_height(&egui::TextStyle::Body);
+                // Name over value while every series fits so; else one line
+                // each, so no value hides below the plot's height.
+                let stacked = self.series.len() as f32 * (2.0 * row + 4.0) <= height;
                 for series in self.series {
                     let value = history
                         .value_at(series.metric, self.axis.end_ms)
                         .map_or_else(|| "–".to_owned(), |v| self.unit.format(f64::from(v)));
+                    let name = series.short_name.as_deref().unwrap_or(&series.name);
+                    let value = RichText::new(value).strong();
                     ui.horizontal(|ui| {
                         swatch_ui(ui, series);
-                        let name = series.short_name.as_deref().unwrap_or(&series.name);
-                        ui.add(egui::Label::new(RichText::new(name).small()).truncate())
-                            .on_hover_text(&series.name);
+                        if !stacked {
+                            // The value first: it is what must not be cut.
+                            ui.with_layout(
+                                egui::Layout::right_to_left(egui::Align::Center),
+                                |ui| {
+                                    ui.label(value.clone());
+                                    legend_name_ui(ui, name, &series.name);
+                                },
+                            );
+                        } else {
+                            legend_name_ui(ui, name, &series.name);
+                        }
                     });
-                    ui.horizontal(|ui| {
-                        ui.add_space(20.0);
-                        ui.label(RichText::new(value).strong());
-                    });
-                    ui.add_space(4.0);
+                    if stacked {
+                        ui.horizontal(|ui| {
+                            ui.add_space(20.0);
+                            ui.label(value);
+                        });
+                        ui.add_space(4.0);
+                    }
                 }
             });
     }
@@ -418,6 +435,12 @@ impl TimePlot<'_> {
         ui.data_mut(|d| d.insert_temp(id, (key, Arc::clone(&lines))));
         lines
     }
+}
+
+/// A series' name in its legend, cut to the room left, whole on hover.
+fn legend_name_ui(ui: &mut Ui, name: &str, full_name: &str) {
+    ui.add(egui::Label::new(RichText::new(name).small()).truncate())
+        .on_hover_text(full_name);
 }
 
 /// A short sample of `series`' line, solid or dashed, in its colour.
