@@ -7,6 +7,8 @@ use hostpulse_shared::{Hello, Secret};
 use crate::command::TokenChange;
 use crate::history::{HostHistory, Retention};
 use crate::link::{Link, LinkEvent, LinkState, Wake};
+use crate::past::Past;
+use crate::past::plan::RangeWant;
 use crate::status::Connection;
 
 /// A server the dashboard watches.
@@ -22,6 +24,8 @@ pub struct Host {
     pub hello: Option<Hello>,
     /// Recent samples.
     pub history: HostHistory,
+    /// What was fetched from the server's disk: older or wider than `history`.
+    pub past: Past,
     /// The address as shown when the host has no name yet ("host:port").
     short_url: String,
     /// When the newest sample arrived here, to keep time moving while the
@@ -44,6 +48,7 @@ impl Host {
             link: Link::connect(url, token, wake),
             hello: None,
             history: HostHistory::new(Retention::default()),
+            past: Past::default(),
             short_url: crate::address::short(url),
             sample_arrived_at: None,
         }
@@ -61,6 +66,7 @@ impl Host {
             link,
             hello: None,
             history: HostHistory::new(Retention::default()),
+            past: Past::default(),
             sample_arrived_at: None,
         }
     }
@@ -72,13 +78,45 @@ impl Host {
         for event in events {
             self.apply(event);
         }
+        self.send_requests(now);
         changed
+    }
+
+    /// Asks the server for `want` from its disk, unless it is kept or on
+    /// its way; the answer comes through [`Host::poll`].
+    pub fn want_range(&mut self, want: RangeWant) {
+        self.past.want_range(want);
+        self.send_requests(Instant::now());
+    }
+
+    /// Asks the server for the top processes at `at_ms`, unless known or on
+    /// their way.
+    pub fn want_processes(&mut self, at_ms: u64) {
+        self.past.want_processes(at_ms);
+        self.send_requests(Instant::now());
+    }
+
+    /// Sends the requests that may go now, while the link is live; the rest
+    /// wait for it.
+    fn send_requests(&mut self, now: Instant) {
+        if !self.link.can_send() {
+            return;
+        }
+        for message in self.past.outgoing(now) {
+            if !self.link.send(&message) {
+                // Cannot happen while live; the answer timeout frees the slot.
+                tracing::debug!(url = %self.link.url(), "request not sent");
+            }
+        }
     }
 
     /// Applies one event from the server.
     pub fn apply(&mut self, event: LinkEvent) {
         match event {
-            LinkEvent::Hello(hello) => self.hello = Some(hello),
+            LinkEvent::Hello(hello) => {
+                self.hello = Some(hello);
+                self.past.reconnected();
+            }
             LinkEvent::History(samples) => {
                 if !samples.is_empty() {
                     self.sample_arrived_at = Some(Instant::now());
@@ -92,6 +130,13 @@ impl Host {
                 self.sample_arrived_at = Some(Instant::now());
                 self.history.push(sample);
             }
+            LinkEvent::Range(range) => {
+                self.past.receive_range(&range);
+            }
+            LinkEvent::Processes(processes) => {
+                self.past.receive_processes(processes);
+            }
+            LinkEvent::RequestError(error) => self.past.receive_error(&error, Instant::now()),
         }
     }
 
@@ -144,6 +189,7 @@ impl Host {
             self.short_url = crate::address::short(&url);
             self.hello = None;
             self.history = HostHistory::new(Retention::default());
+            self.past = Past::default();
         }
         if moved || typed || token.as_ref() != self.link.token() {
             self.link.retarget(url, token);

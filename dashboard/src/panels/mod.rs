@@ -11,6 +11,8 @@ pub mod heat_strip;
 pub mod help;
 pub mod host_list;
 pub mod host_view;
+pub mod past_view;
 pub mod processes;
+pub mod range_bar;
 pub mod time_axis;
 pub mod time_plot;

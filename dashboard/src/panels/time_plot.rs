@@ -9,13 +9,17 @@
 //! the range changes, or the history starts over. Only the samples after the
 //! last column edge are decimated every frame. A day's plot costs about what
 //! five minutes' does.
+//!
+//! What is older than the live history comes from a range fetched from the
+//! server's disk, drawn by [`band`]: min–max bands under the mean line for
+//! aggregated tiers.
 
 use std::sync::Arc;
 
 use egui::{Color32, Id, Ui, Vec2b};
 use egui_plot::{
-    Corner, GridMark, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints,
-    PlotTransform,
+    ColorConflictHandling, Corner, GridMark, HoverPosition, Legend, Line, LineStyle, Plot,
+    PlotPoint, PlotPoints, PlotTransform,
 };
 
 use crate::command::Command;
@@ -23,7 +27,12 @@ use crate::format;
 use crate::history::decimate::Columns;
 use crate::history::{HostHistory, Metric};
 use crate::panels::time_axis::TimeAxis;
+use crate::past::PastPart;
 use crate::ticks::{Scale, ValueTicks};
+
+mod band;
+
+pub use self::band::band_color;
 
 /// The unit of a plot's y axis, which decides how values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +120,13 @@ impl Series {
     }
 }
 
+/// The id a plot keeps its memory (bounds, transform) under: tests read
+/// where values landed on screen from it.
+#[must_use]
+pub fn memory_id(id: &str) -> Id {
+    Id::NULL.with(("time plot", id))
+}
+
 /// The decimated points of each series, NaN marking breaks.
 type Lines = Arc<Vec<Vec<(u64, f32)>>>;
 
@@ -187,11 +203,17 @@ pub struct TimePlot<'a> {
     /// The y axis always reaches this far (100 for percentages, the memory
     /// size), whatever is in view.
     pub y_max: Option<f64>,
+    /// What is older than the live history, from the server's disk.
+    pub past: Option<PastPart<'a>>,
 }
 
 impl TimePlot<'_> {
     /// Draws the plot at the given height; pans, zooms and clicks on it
     /// become commands. Returns where values landed on screen.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one plot's layers in drawing order: live lines, bands, hover"
+    )]
     pub fn ui(
         &self,
         ui: &mut Ui,
@@ -215,6 +237,23 @@ impl TimePlot<'_> {
             .iter()
             .map(|series| history.decimated(series.metric, tail, self.max_step_ms))
             .collect();
+        let past_runs: Vec<band::Runs> = self
+            .past
+            .map(|part| {
+                self.series
+                    .iter()
+                    .map(|s| band::runs(&part, history, s.metric, &axis, self.max_step_ms))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (past_lowest, past_highest) = band::extent(&past_runs, axis.start_ms, axis.end_ms);
+        let past_hover = self.past.map(|part| {
+            band::Hover::new(
+                self.series.iter().map(|s| s.name.clone()),
+                &past_runs,
+                &part,
+            )
+        });
         // The y axis fits what is in view, so an old spike does not flatten
         // the last minute.
         let visible = |points: &[(u64, f32)]| {
@@ -229,22 +268,26 @@ impl TimePlot<'_> {
             .iter()
             .chain(&tails)
             .map(|points| visible(points))
-            .fold(self.y_max.unwrap_or(0.0), f64::max);
+            .fold(self.y_max.unwrap_or(0.0), f64::max)
+            .max(past_highest);
         let lowest = lines
             .iter()
             .chain(&tails)
             .flat_map(|points| points.iter().map(|p| f64::from(p.1)))
             .filter(|v| v.is_finite())
-            .fold(0.0, f64::min);
+            .fold(0.0, f64::min)
+            .min(past_lowest);
         let ticks = ValueTicks::new(unit.scale(), highest);
         let plot = axis
-            .configure(Plot::new(&self.id), width)
+            .configure(Plot::new(&self.id).id(memory_id(&self.id)), width)
             .height(height)
             // Top left: live data arrives on the right.
             .legend(
                 Legend::default()
                     .follow_insertion_order(true)
-                    .position(Corner::LeftTop),
+                    .position(Corner::LeftTop)
+                    // A band and its line share a name: the line's colour.
+                    .color_conflict_handling(ColorConflictHandling::PickLast),
             )
             .y_grid_spacer(move |_| {
                 ticks
@@ -263,12 +306,17 @@ impl TimePlot<'_> {
                     plot_name,
                     position,
                     ..
-                } => Some(format!(
-                    "{plot_name}: {}\n{} ({})",
-                    unit.format(position.y),
-                    format::clock(axis.unix_ms(position.x)),
-                    format::seconds_ago(position.x)
-                )),
+                } => past_hover
+                    .as_ref()
+                    .and_then(|h| h.text(plot_name, axis.unix_ms(position.x), |v| unit.format(v)))
+                    .or_else(|| {
+                        Some(format!(
+                            "{plot_name}: {}\n{} ({})",
+                            unit.format(position.y),
+                            format::clock(axis.unix_ms(position.x)),
+                            format::seconds_ago(position.x)
+                        ))
+                    }),
                 HoverPosition::Elsewhere { .. } => None,
             });
         let shown = plot.show(ui, |plot_ui| {
@@ -276,6 +324,17 @@ impl TimePlot<'_> {
             plot_ui.set_auto_bounds(Vec2b::new(false, false));
             // A little room above the top label, so a line there is not cut.
             plot_ui.set_plot_bounds_y(lowest..=ticks.top * 1.04);
+            if let Some(part) = self.past {
+                for (series, runs) in self.series.iter().zip(&past_runs) {
+                    let style = band::Style {
+                        name: &series.name,
+                        color: series.color,
+                        width: series.width,
+                        dashed: series.dashed,
+                    };
+                    band::draw(plot_ui, style, runs, &axis, part.range.is_aggregated());
+                }
+            }
             for ((series, body), tail) in self.series.iter().zip(lines.iter()).zip(&tails) {
                 // The tail starts at the body's last sample, so the line runs on.
                 for part in [body.as_slice(), tail.as_slice()] {
