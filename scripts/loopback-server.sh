@@ -22,7 +22,7 @@ start_server() {
     # their handshake (meant for strangers) for hostpulse-server itself.
     # Its history on disk goes beside the log, a fresh one each run (the
     # sourcing script removes both).
-    if [ -z "${server_program:-}" ]; then
+    if [ "${server_program:-hostpulse-server}" = hostpulse-server ]; then
         set -- --max-connections 1000000 --max-connections-per-address 1000000 \
             --data-dir "$log.data" "$@"
     fi

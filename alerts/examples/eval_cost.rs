@@ -34,6 +34,7 @@ fn large_sample(seq: u64) -> Sample {
         .map(|i| TemperatureSample {
             label: format!("coretemp Core {i}"),
             celsius: 55.0,
+            critical_celsius: Some(100.0),
         })
         .collect();
     sample.networks = (0..8)

@@ -41,8 +41,10 @@ pub struct EngineOptions {
     pub first_backoff: Duration,
 }
 
-/// Called with each transition on the engine's thread; must not block.
-pub type OnEvent = Box<dyn Fn(&AlertEvent) + Send>;
+/// Called with each transition on the engine's thread, and the status as it
+/// stands after the transition (what is firing already includes it); must
+/// not block.
+pub type OnEvent = Box<dyn Fn(&AlertEvent, &Status) + Send>;
 
 /// What the server reads: rules, what is firing, the history.
 #[derive(Debug)]
@@ -260,7 +262,7 @@ impl Run {
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(event.clone());
-            (self.on_event)(&event);
+            (self.on_event)(&event, &self.status);
             self.dispatcher.send(Notice {
                 host: self.host.clone(),
                 comparison: self.status.comparison(&event.rule),

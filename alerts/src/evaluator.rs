@@ -198,7 +198,7 @@ fn step(
 mod tests {
     use std::time::Duration;
 
-    use hostpulse_shared::{Comparison, DiskSample, Severity};
+    use hostpulse_shared::{Comparison, DiskSample, Severity, TemperatureSample};
 
     use super::*;
 
@@ -335,6 +335,53 @@ mod tests {
             "/home filled up a minute after /, and fired a minute after that"
         );
         assert_eq!(evaluator.firing().len(), 1);
+    }
+
+    #[test]
+    fn the_default_sensor_rule_fires_near_the_critical_temperature_and_resolves_below_it() {
+        let rule = crate::config::default_rules()
+            .into_iter()
+            .find(|r| r.name == "sensor_hot")
+            .unwrap();
+        let sensors = |package: f32| {
+            vec![
+                TemperatureSample {
+                    label: "coretemp Package id 0".into(),
+                    celsius: package,
+                    critical_celsius: Some(100.0),
+                },
+                // Hotter, but it reports no critical value: never judged.
+                TemperatureSample {
+                    label: "acpitz".into(),
+                    celsius: 110.0,
+                    critical_celsius: None,
+                },
+            ]
+        };
+        let mut evaluator = Evaluator::new(vec![rule]);
+        let mut events = Vec::new();
+        // 96 °C: 4 °C below critical, for 30 s; then 93 °C (not yet clear:
+        // 7 °C below); then 91 °C, 9 °C below, past the clear threshold of 8.
+        for (t, package) in [(0, 96.0), (30_000, 96.0), (40_000, 93.0), (50_000, 91.0)] {
+            let sample = Sample {
+                timestamp_ms: t,
+                temperatures: sensors(package),
+                ..Sample::default()
+            };
+            evaluator.on_sample(&sample, &mut events);
+        }
+        let seen: Vec<(&str, AlertState, u64)> = events
+            .iter()
+            .map(|e| (e.instance.as_str(), e.state, e.timestamp_ms))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("coretemp Package id 0", AlertState::Firing, 30_000),
+                ("coretemp Package id 0", AlertState::Resolved, 50_000),
+            ]
+        );
+        assert!((events[0].value - 4.0).abs() < 1e-9, "{:?}", events[0]);
     }
 
     #[test]

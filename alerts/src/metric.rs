@@ -159,8 +159,15 @@ impl Metric {
                 }
             }
             Self::TemperatureCelsius => {
-                for sensor in sample.temperatures.iter().filter(|t| wanted(&t.label)) {
-                    each(&sensor.label, f64::from(sensor.celsius));
+                for (name, sensor) in sample.sensors().filter(|(name, _)| wanted(name)) {
+                    each(&name, f64::from(sensor.celsius));
+                }
+            }
+            Self::TemperatureBelowCriticalCelsius => {
+                for (name, sensor) in sample.sensors().filter(|(name, _)| wanted(name)) {
+                    if let Some(critical) = sensor.critical_celsius {
+                        each(&name, f64::from(critical) - f64::from(sensor.celsius));
+                    }
                 }
             }
             Self::NetworkRxBytesPerSec | Self::NetworkTxBytesPerSec => {
@@ -180,9 +187,8 @@ impl Metric {
                     }
                 }
             }
-            // Samples do not carry sensors' critical temperatures yet: nothing
-            // to compare until the sampler reports them. A stall is no sample.
-            Self::TemperatureBelowCriticalCelsius | Self::SamplerStalled => {}
+            // A stall is the absence of samples: the engine checks it.
+            Self::SamplerStalled => {}
         }
     }
 }
@@ -242,10 +248,17 @@ mod tests {
                 TemperatureSample {
                     label: "cpu".into(),
                     celsius: 80.0,
+                    critical_celsius: Some(100.0),
                 },
                 TemperatureSample {
                     label: "nvme".into(),
                     celsius: 40.0,
+                    critical_celsius: None,
+                },
+                TemperatureSample {
+                    label: "cpu".into(),
+                    celsius: 97.5,
+                    critical_celsius: Some(100.0),
                 },
             ],
             networks: vec![
@@ -305,6 +318,15 @@ mod tests {
         assert_eq!(
             values(Metric::TemperatureCelsius, &sample, Some("nvme")),
             [("nvme".to_owned(), 40.0)]
+        );
+        assert_eq!(
+            values(Metric::TemperatureBelowCriticalCelsius, &sample, None),
+            [("cpu".to_owned(), 20.0), ("cpu #2".to_owned(), 2.5)],
+            "only sensors with a critical temperature, repeated labels numbered"
+        );
+        assert_eq!(
+            values(Metric::TemperatureCelsius, &sample, Some("cpu #2")),
+            [("cpu #2".to_owned(), 97.5)]
         );
         assert_eq!(
             values(Metric::NetworkRxBytesPerSec, &sample, None),

@@ -150,7 +150,7 @@ fn a_hanging_receiver_holds_up_neither_the_evaluator_nor_the_other_webhooks() {
             history_capacity: 100,
             first_backoff: QUICK_RETRY,
         },
-        Box::new(move |event| {
+        Box::new(move |event, _| {
             let _ = events.try_send(event.clone());
         }),
     )
@@ -195,13 +195,13 @@ fn an_alert_firing_across_a_restart_is_not_announced_twice() {
         history_capacity: 100,
         first_backoff: QUICK_RETRY,
     };
-    let engine = Engine::spawn(options.clone(), Box::new(|_| {})).unwrap();
+    let engine = Engine::spawn(options.clone(), Box::new(|_, _| {})).unwrap();
     engine.offer(Arc::new(cpu_sample(0, 90.0)));
     let fired = receiver.next().json();
     assert_eq!(fired["alert"]["state"], "firing");
     drop(engine);
 
-    let engine = Engine::spawn(options, Box::new(|_| {})).unwrap();
+    let engine = Engine::spawn(options, Box::new(|_, _| {})).unwrap();
     let status = engine.status();
     assert_eq!(status.firing().len(), 1, "still firing after the restart");
     assert_eq!(status.summary().firing[0].rule, "cpu_test");

@@ -6,7 +6,7 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use hostpulse_shared::Codec;
+use hostpulse_shared::{Codec, Secret};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, Uri, header};
@@ -51,7 +51,7 @@ pub struct Target {
     /// The encoding asked for.
     pub codec: Codec,
     /// The bearer token, if the server wants one.
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// The most a TCP connect plus WebSocket handshake may take.
     pub timeout: Duration,
 }
@@ -61,7 +61,7 @@ impl Target {
     pub fn new(
         url: &str,
         codec: Codec,
-        token: Option<String>,
+        token: Option<Secret>,
         timeout: Duration,
     ) -> Result<Self, UrlError> {
         let uri: Uri =
@@ -113,7 +113,7 @@ impl Target {
             HeaderValue::from_static(self.codec.subprotocol()),
         );
         if let Some(token) = &self.token {
-            let value = HeaderValue::from_str(&format!("Bearer {token}"))
+            let value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
                 .map_err(|_| "the token holds characters a header cannot carry".to_owned())?;
             headers.insert(header::AUTHORIZATION, value);
         }

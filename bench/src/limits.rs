@@ -36,17 +36,33 @@ pub enum LimitError {
 /// covers `connections`. Returns the limit now in force.
 pub fn raise_open_files(connections: u64) -> Result<u64, LimitError> {
     let needed = connections + FD_RESERVE;
-    let limit = rlimit::increase_nofile_limit(u64::MAX)?;
+    let limit = raise_nofile_to_hard()?;
     if limit < needed {
-        let (_, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE)?;
         return Err(LimitError::OpenFiles {
             connections,
             needed,
             limit,
-            hard,
+            hard: limit,
         });
     }
     Ok(limit)
+}
+
+/// Raises this process's soft open-file limit to its hard limit, and returns
+/// it (`u64::MAX` for none). rustix, as the server's own limit code uses.
+pub fn raise_nofile_to_hard() -> std::io::Result<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let Rlimit { current, maximum } = getrlimit(Resource::Nofile);
+    if current != maximum {
+        setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: maximum,
+                maximum,
+            },
+        )?;
+    }
+    Ok(maximum.unwrap_or(u64::MAX))
 }
 
 /// How many local ports the kernel hands out for outgoing connections

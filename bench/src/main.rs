@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, ValueEnum};
 use hostpulse_bench::report::ProgressPoint;
 use hostpulse_bench::{LoadConfig, Target, limits, probe};
-use hostpulse_shared::Codec;
+use hostpulse_shared::{Codec, Secret};
 
 /// Many HostPulse viewers in one process against one server: checks every
 /// viewer gets every sample, times each sample from its tick to its receipt,
@@ -155,7 +155,7 @@ fn load_config(args: &Args) -> anyhow::Result<LoadConfig> {
         .as_deref()
         .map(|path| {
             std::fs::read_to_string(path)
-                .map(|text| text.trim().to_owned())
+                .map(|text| Secret::new(text.trim()))
                 .with_context(|| format!("cannot read the token file {}", path.display()))
         })
         .transpose()?;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use hostpulse_shared::Codec;
+use hostpulse_shared::{Codec, Secret};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
@@ -367,7 +367,11 @@ async fn keep_timeline(
     loop {
         ticks.tick().await;
         let now = readings.server();
-        let gauges = probe::scrape(config.target.addr, config.target.token.as_deref()).await;
+        let gauges = probe::scrape(
+            config.target.addr,
+            config.target.token.as_ref().map(Secret::expose),
+        )
+        .await;
         let point = ProgressPoint {
             elapsed_secs: started.elapsed().as_secs_f64(),
             phase: PHASES

@@ -97,7 +97,7 @@ async fn handshake(target: &Target) -> Result<Stalled, String> {
         .await
         .map_err(|error| error.to_string())?;
     let auth = target.token.as_ref().map_or_else(String::new, |token| {
-        format!("Authorization: Bearer {token}\r\n")
+        format!("Authorization: Bearer {}\r\n", token.expose())
     });
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\

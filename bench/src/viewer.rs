@@ -270,6 +270,9 @@ mod tests {
                 (Some(7), Some(42), Some(1_700_000_000_000))
             );
             let history = ServerMessage::History(History {
+                kind: Some(hostpulse_shared::HistoryKind::Replay),
+                id: None,
+                last: true,
                 samples: vec![
                     sample.clone(),
                     Sample {

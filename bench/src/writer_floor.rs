@@ -67,6 +67,7 @@ pub fn serve(listener: TcpListener, config: FloorConfig) -> anyhow::Result<()> {
         interval_ms,
         history_capacity: 0,
         host: HostInfo::default(),
+        alerts: None,
     });
     let accepting = Arc::clone(&groups);
     std::thread::Builder::new()

@@ -48,6 +48,7 @@ class Viewer:
     messages: list[dict] = field(default_factory=list)
     resets: list[dict] = field(default_factory=list)
     _socket: websockets.ClientConnection | None = None
+    _next_id: int = 0
 
     def stream_url(self) -> str:
         """The /ws URL, with the resume point once we have one."""
@@ -73,14 +74,26 @@ class Viewer:
         return hello
 
     async def close(self, code: int = 1000) -> int | None:
-        """Closes the stream; returns the close code the server answered with."""
+        """Closes the stream; returns the close code the server answered with.
+
+        Messages the server sent before it saw our close (the rest of a
+        replay, say) still arrive first: they are read and dropped until the
+        server's close frame, as RFC 6455 asks. (Left unread, they would fill
+        websockets' receive queue, which then stops reading the connection,
+        and the server's close frame behind them would never be seen.)
+        """
         if self._socket is None:
             return None
-        await self._socket.close(code=code)
-        received = self._socket.protocol.close_rcvd  # the server's close frame
-        answered = received.code if received is not None else None
-        self._socket = None
-        return answered
+        socket, self._socket = self._socket, None
+        closing = asyncio.create_task(socket.close(code=code))
+        try:
+            async for _ in socket:
+                pass
+        except websockets.ConnectionClosed:
+            pass
+        await closing
+        received = socket.protocol.close_rcvd  # the server's close frame
+        return received.code if received is not None else None
 
     async def drop(self) -> None:
         """Ends the connection abruptly, as a lost network would."""
@@ -114,6 +127,8 @@ class Viewer:
             self.epoch, self.last_seq = None, None
             self.samples.clear()
         elif kind == "history":
+            # A reply holds older samples than the stream: kept, but it does
+            # not move the resume point (_take keeps the highest seq).
             for sample in message["samples"]:
                 self._take(sample)
         elif kind == "sample":
@@ -136,25 +151,30 @@ class Viewer:
     async def request_history(self, before_seq: int, limit: int) -> list[dict]:
         """Asks for up to `limit` samples older than `before_seq` and returns them.
 
-        The reply comes as ordinary history messages, perhaps one sample each
-        and with no end marker: the samples below `before_seq` are the
-        answer, complete at `limit` of them, at an empty history, or when the
-        next live sample follows them.
+        The reply is one or more `history` messages of kind `reply` carrying
+        the request's `id`, the last marked `last`; live samples and other
+        batches may come before it and are applied as usual.
         """
         assert self._socket is not None, "connect first"
+        self._next_id += 1
+        request_id = self._next_id
         await self._socket.send(
-            json.dumps({"type": "history_request", "before_seq": before_seq, "limit": limit})
+            json.dumps(
+                {
+                    "type": "history_request",
+                    "before_seq": before_seq,
+                    "limit": limit,
+                    "id": request_id,
+                }
+            )
         )
         older: list[dict] = []
-        while len(older) < limit:
+        while True:
             message = await self.next_message()
-            if message.get("type") == "history":
-                if not message["samples"]:
-                    break
-                older.extend(s for s in message["samples"] if s["seq"] < before_seq)
-            elif message.get("type") == "sample" and older:
-                break
-        return sorted(older, key=lambda sample: sample["seq"])
+            if message.get("type") == "history" and message.get("id") == request_id:
+                older.extend(message["samples"])
+                if message.get("last"):
+                    return older
 
 
 async def watch(url: str, token: str | None) -> None:

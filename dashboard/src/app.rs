@@ -9,7 +9,7 @@ use egui::Ui;
 use hostpulse_server::BackgroundServer;
 use hostpulse_shared::Secret;
 
-use crate::command::Command;
+use crate::command::{Command, TokenChange};
 use crate::host::Host;
 use crate::link::Wake;
 use crate::local;
@@ -19,8 +19,12 @@ use crate::panels::export::ExportWindow;
 use crate::panels::host_list::ListSelection;
 use crate::panels::{fleet, host_list, host_view};
 use crate::prefs::{Prefs, SavedHost};
+use crate::secrets::TokenKeeper;
 use crate::view::{Theme, TimeView, Window};
+use removal::Removed;
 
+mod alerting;
+mod removal;
 #[cfg(feature = "test-support")]
 mod test_support;
 mod windows;
@@ -28,6 +32,10 @@ mod windows;
 /// How soon after a link's news the app repaints: at once, but asked with a
 /// delay so that egui paints one frame, not two (see [`DashboardApp::new`]).
 const WAKE_DELAY: Duration = Duration::from_millis(1);
+
+/// The top bar's width (points) from which its buttons stand on it rather
+/// than in a menu: what the fields and the buttons take side by side.
+const WIDE_TOP_BAR: f32 = 960.0;
 
 /// Where "This computer" stands in the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +49,10 @@ enum LocalHost {
 }
 
 /// The dashboard application state.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches (fleet shown, help open, screenshot due, tokens for the run only), not states of one thing"
+)]
 pub struct DashboardApp {
     hosts: Vec<Host>,
     selected: Option<u64>,
@@ -72,6 +84,14 @@ pub struct DashboardApp {
     /// A screenshot was asked for; it is requested once the export window has
     /// closed, so the window is not in the picture.
     screenshot_due: bool,
+    /// The host removed last, while "Undo" is offered.
+    removed: Option<Removed>,
+    /// Where the tokens of saved hosts are kept.
+    tokens: TokenKeeper,
+    /// The user chose to keep tokens for the run only.
+    tokens_for_run_only: bool,
+    /// The alert log, the "unreachable" rule, desktop notifications, mutes.
+    alerting: alerting::Alerting,
 }
 
 impl std::fmt::Debug for DashboardApp {
@@ -109,12 +129,17 @@ impl DashboardApp {
             edit: None,
             export: ExportWindow::default(),
             screenshot_due: false,
+            removed: None,
+            tokens: TokenKeeper::run_only(None),
+            tokens_for_run_only: false,
+            alerting: alerting::Alerting::new(),
         }
     }
 
-    /// The app as the binary starts it: the hosts and choices saved last time,
-    /// plus `urls` for this run (presenting `token`), or this machine through an
-    /// in-process server when neither names a host.
+    /// The app with the hosts and choices saved last time, plus `urls` for
+    /// this run (presenting `token`), or this machine through an in-process
+    /// server when neither names a host; tokens are kept for this run only
+    /// (see [`DashboardApp::start_keeping`]).
     #[must_use]
     pub fn start(
         ctx: &egui::Context,
@@ -122,7 +147,29 @@ impl DashboardApp {
         token: Option<&Secret>,
         prefs: &Prefs,
     ) -> Self {
+        Self::start_keeping(ctx, urls, token, prefs, TokenKeeper::run_only(None), &[])
+    }
+
+    /// The app as the binary starts it: like [`DashboardApp::start`], with
+    /// `remembered`, the tokens `tokens` had kept for saved hosts, and
+    /// `tokens` keeping new ones.
+    ///
+    /// `token` (from `--token-file`) is presented to the hosts in `urls`, and
+    /// to every saved host without a token of its own once that host asks
+    /// for one (answers 401), never before: a server that wants no token is
+    /// never shown it.
+    #[must_use]
+    pub fn start_keeping(
+        ctx: &egui::Context,
+        urls: &[String],
+        token: Option<&Secret>,
+        prefs: &Prefs,
+        tokens: TokenKeeper,
+        remembered: &[(String, Secret)],
+    ) -> Self {
         let mut app = Self::new(ctx);
+        app.tokens = tokens;
+        app.tokens_for_run_only = prefs.tokens_for_run_only;
         app.view.window = prefs.window;
         app.theme = prefs.theme;
         app.fleet = prefs.fleet;
@@ -137,8 +184,17 @@ impl DashboardApp {
             app.watch_this_computer();
         }
         for saved in &prefs.hosts {
-            let id = app.add_host(&saved.url, saved.label.clone(), None);
+            let own = remembered
+                .iter()
+                .find(|(url, _)| *url == saved.url)
+                .map(|(_, token)| token.clone());
+            let id = app.add_host(&saved.url, saved.label.clone(), own.clone());
             app.saved.insert(id);
+            if own.is_none()
+                && let (Some(token), Some(host)) = (token, app.hosts.last_mut())
+            {
+                host.offer_token_when_asked(token.clone());
+            }
         }
         for url in urls {
             let token = token.cloned();
@@ -168,6 +224,7 @@ impl DashboardApp {
         {
             app.selected = Some(first.id);
         }
+        app.restore_alerting(&prefs.alerts);
         app
     }
 
@@ -194,6 +251,8 @@ impl DashboardApp {
             fleet: self.fleet,
             export_dir: self.export.chosen_dir(),
             local_removed: self.local == LocalHost::Removed,
+            tokens_for_run_only: self.tokens_for_run_only,
+            alerts: self.alert_prefs(),
         }
     }
 
@@ -281,10 +340,12 @@ impl DashboardApp {
         for host in &mut self.hosts {
             host.poll(now);
         }
+        self.watch_alerts(now);
         let mut next = self
             .hosts
             .iter()
             .filter_map(|h| h.link.next_deadline())
+            .chain(self.alerts_deadline())
             .min();
         if self
             .hosts
@@ -308,19 +369,28 @@ impl DashboardApp {
             self.applied_theme = Some(self.theme);
         }
         self.export.poll();
+        // Also here, not only in `poll`: hosts fed directly (tests) have
+        // their alerts taken up in the frame that draws them.
+        self.watch_alerts(Instant::now());
         let mut commands = Vec::new();
         self.shortcuts(ui.ctx(), &mut commands);
         windows::window_shortcuts(ui.ctx(), self.edit.is_some(), &mut commands);
         egui::Panel::top("top").show(ui, |ui| {
             ui.add_space(4.0);
+            // Below this the buttons on the right go into a menu, so nothing
+            // on the bar covers anything else.
+            let narrow = ui.available_width() < WIDE_TOP_BAR;
             ui.horizontal(|ui| {
                 ui.heading("HostPulse");
                 ui.separator();
-                self.add_host.ui(ui, &mut commands);
+                self.add_host.ui(ui, narrow, &mut commands);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    self.top_buttons_ui(ui, &mut commands);
+                    self.top_buttons_ui(ui, narrow, &mut commands);
                 });
             });
+            // Messages get a line of their own, in full.
+            self.add_host.error_ui(ui);
+            self.export_status_ui(ui);
             if let Some(error) = &self.startup_error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
@@ -346,6 +416,7 @@ impl DashboardApp {
                     }
                 }
             });
+        self.alerts_panel_ui(ui, &mut commands);
         egui::CentralPanel::default().show(ui, |ui| {
             if self.fleet {
                 fleet::ui(ui, &self.hosts, &mut commands);
@@ -366,6 +437,7 @@ impl DashboardApp {
             }
         });
         self.windows_ui(ui.ctx(), &mut commands);
+        self.undo_ui(ui.ctx(), &mut commands);
         for command in commands {
             self.apply(command);
         }
@@ -377,40 +449,12 @@ impl DashboardApp {
     /// Carries out one command.
     pub fn apply(&mut self, command: Command) {
         match command {
-            Command::AddHost { url, token } => {
-                let wake = self.repaint_wake();
-                if let Some(existing) = self.hosts.iter_mut().find(|h| h.link.url() == url) {
-                    // Added again with a token (a remembered host that wants
-                    // one): connect again, presenting it.
-                    if token.is_some() {
-                        existing.link = crate::link::Link::connect(url, token, wake);
-                    } else {
-                        self.add_host.error = Some(format!(
-                            "{} is already in the list: it is shown now",
-                            existing.display_name()
-                        ));
-                    }
-                    self.selected = Some(existing.id);
-                    self.fleet = false;
-                } else {
-                    let id = self.add_host(&url, None, token);
-                    self.saved.insert(id);
-                    self.selected = Some(id);
-                }
-            }
-            Command::Remove(id) => {
-                if self.local_host() == Some(id) {
-                    // Removed on purpose: remembered, and the server stops.
-                    self.local = LocalHost::Removed;
-                    self.local_server = None;
-                }
-                self.saved.remove(&id);
-                self.hosts.retain(|h| h.id != id);
-                if self.selected == Some(id) {
-                    self.selected = self.hosts.first().map(|h| h.id);
-                }
-            }
+            Command::AddHost { url, token } => self.add_or_show(&url, token.as_ref()),
+            Command::Remove(id) => self.remove(id),
+            Command::UndoRemove => self.undo_remove(),
             Command::WatchThisComputer => {
+                // A new server for this computer: the removed one's undo is over.
+                self.finish_removal();
                 self.local = LocalHost::Off;
                 self.watch_this_computer();
                 if let Some(id) = self.local_host() {
@@ -463,11 +507,8 @@ impl DashboardApp {
                 url,
                 label,
                 token,
-            } => {
-                if let Some(host) = self.hosts.iter_mut().find(|h| h.id == id) {
-                    host.edit(url, label, token);
-                }
-            }
+            } => self.edit_host(id, url, label, token),
+            Command::RememberTokens(remember) => self.remember_tokens(remember),
             Command::ShowFleet => self.fleet = true,
             Command::ToggleFleet => self.fleet = !self.fleet,
             Command::ToggleHelp => self.help_open = !self.help_open,
@@ -475,13 +516,96 @@ impl DashboardApp {
             Command::CloseWindows => self.close_windows(),
             Command::ExportCsv => self.export_csv(),
             Command::Screenshot => self.screenshot_soon(),
+            Command::ToggleAlerts => self.toggle_alerts_panel(),
+            Command::OpenAlert { host_id, at_ms } => self.open_alert(host_id, at_ms),
+            Command::ToggleMute(id) => self.toggle_mute(id),
+            Command::ToggleDoNotDisturb => self.toggle_do_not_disturb(),
+            Command::TestNotification => self.test_notification(),
+        }
+    }
+
+    /// Adds the host at `url`, or shows it when it is listed already (then
+    /// connecting again when a token comes with it: a remembered host that
+    /// wants one); a token for a remembered host goes to the secret store.
+    fn add_or_show(&mut self, url: &str, token: Option<&Secret>) {
+        // Added again, it must not come back twice.
+        if self
+            .removed
+            .as_ref()
+            .is_some_and(|r| r.host.link.url() == url)
+        {
+            self.finish_removal();
+        }
+        let wake = self.repaint_wake();
+        if let Some(existing) = self.hosts.iter_mut().find(|h| h.link.url() == url) {
+            if token.is_some() {
+                existing.link = crate::link::Link::connect(url.to_owned(), token.cloned(), wake);
+            } else {
+                self.add_host.error = Some(format!(
+                    "{} is already in the list: it is shown now",
+                    existing.display_name()
+                ));
+            }
+            self.selected = Some(existing.id);
+            self.fleet = false;
+        } else {
+            let id = self.add_host(url, None, token.cloned());
+            self.saved.insert(id);
+            self.selected = Some(id);
+        }
+        let saved = self
+            .hosts
+            .iter()
+            .any(|h| h.link.url() == url && self.saved.contains(&h.id));
+        if let (Some(token), true) = (token, saved) {
+            self.tokens.save(url, token);
+        }
+    }
+
+    /// Applies the edit window's changes to host `id`; the secret store
+    /// follows a remembered host: its token under the address it has now,
+    /// none under the one it left.
+    fn edit_host(&mut self, id: u64, url: String, label: Option<String>, token: TokenChange) {
+        let saved = self.saved.contains(&id);
+        let Some(host) = self.hosts.iter_mut().find(|h| h.id == id) else {
+            return;
+        };
+        let old_url = host.url().to_owned();
+        host.edit(url, label, token);
+        if !saved {
+            return;
+        }
+        if old_url != host.url() {
+            self.tokens.forget(&old_url);
+        }
+        match host.link.token() {
+            Some(token) => self.tokens.save(host.url(), token),
+            None => self.tokens.forget(host.url()),
+        }
+    }
+
+    /// Turns keeping tokens in the secret store on (saving the tokens the
+    /// hosts have now) or off (deleting them there).
+    fn remember_tokens(&mut self, remember: bool) {
+        self.tokens_for_run_only = !remember;
+        if remember && !self.tokens.is_keeping() {
+            self.tokens = TokenKeeper::start(Vec::new()).0;
+        }
+        for host in self.hosts.iter().filter(|h| self.saved.contains(&h.id)) {
+            match (remember, host.link.token()) {
+                (true, Some(token)) => self.tokens.save(host.url(), token),
+                _ => self.tokens.forget(host.url()),
+            }
+        }
+        if !remember {
+            self.tokens = TokenKeeper::run_only(None);
         }
     }
 
     /// Keys for the common actions, unless a text field has the keyboard or
     /// the edit window is open (it keeps its keys): Space pauses and resumes,
     /// 1–7 choose the window, T switches the theme, ↑ and ↓ move between
-    /// hosts, Esc clears the marked instant.
+    /// hosts, Esc clears the marked instant, Ctrl+Z undoes a removal.
     fn shortcuts(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
         if ctx.egui_wants_keyboard_input() || self.edit.is_some() {
             return;
@@ -502,6 +626,10 @@ impl DashboardApp {
             }
             if input.key_pressed(egui::Key::T) {
                 commands.push(Command::ToggleTheme);
+            }
+            if input.modifiers.command && input.key_pressed(egui::Key::Z) && self.removed.is_some()
+            {
+                commands.push(Command::UndoRemove);
             }
             let keys = [
                 egui::Key::Num1,

@@ -18,8 +18,10 @@ pub enum Command {
         /// The bearer token, if the server wants one.
         token: Option<Secret>,
     },
-    /// Stop watching a host.
+    /// Stop watching a host (undoable for a few seconds).
     Remove(u64),
+    /// Bring back the host removed last, while its "Undo" is offered.
+    UndoRemove,
     /// List "This computer" again (after it was removed).
     WatchThisComputer,
     /// Show a host.
@@ -47,6 +49,9 @@ pub enum Command {
         /// What to do with the token.
         token: TokenChange,
     },
+    /// Keep tokens in the desktop's secret store (true), or for this run
+    /// only (false, and the ones kept there are deleted).
+    RememberTokens(bool),
     /// Show the fleet overview instead of one host.
     ShowFleet,
     /// Between the fleet overview and the selected host.
@@ -90,6 +95,23 @@ pub enum Command {
     },
     /// Remove the mark.
     ClearMark,
+    /// Show or hide the alerts panel.
+    ToggleAlerts,
+    /// Open a host at a moment (Unix ms) of its alert log: the plots hold
+    /// still around it, with the moment marked.
+    OpenAlert {
+        /// The host.
+        host_id: u64,
+        /// The moment.
+        at_ms: u64,
+    },
+    /// Stop (or start again) desktop notifications for one host; its
+    /// alerts still show in the panel.
+    ToggleMute(u64),
+    /// Stop (or start again) every desktop notification.
+    ToggleDoNotDisturb,
+    /// Send one test notification to the desktop.
+    TestNotification,
 }
 
 /// What happens to the host's token when the edit is saved.

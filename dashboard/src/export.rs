@@ -46,46 +46,97 @@ pub enum ExportError {
     Thread(std::io::Error),
 }
 
-/// The columns of an export, with the unit in each name.
-const COLUMNS: [(Metric, &str, Precision); 7] = [
-    (Metric::CpuTotal, "cpu_total_percent", Precision::Tenths),
-    (
-        Metric::MemoryUsed,
-        "memory_used_bytes",
-        Precision::FourDigits,
-    ),
-    (Metric::SwapUsed, "swap_used_bytes", Precision::FourDigits),
-    (
-        Metric::NetworkRx,
-        "network_rx_bytes_per_sec",
-        Precision::FourDigits,
-    ),
-    (
-        Metric::NetworkTx,
-        "network_tx_bytes_per_sec",
-        Precision::FourDigits,
-    ),
-    (
-        Metric::DiskRead,
-        "disk_read_bytes_per_sec",
-        Precision::FourDigits,
-    ),
-    (
-        Metric::DiskWrite,
-        "disk_write_bytes_per_sec",
-        Precision::FourDigits,
-    ),
-];
-
-/// How many digits a column is written with: as many as the history keeps
-/// (see `history::column`), since more would only print noise.
+/// How a column's values are written: as the history keeps them
+/// (`history::column`), no digit more and none less.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Precision {
-    /// Bytes and rates, kept within 0.032 %: a whole number, rounded to four
-    /// significant digits.
-    FourDigits,
-    /// Percentages, kept in half-percent steps.
-    Tenths,
+    /// Percentages, kept in half-percent steps: one decimal.
+    Percent,
+    /// Bytes, rates and load, kept as the `f32` received: the shortest text
+    /// that reads back as that float, all digits of a whole number.
+    Received,
+    /// Temperatures, kept in hundredths of a degree.
+    Celsius,
+}
+
+/// A column of a series per interface or disk: its metric and its name.
+type PairColumn = (fn(usize) -> Metric, &'static str);
+
+/// Every series the host view shows, each column named with its unit; a
+/// series of one interface, disk or sensor carries its name after a colon
+/// (`network_rx_bytes_per_sec:eth0`), so a spreadsheet can split on it.
+fn columns(history: &HostHistory) -> Vec<(Metric, String, Precision)> {
+    let fixed = [
+        (Metric::CpuTotal, "cpu_total_percent", Precision::Percent),
+        (Metric::LoadOne, "load_1m", Precision::Received),
+        (Metric::LoadFive, "load_5m", Precision::Received),
+        (Metric::LoadFifteen, "load_15m", Precision::Received),
+        (Metric::MemoryUsed, "memory_used_bytes", Precision::Received),
+        (Metric::SwapUsed, "swap_used_bytes", Precision::Received),
+        (
+            Metric::NetworkRx,
+            "network_rx_bytes_per_sec",
+            Precision::Received,
+        ),
+        (
+            Metric::NetworkTx,
+            "network_tx_bytes_per_sec",
+            Precision::Received,
+        ),
+        (
+            Metric::DiskRead,
+            "disk_read_bytes_per_sec",
+            Precision::Received,
+        ),
+        (
+            Metric::DiskWrite,
+            "disk_write_bytes_per_sec",
+            Precision::Received,
+        ),
+    ];
+    let mut columns: Vec<_> = fixed
+        .into_iter()
+        .map(|(metric, name, precision)| (metric, name.to_owned(), precision))
+        .collect();
+    columns.extend((0..history.core_count()).map(|core| {
+        (
+            Metric::CpuCore(core),
+            format!("cpu{core}_percent"),
+            Precision::Percent,
+        )
+    }));
+    // Two columns per interface and per disk.
+    let pairs: [(&[String], [PairColumn; 2]); 2] = [
+        (
+            history.interfaces(),
+            [
+                (Metric::InterfaceRx, "network_rx_bytes_per_sec"),
+                (Metric::InterfaceTx, "network_tx_bytes_per_sec"),
+            ],
+        ),
+        (
+            history.disks(),
+            [
+                (Metric::DiskDeviceRead, "disk_read_bytes_per_sec"),
+                (Metric::DiskDeviceWrite, "disk_write_bytes_per_sec"),
+            ],
+        ),
+    ];
+    for (names, pair) in pairs {
+        for (n, name) in names.iter().enumerate() {
+            columns.extend(pair.map(|(metric, column)| {
+                (metric(n), format!("{column}:{name}"), Precision::Received)
+            }));
+        }
+    }
+    columns.extend(history.sensors().iter().enumerate().map(|(n, name)| {
+        (
+            Metric::Temperature(n),
+            format!("temperature_celsius:{name}"),
+            Precision::Celsius,
+        )
+    }));
+    columns
 }
 
 /// The visible part of one host's history, copied out to be written elsewhere.
@@ -102,22 +153,12 @@ pub struct ExportTable {
 
 impl ExportTable {
     /// The samples of `history` from `start_ms` to `end_ms` (inclusive), every
-    /// metric the plots draw. The rows that only mark a gap in the history are
-    /// left out: a gap shows as a jump in the time column, as it does in the
-    /// plots.
+    /// series the host view draws. The rows that only mark a gap in the
+    /// history are left out: a gap shows as a jump in the time column, as it
+    /// does in the plots.
     #[must_use]
     pub fn from_history(history: &HostHistory, start_ms: u64, end_ms: u64) -> Self {
-        let mut metrics: Vec<(Metric, String, Precision)> = COLUMNS
-            .iter()
-            .map(|&(metric, name, precision)| (metric, name.to_owned(), precision))
-            .collect();
-        metrics.extend((0..history.core_count()).map(|core| {
-            (
-                Metric::CpuCore(core),
-                format!("cpu{core}_percent"),
-                Precision::Tenths,
-            )
-        }));
+        let metrics = columns(history);
         let timestamps_ms: Vec<u64> = history
             .points(Metric::CpuTotal, start_ms)
             .map(|(ts, _)| ts)
@@ -187,25 +228,21 @@ impl ExportTable {
     }
 }
 
+/// From 2²⁴ up an `f32` holds whole numbers only, and its shortest text
+/// would end in zeros (892,030,976 as "892031000"): written whole instead.
+const WHOLE_FROM: f32 = 16_777_216.0;
+
 fn cell(value: f32, precision: Precision) -> String {
     if value.is_nan() {
         return String::new();
     }
-    let value = f64::from(value);
     match precision {
-        Precision::FourDigits => format!("{:.0}", round_to_four_digits(value)),
-        Precision::Tenths => format!("{value:.1}"),
+        Precision::Percent => format!("{value:.1}"),
+        Precision::Received if value.abs() >= WHOLE_FROM => format!("{:.0}", f64::from(value)),
+        // The shortest text that reads back as the same float: 0.37, not
+        // 0.3700000047683716.
+        Precision::Received | Precision::Celsius => value.to_string(),
     }
-}
-
-/// `6_441_648_128.0` → `6_442_000_000.0`; below 10,000 the same value (it is
-/// printed whole).
-fn round_to_four_digits(value: f64) -> f64 {
-    if value.abs() < 10_000.0 {
-        return value;
-    }
-    let unit = 10_f64.powf(value.abs().log10().floor() - 3.0);
-    (value / unit).round() * unit
 }
 
 /// `1700000000000` → `"2023-11-14T22:13:20.000Z"`; empty if out of range.
@@ -361,13 +398,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_are_empty_when_unknown_and_rounded_to_what_the_history_keeps() {
-        assert_eq!(cell(f32::NAN, Precision::FourDigits), "");
-        assert_eq!(cell(42.26, Precision::Tenths), "42.3");
-        assert_eq!(cell(6_441_648_128.0, Precision::FourDigits), "6442000000");
-        assert_eq!(cell(49_998.4, Precision::FourDigits), "50000");
-        assert_eq!(cell(1234.4, Precision::FourDigits), "1234");
-        assert_eq!(cell(0.0, Precision::FourDigits), "0");
+    fn cells_are_empty_when_unknown_and_as_received_otherwise() {
+        assert_eq!(cell(f32::NAN, Precision::Received), "");
+        assert_eq!(cell(42.5, Precision::Percent), "42.5");
+        assert_eq!(cell(6_441_648_128.0, Precision::Received), "6441648128");
+        assert_eq!(cell(892_030_976.0, Precision::Received), "892030976");
+        assert_eq!(cell(49_998.4, Precision::Received), "49998.4");
+        assert_eq!(cell(0.37, Precision::Received), "0.37");
+        assert_eq!(cell(0.0, Precision::Received), "0");
+        assert_eq!(cell(-12.25, Precision::Celsius), "-12.25");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Per-host time series, columnar and bounded by age and by count
 //! (ARCHITECTURE.md). Pure data: no egui, no I/O, so it is tested on its own.
 //!
-//! Values are kept in one or two bytes each, as fine as a plot or a label
-//! shows them: percentages in half-percent steps, bytes, rates and load
-//! within 0.032 %, temperatures in hundredths of a degree ([`column`](mod@column)). An
-//! unknown value reads back as NaN and is drawn as a gap, never as zero.
+//! Values are kept in one to four bytes each ([`column`](mod@column)):
+//! percentages in half-percent steps, bytes, rates and load as the `f32`
+//! received (a CSV export writes them back digit for digit), temperatures in
+//! hundredths of a degree. An unknown value reads back as NaN and is drawn as
+//! a gap, never as zero.
 //! Plots read it decimated ([`decimate`], read out in `drawn`), and the top processes of each
 //! moment are kept beside it ([`processes`]).
 //! A day at 1 Hz fits in about 8 MB for a typical host (BENCHMARKS.md).
@@ -415,6 +416,28 @@ impl HostHistory {
         self.points_in(metric, start..self.len())
     }
 
+    /// The value of `metric` in the newest sample at or before `at_ms`;
+    /// `None` when there is none or it is unknown.
+    #[must_use]
+    pub fn value_at(&self, metric: Metric, at_ms: u64) -> Option<f32> {
+        let row = self
+            .timestamps_ms
+            .partition_point(|&ts| ts <= at_ms)
+            .checked_sub(1)?;
+        let value = self.column(metric)?.get(row);
+        (!value.is_nan()).then_some(value)
+    }
+
+    /// The highest known value of `metric` from `start_ms` to `end_ms`
+    /// (inclusive); NaN when none is known there.
+    #[must_use]
+    pub fn max_between(&self, metric: Metric, start_ms: u64, end_ms: u64) -> f32 {
+        let first = self.timestamps_ms.partition_point(|&ts| ts < start_ms);
+        let end = self.timestamps_ms.partition_point(|&ts| ts <= end_ms);
+        self.column(metric)
+            .map_or(f32::NAN, |column| column.max_known(first..end.max(first)))
+    }
+
     fn points_in(
         &self,
         metric: Metric,
@@ -759,7 +782,7 @@ mod tests {
         assert_eq!(strip[1][83], 100.0, "core 1's spike, 500 s into 600");
     }
 
-    /// ARCHITECTURE.md: a day at 1 Hz in at most 16 MB per host, for a typical host
+    /// ARCHITECTURE.md, invariant 7: a day at 1 Hz in at most 16 MB per host, for a typical host
     /// (4 CPUs, 2 interfaces, 2 disks, 4 sensors, 20 top processes a sample).
     #[test]
     fn a_day_at_one_hertz_fits_in_16_mb() {
@@ -774,6 +797,43 @@ mod tests {
         assert!(bytes <= 16 * 1024 * 1024, "{bytes} bytes");
         // Held data, not spare capacity alone: far more than a day's timestamps.
         assert!(bytes > 86_400 * 8 * 10);
+    }
+
+    #[test]
+    #[allow(clippy::float_cmp, reason = "values kept exactly")]
+    fn values_at_an_instant_and_highs_between_two() {
+        let history = synthetic(10);
+        let start = crate::synthetic::START_MS;
+        let at = |seq: u64| crate::synthetic::sample(seq, Shape::default());
+        let memory = |seq: u64| at(seq).memory.used_bytes as f32;
+        assert_eq!(
+            history.value_at(Metric::MemoryUsed, start + 3_500),
+            Some(memory(3))
+        );
+        assert_eq!(
+            history.value_at(Metric::MemoryUsed, start + 3_000),
+            Some(memory(3))
+        );
+        assert_eq!(
+            history.value_at(Metric::MemoryUsed, start - 1),
+            None,
+            "before the first"
+        );
+        assert_eq!(
+            history.value_at(Metric::InterfaceRx(7), start),
+            None,
+            "no such interface"
+        );
+        let highest = (2..=4).map(memory).fold(0.0, f32::max);
+        assert_eq!(
+            history.max_between(Metric::MemoryUsed, start + 2_000, start + 4_000),
+            highest
+        );
+        assert!(
+            history
+                .max_between(Metric::MemoryUsed, start + 20_000, start + 30_000)
+                .is_nan()
+        );
     }
 
     #[test]

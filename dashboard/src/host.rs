@@ -1,9 +1,11 @@
-//! One watched host: its link, what it told us about itself, and its history.
+//! One watched host: its link, what it told us about itself, its history and
+//! its alerts.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use hostpulse_shared::{Hello, Secret};
 
+use crate::alerts::HostAlerts;
 use crate::command::TokenChange;
 use crate::history::{HostHistory, Retention};
 use crate::link::{Link, LinkEvent, LinkState, Wake};
@@ -26,11 +28,16 @@ pub struct Host {
     pub history: HostHistory,
     /// What was fetched from the server's disk: older or wider than `history`.
     pub past: Past,
+    /// Its server's alert rules, what is firing, and when alerts fired.
+    pub alerts: HostAlerts,
     /// The address as shown when the host has no name yet ("host:port").
     short_url: String,
     /// When the newest sample arrived here, to keep time moving while the
     /// host is silent.
     sample_arrived_at: Option<Instant>,
+    /// A token to present if the server asks for one (`--token-file` for a
+    /// saved host with no token of its own).
+    offered_token: Option<Secret>,
 }
 
 impl Host {
@@ -49,9 +56,17 @@ impl Host {
             hello: None,
             history: HostHistory::new(Retention::default()),
             past: Past::default(),
+            alerts: HostAlerts::default(),
             short_url: crate::address::short(url),
             sample_arrived_at: None,
+            offered_token: None,
         }
+    }
+
+    /// Presents `token` if, and only if, the server refuses the host for
+    /// having none: a server that wants no token never sees it.
+    pub fn offer_token_when_asked(&mut self, token: Secret) {
+        self.offered_token = Some(token);
     }
 
     /// A host fed by [`Host::apply`] rather than by a connection (see
@@ -67,13 +82,21 @@ impl Host {
             hello: None,
             history: HostHistory::new(Retention::default()),
             past: Past::default(),
+            alerts: HostAlerts::default(),
             sample_arrived_at: None,
+            offered_token: None,
         }
     }
 
     /// Drains the link into the history. Returns true when anything arrived.
     pub fn poll(&mut self, now: Instant) -> bool {
         let events = self.link.poll(now);
+        if matches!(self.link.state(), LinkState::Refused { token_sent: false })
+            && let Some(token) = self.offered_token.take()
+        {
+            let url = self.link.url().to_owned();
+            self.link.retarget(url, Some(token));
+        }
         let changed = !events.is_empty();
         for event in events {
             self.apply(event);
@@ -114,6 +137,7 @@ impl Host {
     pub fn apply(&mut self, event: LinkEvent) {
         match event {
             LinkEvent::Hello(hello) => {
+                self.alerts.on_hello(hello.alerts.as_ref(), unix_ms_now());
                 self.hello = Some(hello);
                 self.past.reconnected();
             }
@@ -137,6 +161,7 @@ impl Host {
                 self.past.receive_processes(processes);
             }
             LinkEvent::RequestError(error) => self.past.receive_error(&error, Instant::now()),
+            LinkEvent::Alert(event) => self.alerts.on_event(event),
         }
     }
 
@@ -176,6 +201,8 @@ impl Host {
     /// reconnects at once.
     pub fn edit(&mut self, url: String, label: Option<String>, token: TokenChange) {
         self.label = label;
+        // The user decides about tokens from now on.
+        self.offered_token = None;
         // A token typed in is tried, even the one refused before (it may
         // have been set on the server since).
         let typed = matches!(token, TokenChange::Set(_));
@@ -190,6 +217,7 @@ impl Host {
             self.hello = None;
             self.history = HostHistory::new(Retention::default());
             self.past = Past::default();
+            self.alerts = HostAlerts::default();
         }
         if moved || typed || token.as_ref() != self.link.token() {
             self.link.retarget(url, token);
@@ -232,4 +260,12 @@ impl Host {
     pub fn has_token(&self) -> bool {
         self.link.has_token()
     }
+}
+
+/// This computer's clock, in Unix ms.
+#[must_use]
+pub fn unix_ms_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -13,11 +13,12 @@ use std::time::{Duration, Instant};
 
 use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
 use hostpulse_shared::{
-    ClientMessage, Codec, Hello, HistoryRange, PROTOCOL_VERSION, ProcessesAt, RequestError, Reset,
-    Sample, Secret, ServerMessage,
+    AlertEvent, ClientMessage, Codec, Hello, HistoryRange, PROTOCOL_VERSION, ProcessesAt,
+    RequestError, Reset, Sample, Secret, ServerMessage,
 };
 
 use crate::backoff::random_reconnect_delay;
+use crate::retry_after::Probe;
 
 /// Give up on a connection attempt that has not opened in this time.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,8 +29,9 @@ pub const SILENCE_TIMEOUT: Duration = Duration::from_secs(35);
 const MAX_INCOMING_FRAME_BYTES: usize = 16 * 1024 * 1024;
 /// ewebsock's I/O thread wakes this often to look for outgoing messages.
 const SOCKET_POLL: Duration = Duration::from_millis(100);
-/// How long to wait after a 429: the server counts failed attempts per
-/// minute, so a minute clears them.
+/// How long to wait after a 429 until the server's `Retry-After` is known
+/// (or if it never is): the server counts failed attempts per minute, so a
+/// minute clears them.
 const TOO_MANY_ATTEMPTS_WAIT: Duration = Duration::from_mins(1);
 
 /// Where a link stands.
@@ -79,6 +81,8 @@ pub enum LinkEvent {
     Processes(ProcessesAt),
     /// A request that could not be served, and why.
     RequestError(RequestError),
+    /// An alert started firing or resolved on the server.
+    Alert(AlertEvent),
 }
 
 /// Wakes the UI thread when an event arrives.
@@ -96,6 +100,8 @@ pub struct Link {
     last_seen: Option<(u64, u64)>,
     /// Sent as `Authorization: Bearer …`; never shown or logged.
     token: Option<Secret>,
+    /// After a 429: asking the server how long it wants us to wait.
+    retry_probe: Option<Probe>,
 }
 
 impl std::fmt::Debug for Link {
@@ -120,6 +126,7 @@ impl Link {
             last_heard: now,
             last_seen: None,
             token,
+            retry_probe: None,
         };
         link.dial(now);
         link
@@ -138,6 +145,7 @@ impl Link {
             last_heard: Instant::now(),
             last_seen: None,
             token: None,
+            retry_probe: None,
         }
     }
 
@@ -237,6 +245,14 @@ impl Link {
                 break;
             }
         }
+        if let Some(answer) = self.retry_probe.as_ref().and_then(Probe::poll) {
+            self.retry_probe = None;
+            if let (Some(at), LinkState::Disconnected { retry_at, .. }) = (answer, &mut self.state)
+            {
+                // The countdown shows what the server said.
+                *retry_at = at;
+            }
+        }
         match &self.state {
             LinkState::Connecting { since } if now.duration_since(*since) > CONNECT_TIMEOUT => {
                 self.fail(
@@ -327,8 +343,8 @@ impl Link {
                 tracing::info!(url = %self.url, id = error.id, message = %error.message, "request refused");
                 events.push(LinkEvent::RequestError(error));
             }
-            // Alerts are shown by the server's webhooks for now.
-            ServerMessage::Alert(_) | ServerMessage::Unknown => {}
+            ServerMessage::Alert(event) => events.push(LinkEvent::Alert(event)),
+            ServerMessage::Unknown => {}
         }
         Ok(())
     }
@@ -388,7 +404,8 @@ impl Link {
     }
 
     /// Ends the attempt for `error` (ewebsock's words, or ours): refused on
-    /// a 401, a minute's wait on a 429, else a retry after the backoff.
+    /// a 401, the server's `Retry-After` on a 429 (a minute until it is
+    /// known), else a retry after the backoff.
     fn fail(&mut self, error: &str, now: Instant) {
         // Dropping the sender tells ewebsock's thread to close the socket.
         self.socket = None;
@@ -402,6 +419,8 @@ impl Link {
         }
         let reason = explain(error);
         let delay = if lower.contains("http error: 429") {
+            let wake = Arc::clone(&self.wake);
+            self.retry_probe = Probe::start(&self.url, self.token.as_ref(), move || wake());
             TOO_MANY_ATTEMPTS_WAIT
         } else {
             random_reconnect_delay(self.failed_attempts)
@@ -426,7 +445,9 @@ fn explain(error: &str) -> String {
     } else if lower.contains("connection reset") || lower.contains("broken pipe") {
         "connection lost".to_owned()
     } else if lower.contains("http error: 429") {
-        "too many failed attempts (429): the server takes new ones again in a minute".to_owned()
+        "too many wrong tokens from this address (429): the server takes a token again \
+         when the countdown ends"
+            .to_owned()
     } else if lower.contains("invalid http version") {
         // A TLS server answers plain HTTP with a TLS alert.
         "the server did not answer in plain HTTP: if it serves TLS, use wss://".to_owned()

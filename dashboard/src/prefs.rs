@@ -1,14 +1,17 @@
 //! What the dashboard remembers between runs: the hosts added in the window
 //! (with their display names) and the user's choices (theme, time window,
 //! selected host, fleet overview or host, export folder, whether "This
-//! computer" was removed). Saved through eframe's storage; hosts given on the
+//! computer" was removed, the alerts panel, "do not disturb" and the muted
+//! hosts). Saved through eframe's storage; hosts given on the
 //! command line are for one run only and are not saved. Panel sizes and window positions are egui's own memory,
 //! which eframe saves beside these (`App::persist_egui_memory` is on by
 //! default).
 //!
-//! Tokens are not saved: eframe's storage is a plain file, and a token kept
-//! there would be readable wherever the file is. A saved host that needs one
-//! says so (401) and takes it again through its "Edit" window or "Add host".
+//! Tokens are never saved here: eframe's storage is a plain file, and a token
+//! kept there would be readable wherever the file is. They go to the desktop's
+//! secret store instead ([`crate::secrets`]), unless the user chose to keep
+//! them for the run only; without one, a saved host that needs a token says so
+//! (401) and takes it again through its "Edit" window or "Add host".
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +49,24 @@ pub struct Prefs {
     /// The user removed "This computer" from the list; it stays away until
     /// brought back.
     pub local_removed: bool,
+    /// The user chose to keep tokens for the run only, out of the desktop's
+    /// secret store.
+    pub tokens_for_run_only: bool,
+    /// The alerts panel and the notifications.
+    pub alerts: AlertPrefs,
+}
+
+/// What is remembered of alerts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertPrefs {
+    /// The alerts panel was open.
+    pub panel_open: bool,
+    /// No desktop notifications at all ("do not disturb").
+    pub do_not_disturb: bool,
+    /// The hosts whose alerts notify nobody (they still show in the
+    /// panel), by URL ("this-computer" for the in-process server).
+    pub muted: Vec<String>,
 }
 
 impl Prefs {

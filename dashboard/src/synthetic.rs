@@ -61,6 +61,7 @@ pub fn hello(hostname: &str, shape: Shape) -> Hello {
             memory_total_bytes: 16 << 30,
             boot_time_secs: 1_700_000_000,
         },
+        alerts: None,
     }
 }
 
@@ -152,6 +153,7 @@ pub fn sample(seq: u64, shape: Shape) -> Sample {
             .map(|n| TemperatureSample {
                 label: format!("coretemp Core {n}"),
                 celsius: 45.0 + 5.0 * (phase + n as f32).sin(),
+                critical_celsius: Some(100.0),
             })
             .collect(),
         process_count: 211,

@@ -8,11 +8,14 @@
     reason = "a test fails loudly at the first surprise"
 )]
 
+#[path = "common/nodes.rs"]
+mod nodes;
+
 use std::time::Instant;
 
 use egui::{Pos2, Rect, vec2};
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 use hostpulse_dashboard::DashboardApp;
 use hostpulse_dashboard::command::Command;
 use hostpulse_dashboard::link::LinkState;
@@ -76,23 +79,7 @@ fn every_panel_shows_the_host() {
 #[test]
 fn the_processes_table_sorts_by_each_header() {
     let mut harness = harness(app(10));
-    let order = |harness: &Harness<'_, DashboardApp>| {
-        let mut rows: Vec<(f32, String)> = harness
-            .query_all_by_label_contains("worker-")
-            .map(|node| {
-                (
-                    node.rect().top(),
-                    node.accesskit_node()
-                        .label()
-                        .filter(|l| !l.is_empty())
-                        .or_else(|| node.value())
-                        .unwrap_or_default(),
-                )
-            })
-            .collect();
-        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        rows.into_iter().map(|(_, name)| name).collect::<Vec<_>>()
-    };
+    let order = |harness: &Harness<'_, DashboardApp>| nodes::top_to_bottom(harness, "worker-");
     // By CPU, busiest first, to start with.
     let mut expected = harness.state().hosts()[0]
         .history

@@ -174,6 +174,7 @@ fn harness(case: &Case, view: TimeView) -> Harness<'static, State> {
                     max_step_ms: state.max_step_ms,
                     y_max: None,
                     past: None,
+                    alerts: None,
                 };
                 let mut commands = Vec::new();
                 state.transform = Some(plot.ui(ui, &state.history, 200.0, &mut commands));
@@ -390,6 +391,7 @@ fn a_range_from_disk_is_drawn_as_bands_of_its_spans_with_the_mean_and_breaks_at_
                             range: &state.range,
                             until_ms: u64::MAX,
                         }),
+                        alerts: None,
                     };
                     state.transform = Some(plot.ui(ui, &state.history, 200.0, &mut commands));
                 },

@@ -370,8 +370,9 @@ fn the_fleet_overview_shows_each_host_and_a_click_opens_it() {
         1
     );
     assert_eq!(harness.query_all_by_label("connecting…").count(), 2);
-    // A host with no sample yet shows no made-up numbers.
-    assert_eq!(harness.query_all_by_label("–").count(), 3);
+    // A host with no sample yet shows no made-up numbers: CPU, memory,
+    // network, load and disk.
+    assert_eq!(harness.query_all_by_label("–").count(), 5);
 
     harness.get_by_label("Open web-2").click();
     harness.run_steps(2);
@@ -438,6 +439,16 @@ fn wait_for_export(harness: &mut Harness<'_, DashboardApp>) -> Result<String, St
     }
 }
 
+/// Types `text` into the range field: the plots follow the live edge over
+/// the last `span_ms`.
+fn type_live_range(harness: &mut Harness<'_, DashboardApp>, text: &str, span_ms: u64) {
+    type_into(harness, "Range", text);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(harness.state().view().span_ms, Some(span_ms));
+    assert!(harness.state().view().is_live());
+}
+
 #[test]
 fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     let mut app = app_with(&[]);
@@ -448,6 +459,11 @@ fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
             let mut sample = synthetic_sample(seq);
             if seq == 350 {
                 sample.networks[0].rx_bytes_per_sec = None;
+            }
+            if seq == 0 {
+                // The issue's example: once written as 892,000,000.
+                sample.memory.used_bytes = 892_030_976;
+                sample.disks[0].write_bytes_per_sec = Some(1234.567);
             }
             host.apply(LinkEvent::Sample(sample));
         }
@@ -469,11 +485,7 @@ fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     harness.state_mut().export_window_mut().dir = dir.path().display().to_string();
     harness.run_steps(2);
     // The last minute, typed.
-    type_into(&mut harness, "Range", "1m");
-    harness.key_press(egui::Key::Enter);
-    harness.run_steps(2);
-    assert_eq!(harness.state().view().span_ms, Some(60_000));
-    assert!(harness.state().view().is_live());
+    type_live_range(&mut harness, "1m", 60_000);
 
     harness.key_press(egui::Key::E);
     harness.run();
@@ -494,9 +506,12 @@ fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "time_unix_ms,time_utc,cpu_total_percent,memory_used_bytes,swap_used_bytes,\
+        "time_unix_ms,time_utc,cpu_total_percent,load_1m,load_5m,load_15m,\
+         memory_used_bytes,swap_used_bytes,\
          network_rx_bytes_per_sec,network_tx_bytes_per_sec,disk_read_bytes_per_sec,\
-         disk_write_bytes_per_sec,cpu0_percent,cpu1_percent,cpu2_percent,cpu3_percent"
+         disk_write_bytes_per_sec,cpu0_percent,cpu1_percent,cpu2_percent,cpu3_percent,\
+         network_rx_bytes_per_sec:eth0,network_tx_bytes_per_sec:eth0,\
+         disk_read_bytes_per_sec:/,disk_write_bytes_per_sec:/"
     );
     // The last minute: samples 449..=509 would be there, but 400..=499 never
     // happened. One row per sample, and the gap marker is not a sample.
@@ -529,26 +544,22 @@ fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     let first = synthetic_sample(0);
     assert_eq!(rows[0][0], first.timestamp_ms.to_string());
     assert_eq!(rows[0][1], "2023-11-14T22:13:20.000Z");
-    // Bytes to four significant digits, the precision the history keeps.
-    let memory: f64 = rows[0][3].parse().unwrap();
-    let sampled = first.memory.used_bytes as f64;
-    assert!(
-        (memory - sampled).abs() <= sampled * 0.0005,
-        "{memory} for {sampled}"
+    // Values as received, every digit.
+    assert_eq!(rows[0][6], "892030976", "memory used");
+    assert_eq!(
+        rows[1][6],
+        (first.memory.used_bytes + (8 << 20)).to_string()
     );
-    let rate = |cell: &str| -> f64 { cell.parse().unwrap() };
-    assert!(
-        (rate(rows[0][6]) - 50_000.0).abs() <= 25.0,
-        "{}",
-        rows[0][6]
-    );
-    assert_eq!(rows[350][5], "", "an unknown rate is an empty cell");
-    assert!(
-        (rate(rows[350][6]) - 50_000.0).abs() <= 25.0,
-        "{}",
-        rows[350][6]
-    );
-    assert_ne!(rows[349][5], "");
+    assert_eq!(rows[0][7], (128u64 << 20).to_string(), "swap used");
+    assert_eq!(&rows[0][3..6], ["1.5", "1.2", "0.9"], "load");
+    assert_eq!(rows[0][9], "50000", "sent, all interfaces");
+    assert_eq!(rows[0][16], rows[0][8], "eth0 is all that was received");
+    assert_eq!(rows[0][17], "50000", "eth0 sent");
+    assert_eq!(&rows[0][18..20], ["1000000", "1234.567"], "disk /");
+    assert_eq!(rows[350][8], "", "an unknown rate is an empty cell");
+    assert_eq!(rows[350][16], "", "and so is eth0's");
+    assert_eq!(rows[350][9], "50000");
+    assert_ne!(rows[349][8], "");
 }
 
 #[test]

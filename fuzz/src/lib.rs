@@ -7,7 +7,7 @@
 
 use std::fmt::Debug;
 
-use hostpulse_shared::{Codec, Sample, ServerMessage};
+use hostpulse_shared::{AlertEvent, Codec, Sample, ServerMessage};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// Decodes an input as the programs decode a frame. The first byte picks the
@@ -83,14 +83,31 @@ pub fn all_finite(message: &ServerMessage) -> bool {
     match message {
         ServerMessage::Sample(sample) => sample_finite(sample),
         ServerMessage::History(history) => history.samples.iter().all(sample_finite),
-        ServerMessage::Hello(_)
+        ServerMessage::Alert(event) => event_finite(event),
+        ServerMessage::Hello(hello) => hello.alerts.as_ref().is_none_or(|alerts| {
+            alerts
+                .rules
+                .iter()
+                .all(|rule| rule.threshold.is_finite() && rule.clear.is_finite())
+                && alerts.firing.iter().all(event_finite)
+        }),
+        ServerMessage::HistoryRange(range) => range.points.iter().all(|point| {
+            [&point.mean, &point.min, &point.max]
+                .into_iter()
+                .flatten()
+                .flatten()
+                .all(|value| value.is_finite())
+        }),
+        ServerMessage::Processes(at) => at.processes.iter().all(|p| p.cpu_percent.is_finite()),
+        ServerMessage::RequestError(_)
         | ServerMessage::Reset(_)
         | ServerMessage::Error { .. }
-        | ServerMessage::HistoryRange(_)
-        | ServerMessage::Processes(_)
-        | ServerMessage::RequestError(_)
         | ServerMessage::Unknown => true,
     }
+}
+
+fn event_finite(event: &AlertEvent) -> bool {
+    event.value.is_finite() && event.threshold.is_finite()
 }
 
 fn sample_finite(sample: &Sample) -> bool {
@@ -98,6 +115,12 @@ fn sample_finite(sample: &Sample) -> bool {
     let singles = std::iter::once(cpu.total_percent)
         .chain(cpu.per_core_percent.iter().copied())
         .chain(sample.temperatures.iter().map(|t| t.celsius))
+        .chain(
+            sample
+                .temperatures
+                .iter()
+                .filter_map(|t| t.critical_celsius),
+        )
         .chain(sample.top_processes.iter().map(|p| p.cpu_percent));
     let loads = sample.load.iter().flat_map(|l| [l.one, l.five, l.fifteen]);
     let networks = sample.networks.iter();

@@ -1,6 +1,9 @@
 //! Which binary encoding should the stream offer beside JSON? Bytes per sample
 //! and time to encode and decode one, for a real sample of this machine and for a
-//! synthetic large host (64 cores, 20 interfaces, 30 mounts).
+//! synthetic large host (64 cores, 20 interfaces, 30 mounts). Then what
+//! joining a `history` message from pre-encoded samples costs (its head
+//! encoded by serde, the samples spliced in), against the floor of copying
+//! the same bytes behind a fixed prefix.
 //!
 //! Run: `cargo bench --workspace --all-features --bench codecs`
 
@@ -15,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use hostpulse_server::test_support::Sampler;
 use hostpulse_shared::{
-    DiskSample, NetworkSample, ProcessSample, Sample, ServerMessage, ServerMessageRef,
-    TemperatureSample,
+    Codec, DiskSample, History, HistoryKind, NetworkSample, ProcessSample, Sample, ServerMessage,
+    ServerMessageRef, TemperatureSample,
 };
 
 const ROUNDS: u32 = 2000;
@@ -158,6 +161,7 @@ fn big_host() -> Sample {
             .map(|i| TemperatureSample {
                 label: format!("coretemp Core {i}"),
                 celsius: 55.0 + f32::from(i),
+                critical_celsius: Some(100.0),
             })
             .collect(),
         process_count: 1200,
@@ -192,6 +196,54 @@ fn print_table(title: &str, rows: &[Row]) {
     }
 }
 
+/// The floor of joining a `history` message: the elements copied behind a
+/// fixed prefix into a buffer of the right size, nothing encoded.
+fn copy_floor(elements: &[Vec<u8>]) -> Vec<u8> {
+    const PREFIX: &[u8] = br#"{"type":"history","kind":"reply","id":7,"last":true,"samples":["#;
+    let payload: usize = elements.iter().map(|e| e.len() + 1).sum();
+    let mut message = Vec::with_capacity(PREFIX.len() + payload + 2);
+    message.extend_from_slice(PREFIX);
+    for (index, element) in elements.iter().enumerate() {
+        if index > 0 {
+            message.push(b',');
+        }
+        message.extend_from_slice(element);
+    }
+    message.extend_from_slice(b"]}");
+    message
+}
+
+/// Joining `history` messages of `samples` (as the server's replies are
+/// made), in both codecs, against [`copy_floor`].
+fn print_join_table(cases: &[(&str, Vec<Sample>)]) {
+    let head = History {
+        kind: Some(HistoryKind::Reply),
+        id: Some(7),
+        last: true,
+        samples: Vec::new(),
+    };
+    println!("\nJoining a history message from encoded samples\n");
+    println!(
+        "| message | codec | bytes | join | floor: copy behind a fixed prefix | join / floor |"
+    );
+    println!("|---|---|---:|---:|---:|---:|");
+    for (what, samples) in cases {
+        for codec in Codec::ALL {
+            let elements: Vec<Vec<u8>> = samples.iter().map(|s| codec.encode(s).unwrap()).collect();
+            let joined = codec.join_history(&head, &elements).unwrap();
+            let join = median(|| drop(black_box(codec.join_history(&head, &elements).unwrap())));
+            let floor = median(|| drop(black_box(copy_floor(&elements))));
+            println!(
+                "| {what} | {codec:?} | {} | {:.2} µs | {:.2} µs | {:.2} |",
+                joined.len(),
+                join.as_secs_f64() * 1e6,
+                floor.as_secs_f64() * 1e6,
+                join.as_secs_f64() / floor.as_secs_f64()
+            );
+        }
+    }
+}
+
 fn main() {
     let mut sampler = Sampler::new().unwrap();
     std::thread::sleep(Duration::from_millis(500));
@@ -210,4 +262,12 @@ fn main() {
         "Synthetic large host (64 CPUs, 20 interfaces, 30 mounts, 20 top processes)",
         &measure(&big_host()),
     );
+    let small = Sample {
+        top_processes: Vec::new(),
+        ..this_host.clone()
+    };
+    print_join_table(&[
+        ("one sample of this machine", vec![this_host]),
+        ("256 samples without processes", vec![small; 256]),
+    ]);
 }

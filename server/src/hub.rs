@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use bytestring::ByteString;
-use hostpulse_shared::{Codec, Hello, ResetReason, Sample, ServerMessageRef};
+use hostpulse_shared::{
+    AlertEvent, AlertsSummary, Codec, Hello, ResetReason, Sample, ServerMessageRef,
+};
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
@@ -181,11 +183,31 @@ struct State {
     latest: Option<Latest>,
 }
 
+/// The hello as sent now: the fixed greeting plus the alerting summary as of
+/// the last alert transition, encoded once.
+#[derive(Debug)]
+pub struct Greeting {
+    /// The hello.
+    pub hello: Hello,
+    /// The hello message in every codec.
+    pub encoded: Encoded,
+}
+
+impl Greeting {
+    fn new(hello: Hello) -> Result<Self, EncodeError> {
+        let encoded = Encoded::new(&ServerMessageRef::Hello(&hello))?;
+        Ok(Self { hello, encoded })
+    }
+}
+
 /// Shared state between the sampler thread, the HTTP routes and the sessions.
 #[derive(Debug)]
 pub struct Hub {
+    /// The parts of the hello that never change (no alerting summary).
     hello: Hello,
-    hello_encoded: Encoded,
+    /// Replaced, never edited, at each alert transition: a session clones
+    /// the `Arc` and sends bytes encoded once for everyone.
+    greeting: RwLock<Arc<Greeting>>,
     history_capacity: usize,
     /// A std lock: it is held only to push or clone `Arc`s, never across an await.
     state: RwLock<State>,
@@ -210,13 +232,13 @@ impl Hub {
     /// A hub that greets every viewer with `hello` and keeps
     /// `hello.history_capacity` samples (at least one).
     pub fn new(hello: Hello) -> Result<Self, EncodeError> {
-        let hello_encoded = Encoded::new(&ServerMessageRef::Hello(&hello))?;
+        let greeting = RwLock::new(Arc::new(Greeting::new(hello.clone())?));
         let history_capacity = usize::try_from(hello.history_capacity)
             .unwrap_or(usize::MAX)
             .max(1);
         Ok(Self {
             hello,
-            hello_encoded,
+            greeting,
             history_capacity,
             state: RwLock::new(State::default()),
             frames: broadcast::channel(BROADCAST_CAPACITY).0,
@@ -292,8 +314,30 @@ impl Hub {
         self.alerting.get().map(|engine| engine.status())
     }
 
-    /// Encodes an alert transition once and hands it to every session.
-    pub fn publish_alert(&self, event: &hostpulse_shared::AlertEvent) {
+    /// Puts the alerting summary (rules and what is firing) into the hello
+    /// that every session starts with, encoded once.
+    pub fn set_alerts(&self, summary: AlertsSummary) -> Result<(), EncodeError> {
+        let greeting = Arc::new(Greeting::new(Hello {
+            alerts: Some(summary),
+            ..self.hello.clone()
+        })?);
+        *self
+            .greeting
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = greeting;
+        Ok(())
+    }
+
+    /// Announces an alert transition: first the hello is brought up to date
+    /// with `summary` (which already includes the transition), then the
+    /// `alert` message is encoded once and handed to every session. In that
+    /// order, a session that subscribed before reading the hello misses no
+    /// transition; one that read the new hello also gets the message, which
+    /// it applies again to the same effect (PROTOCOL.md, *hello*).
+    pub fn publish_alert(&self, event: &AlertEvent, summary: AlertsSummary) {
+        if let Err(error) = self.set_alerts(summary) {
+            tracing::error!(%error, "the hello keeps the alerts as they were");
+        }
         match Encoded::new(&ServerMessageRef::Alert(event)) {
             // An error only means no session is listening right now.
             Ok(encoded) => drop(self.alerts.send(encoded)),
@@ -307,16 +351,17 @@ impl Hub {
         self.alerts.subscribe()
     }
 
-    /// The greeting, as sent.
+    /// The parts of the greeting that never change: versions, epoch,
+    /// interval, host (its `alerts` is always `None`; see [`Hub::greeting`]).
     #[must_use]
     pub fn hello(&self) -> &Hello {
         &self.hello
     }
 
-    /// The greeting, encoded.
+    /// The greeting as sent now, alerts included, and its encoding.
     #[must_use]
-    pub fn hello_encoded(&self) -> &Encoded {
-        &self.hello_encoded
+    pub fn greeting(&self) -> Arc<Greeting> {
+        Arc::clone(&self.greeting.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// The most recent sample, if any was taken yet.
@@ -360,6 +405,10 @@ impl Hub {
             } => {
                 let reset = if epoch != self.hello.epoch {
                     Some(ResetReason::EpochChanged)
+                } else if newest_seq.is_none_or(|newest| after_seq > newest) {
+                    // Claims samples this server never sent: its live seqs
+                    // would not continue the viewer's.
+                    Some(ResetReason::SeqAhead)
                 } else if history
                     .front()
                     .is_some_and(|oldest| after_seq.saturating_add(1) < oldest.seq)
@@ -544,6 +593,22 @@ mod tests {
     }
 
     #[test]
+    fn the_sampler_counts_as_stuck_after_five_intervals_and_never_under_five_seconds() {
+        let at = |interval_ms| {
+            Hub::new(Hello {
+                interval_ms,
+                ..Hello::default()
+            })
+            .unwrap()
+            .stale_after()
+        };
+        assert_eq!(at(100), Duration::from_secs(5));
+        assert_eq!(at(1000), Duration::from_secs(5));
+        assert_eq!(at(2000), Duration::from_secs(10));
+        assert_eq!(at(60_000), Duration::from_mins(5));
+    }
+
+    #[test]
     fn history_is_bounded_by_count() {
         let hub = hub(5);
         publish(&hub, 0..12);
@@ -570,11 +635,11 @@ mod tests {
         assert_eq!(replayed.reset, None);
         assert_eq!(seqs(&replayed), [5, 6, 7]);
         assert!(resume(7).samples.is_empty(), "nothing missed");
-        // A viewer claiming to be ahead misses nothing either; live samples
-        // continue after the newest kept.
-        let ahead = resume(u64::MAX);
-        assert_eq!((ahead.reset, ahead.samples.len()), (None, 0));
-        assert_eq!(ahead.newest_seq, Some(7));
+        // A viewer claiming seqs the server never sent starts afresh.
+        let ahead = resume(8);
+        assert_eq!(ahead.reset, Some(ResetReason::SeqAhead));
+        assert_eq!(seqs(&ahead), [5, 6, 7]);
+        assert_eq!(resume(u64::MAX).reset, Some(ResetReason::SeqAhead));
     }
 
     #[test]
@@ -619,6 +684,47 @@ mod tests {
             .map(|s| s.seq)
             .collect();
         assert_eq!(after, [7, 8]);
+    }
+
+    #[test]
+    fn the_hello_carries_the_alerts_and_changes_before_each_alert_message() {
+        let hub = hub(10);
+        assert_eq!(hub.greeting().hello.alerts, None, "no alerting, no field");
+        let mut messages = hub.subscribe_alerts();
+        let fired = AlertEvent {
+            rule: "cpu_busy".into(),
+            metric: "cpu.total_percent".into(),
+            instance: String::new(),
+            state: hostpulse_shared::AlertState::Firing,
+            severity: hostpulse_shared::Severity::Warning,
+            value: 95.0,
+            threshold: 90.0,
+            timestamp_ms: 1_000,
+            firing_since_ms: 1_000,
+            description: None,
+        };
+        let summary = AlertsSummary {
+            rules: Vec::new(),
+            firing: vec![fired.clone()],
+        };
+        hub.publish_alert(&fired, summary.clone());
+
+        // The message is out, and the hello a session would send now
+        // already lists the alert: encoded once, shared by every session.
+        let sent = messages.try_recv().unwrap();
+        let alert: hostpulse_shared::ServerMessage =
+            Codec::Json.decode(sent.json.as_bytes()).unwrap();
+        assert_eq!(alert, hostpulse_shared::ServerMessage::Alert(fired));
+        let (first, second) = (hub.greeting(), hub.greeting());
+        assert!(Arc::ptr_eq(&first, &second));
+        let hello: hostpulse_shared::ServerMessage =
+            Codec::MessagePack.decode(&first.encoded.msgpack).unwrap();
+        let hostpulse_shared::ServerMessage::Hello(hello) = hello else {
+            panic!("not a hello: {hello:?}");
+        };
+        assert_eq!(hello.alerts, Some(summary));
+        assert_eq!(hello.epoch, 7, "the rest of the hello is kept");
+        assert_eq!(hub.hello().alerts, None, "the fixed part stays fixed");
     }
 
     #[test]

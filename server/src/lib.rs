@@ -36,10 +36,16 @@ pub use crate::http::auth::{MAX_FAILURES, MAX_TRACKED};
 pub use crate::http::proxy::TrustedProxies;
 pub use crate::service::background::BackgroundServer;
 pub use crate::service::certs::SelfSigned;
-pub use crate::service::config::{Args, Config, ConfigError, HistoryStore, Settings, env_names};
+pub use crate::service::config::{
+    Args, Config, ConfigError, DEFAULT_CONFIG_PATH, EnvMeaning, HistoryStore, Settings,
+    env_meanings, env_names,
+};
+pub use crate::service::exit::{
+    EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ExitStatus, SERVER_EXIT_STATUSES, exit_status_help,
+};
 #[cfg(target_os = "linux")]
 pub use crate::service::fdlimit::raise as raise_fd_limit;
-pub use crate::service::logging::init as init_logging;
+pub use crate::service::logging::{fatal, init as init_logging};
 pub use crate::service::tls::Tls;
 #[cfg(feature = "autobahn")]
 pub use crate::stream::echo;
@@ -58,7 +64,7 @@ pub mod test_support {
     pub use crate::service::systemd::{Notifier, watchdog};
 }
 
-use crate::http::{auth, fallback, health, metrics, rest};
+use crate::http::{auth, cors, fallback, health, metrics, rest, ticket};
 use crate::hub::Hub;
 use crate::sampling::sampler::{self, Sampler};
 use crate::sampling::ticker::Ticker;
@@ -211,6 +217,7 @@ pub async fn run(
         interval_ms,
         history_capacity: u32::try_from(config.history_capacity).unwrap_or(u32::MAX),
         host,
+        alerts: None,
     };
     let host_name = hello.host.hostname.clone();
     let hub = Arc::new(Hub::new(hello)?);
@@ -229,6 +236,7 @@ pub async fn run(
         max_clients: config.max_clients,
     });
     let proxies = web::Data::new(config.trusted_proxies.clone());
+    let tickets = web::Data::new(ticket::Tickets::default());
     let local_addr = listener.local_addr()?;
     tune_listener(&listener);
     let (http_scheme, ws_scheme) = schemes(&config, local_addr);
@@ -238,12 +246,17 @@ pub async fn run(
             .app_data(auth.clone())
             .app_data(gate.clone())
             .app_data(proxies.clone())
+            .app_data(tickets.clone())
             .configure(health::configure)
+            // Before the REST scope, which would otherwise take its path.
+            .configure(ticket::configure)
             .configure(rest::configure)
             .configure(metrics::configure)
             .configure(ws::configure)
             .configure(fallback::configure)
             .wrap(actix_web::middleware::from_fn(fallback::shape))
+            // Outermost: CORS headers go on every answer in its final shape.
+            .wrap(actix_web::middleware::from_fn(cors::cors))
     })?;
     let handle = server.handle();
     tracing::info!(
@@ -348,8 +361,9 @@ async fn close_archive(hub: &Arc<Hub>) {
 }
 
 /// Starts the alert evaluator (unless there is nothing to evaluate) and
-/// attaches it to the hub, which offers it every sample; transitions are
-/// broadcast to the sessions as `alert` messages.
+/// attaches it to the hub, which offers it every sample; the rules and what
+/// is firing go into the hello, and transitions are broadcast to the
+/// sessions as `alert` messages.
 fn start_alerting(
     config: &Config,
     hub: &Arc<Hub>,
@@ -374,12 +388,15 @@ fn start_alerting(
     let weak = Arc::downgrade(hub);
     let engine = Arc::new(hostpulse_alerts::Engine::spawn(
         options,
-        Box::new(move |event| {
+        Box::new(move |event, status| {
             if let Some(hub) = weak.upgrade() {
-                hub.publish_alert(event);
+                hub.publish_alert(event, status.summary());
             }
         }),
     )?);
+    // Before the first viewer: the hello lists the rules, and what was
+    // still firing before a restart.
+    hub.set_alerts(engine.status().summary())?;
     hub.attach_alerting(Arc::clone(&engine));
     Ok(Some(engine))
 }

@@ -13,30 +13,14 @@ mod common;
 #[allow(dead_code, reason = "the tests use part of the receiver")]
 mod receiver;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{INTERVAL, connect, http_get, next_text, read_start, start_server_with};
-use hostpulse_server::{Args, Config};
+use common::{config_from, connect, http_get, next_text, read_start, start_server_with};
+use hostpulse_server::Args;
 use hostpulse_shared::ServerMessage;
 use hostpulse_shared::codec::decode_json;
 use receiver::{Behaviour, HttpReceiver};
-
-/// The config a server would read from `text` in a file of its own.
-fn config_from(dir: &Path, text: &str) -> Config {
-    let path = dir.join("server.toml");
-    std::fs::write(&path, text).unwrap();
-    let args = <Args as clap::Parser>::try_parse_from([
-        "hostpulse-server",
-        "--config",
-        path.to_str().unwrap(),
-    ])
-    .unwrap();
-    let mut config = args.resolve(Vec::new()).unwrap().config;
-    config.interval = INTERVAL;
-    config
-}
 
 fn webhook(receiver: &HttpReceiver) -> String {
     format!(
@@ -96,11 +80,13 @@ fn a_real_cpu_load_fires_to_the_webhook_the_viewers_the_api_and_metrics() {
     );
     let server = start_server_with(config);
     let mut viewer = connect(&server);
-    read_start(&mut viewer);
+    let (hello, _) = read_start(&mut viewer);
+    let alerts = hello.alerts.expect("the hello lists the rules");
+    assert_eq!(alerts.rules[0].name, "cpu_test");
+    assert!(alerts.firing.is_empty(), "{alerts:?}");
     let load = Load::start();
 
     let fired = receiver.next();
-    drop(load);
     let body = fired.json();
     assert_eq!(body["alert"]["rule"], "cpu_test");
     assert_eq!(body["alert"]["state"], "firing");
@@ -121,6 +107,19 @@ fn a_real_cpu_load_fires_to_the_webhook_the_viewers_the_api_and_metrics() {
         body["alert"],
         "the webhook and the stream say the same"
     );
+
+    // A viewer connecting now reads it in its hello, as does /api/v1/host.
+    let (later, _) = read_start(&mut connect(&server));
+    let firing = later.alerts.unwrap().firing;
+    assert!(
+        firing.iter().any(|event| event.rule == "cpu_test"),
+        "{firing:?}"
+    );
+    let (_, host) = http_get(&server, "/api/v1/host");
+    let host: serde_json::Value = serde_json::from_str(&host).unwrap();
+    assert_eq!(host["alerts"]["rules"][0]["name"], "cpu_test", "{host}");
+    // Only now: with the load gone the alert may resolve.
+    drop(load);
 
     let (status, history) = http_get(&server, "/api/v1/alerts/history?from=0");
     assert_eq!(status, 200);

@@ -75,3 +75,51 @@ fn a_journal_stream_naming_another_file_is_ignored() {
         assert!(!line.starts_with('<'), "{line}");
     }
 }
+
+/// The server's stderr, with `JOURNAL_STREAM` naming it, when `args` end it at once.
+fn fatal_output(args: &[&str]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stderr");
+    let file = std::fs::File::create(&path).unwrap();
+    let metadata = file.metadata().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_hostpulse-server"))
+        .args(args)
+        .env(
+            "JOURNAL_STREAM",
+            format!("{}:{}", metadata.dev(), metadata.ino()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(file)
+        .status()
+        .unwrap();
+    (status.code(), std::fs::read_to_string(&path).unwrap())
+}
+
+#[test]
+fn a_fatal_error_is_one_journal_entry_at_priority_err() {
+    // A TOML syntax error: the parser's message spans several lines.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("server.toml");
+    std::fs::write(&config, "bind = \"127.0.0.1:9470\"\nhistory = [1,\n").unwrap();
+    let (code, stderr) = fatal_output(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one entry: {stderr:?}");
+    assert!(
+        stderr.starts_with("<3>hostpulse-server: configuration error: ")
+            && stderr.contains("server.toml"),
+        "{stderr}"
+    );
+
+    // The serve error: a port this test holds.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let (code, stderr) = fatal_output(&["--config", "/dev/null", "--bind", &address]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let fatal: Vec<&str> = stderr.lines().filter(|l| l.starts_with("<3>")).collect();
+    assert_eq!(fatal.len(), 1, "{stderr}");
+    assert!(
+        fatal[0].contains(&format!("cannot listen on {address}")),
+        "{stderr}"
+    );
+}

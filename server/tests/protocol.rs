@@ -18,7 +18,9 @@ use common::{
 use hostpulse_server::BackgroundServer;
 use hostpulse_server::Config;
 use hostpulse_shared::codec::decode_json;
-use hostpulse_shared::{Codec, ResetReason, Sample, ServerMessage};
+use hostpulse_shared::{
+    ClientMessage, Codec, History, HistoryKind, ResetReason, Sample, ServerMessage,
+};
 use tungstenite::Message;
 use tungstenite::client::IntoClientRequest;
 
@@ -133,18 +135,36 @@ fn resuming_with_nothing_missed_continues_with_the_next_sample() {
     let (status, body) = http_get(&server, "/api/v1/snapshot");
     assert_eq!(status, 200);
     let latest: Sample = serde_json::from_str(&body).unwrap();
-    let mut client = connect_to(&resume_url(&server, latest.epoch, latest.seq + 1000));
-    let (_, missed) = read_start(&mut client);
-    assert!(missed.is_empty());
-    // A viewer claiming to be ahead of the server still gets the live stream.
-    assert!(next_sample(&mut client).0.seq > latest.seq);
-    // The viewer claims to be ahead, so live samples resume after its seq.
     let mut client = connect_to(&resume_url(&server, latest.epoch, latest.seq));
     let (_, missed) = read_start(&mut client);
     let next = missed
         .first()
         .map_or_else(|| next_sample(&mut client).0.seq, |s| s.seq);
     assert_eq!(next, latest.seq + 1);
+}
+
+#[test]
+fn a_resume_beyond_the_newest_sample_is_answered_with_a_reset() {
+    let server = fast_server(3600);
+    wait_for_seq(&server, 3);
+    let (_, body) = http_get(&server, "/api/v1/snapshot");
+    let latest: Sample = serde_json::from_str(&body).unwrap();
+    // A seq the server has not reached: its live seqs would not continue the
+    // viewer's, so it starts the viewer afresh, as after a restart.
+    let mut client = connect_to(&resume_url(&server, latest.epoch, latest.seq + 1000));
+    assert!(matches!(
+        decode_json(&next_text(&mut client)).unwrap(),
+        ServerMessage::Hello(_)
+    ));
+    assert_eq!(read_reset(&mut client), ResetReason::SeqAhead);
+    let history = common::read_history(&mut client);
+    assert!(history.len() > 3, "the recent history follows the reset");
+    let live = next_sample(&mut client).0.seq;
+    assert_eq!(
+        live,
+        history.last().unwrap().seq + 1,
+        "then the live stream"
+    );
 }
 
 #[test]
@@ -248,29 +268,95 @@ fn the_msgpack_subprotocol_is_negotiated_and_named_in_the_reply() {
     assert!(!reply.contains("sec-websocket-protocol"), "{reply}");
 }
 
-#[test]
-fn control_messages_fetch_older_history_and_unknown_ones_are_answered() {
-    let server = fast_server(3600);
-    wait_for_seq(&server, 10);
-    let mut client = connect_to(&format!("{}?history_secs=0", server.ws_url()));
-    read_start(&mut client);
-
-    client
-        .send(Message::Text(
-            r#"{"type":"history_request","before_seq":8,"limit":3}"#.into(),
-        ))
-        .unwrap();
-    // The answer may come in several `history` messages, between live samples.
-    let mut answer = Vec::new();
-    while answer.len() < 3 {
-        match decode_json(&next_text(&mut client)).unwrap() {
-            ServerMessage::History(history) => answer.extend(history.samples),
+/// Reads `history` messages (skipping live samples) until one marked `last`;
+/// returns them.
+fn read_batch(client: &mut Client) -> Vec<History> {
+    let mut batch = Vec::new();
+    loop {
+        match decode_json(&next_text(client)).unwrap() {
+            ServerMessage::History(history) => {
+                let last = history.last;
+                batch.push(history);
+                if last {
+                    return batch;
+                }
+            }
             ServerMessage::Sample(_) => {}
             other => panic!("unexpected {other:?}"),
         }
     }
-    assert_eq!(seqs(&answer), [5, 6, 7]);
+}
 
+fn batch_seqs(batch: &[History]) -> Vec<u64> {
+    batch.iter().flat_map(|h| seqs(&h.samples)).collect()
+}
+
+/// Sends a `history_request` and reads its reply, checking every message
+/// of it is a reply carrying `id`.
+fn ask(client: &mut Client, before_seq: u64, limit: u64, id: Option<u32>) -> Vec<u64> {
+    let request = ClientMessage::HistoryRequest {
+        before_seq,
+        limit,
+        id,
+    };
+    let text = hostpulse_shared::codec::encode_json(&request).unwrap();
+    client.send(Message::Text(text)).unwrap();
+    let reply = read_batch(client);
+    assert!(
+        reply
+            .iter()
+            .all(|h| h.kind == Some(HistoryKind::Reply) && h.id == id),
+        "{reply:?}"
+    );
+    batch_seqs(&reply)
+}
+
+#[test]
+fn history_requests_are_answered_with_marked_replies_after_the_replay() {
+    let server = fast_server(3600);
+    wait_for_seq(&server, 10);
+    let mut client = connect(&server);
+    assert!(matches!(
+        decode_json(&next_text(&mut client)).unwrap(),
+        ServerMessage::Hello(_)
+    ));
+    // Sent while the replay may still be going out: its reply follows the
+    // replay, never inside it.
+    client
+        .send(Message::Text(
+            r#"{"type":"history_request","before_seq":8,"limit":3,"id":42}"#.into(),
+        ))
+        .unwrap();
+    let first_batch = read_batch(&mut client);
+    assert!(
+        first_batch
+            .iter()
+            .all(|h| h.kind == Some(HistoryKind::Replay) && h.id.is_none())
+    );
+    assert!(
+        batch_seqs(&first_batch).len() >= 10,
+        "{:?}",
+        batch_seqs(&first_batch)
+    );
+    let reply = read_batch(&mut client);
+    assert!(
+        reply
+            .iter()
+            .all(|h| h.kind == Some(HistoryKind::Reply) && h.id == Some(42))
+    );
+    assert_eq!(batch_seqs(&reply), [5, 6, 7]);
+    // Without an id: the same reply, without one.
+    assert_eq!(ask(&mut client, 8, 2, None), [6, 7]);
+    // Nothing older: one empty message, marked last.
+    assert!(ask(&mut client, 0, 5, Some(7)).is_empty());
+}
+
+#[test]
+fn unknown_control_messages_are_answered_and_the_stream_goes_on() {
+    let server = fast_server(3600);
+    wait_for_seq(&server, 2);
+    let mut client = connect_to(&format!("{}?history_secs=0", server.ws_url()));
+    read_start(&mut client);
     client
         .send(Message::Text(r#"{"type":"from_the_future"}"#.into()))
         .unwrap();

@@ -41,6 +41,7 @@ fn server_command(args: &[&str]) -> Command {
         command.env_remove(name);
     }
     command.env_remove("JOURNAL_STREAM");
+    command.env_remove("CREDENTIALS_DIRECTORY");
     command
 }
 
@@ -138,6 +139,39 @@ fn the_history_settings_come_from_the_table_the_old_key_the_flags_and_the_enviro
         bad.contains("line 3") && bad.contains("`history.raw_days`") && bad.contains("1 to 3650"),
         "{bad}"
     );
+}
+
+#[test]
+fn check_config_by_hand_says_it_cannot_see_the_token_credential() {
+    // The README's setup: a public address, the token by LoadCredential=.
+    let public = ["--config", "/dev/null", "--bind", "0.0.0.0:9470"];
+    let check: Vec<&str> = public.iter().copied().chain(["--check-config"]).collect();
+    let output = run(&check);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        stdout.contains("cannot see the systemd credential `token`")
+            && stdout.contains(
+                "systemd-run --wait --pipe -p LoadCredential=token:/etc/hostpulse/token \
+                 hostpulse-server --check-config"
+            ),
+        "{stdout}"
+    );
+    // Where credentials are visible (under systemd), none is none: refused.
+    let credentials = tempfile::tempdir().unwrap();
+    let output = server_command(&check)
+        .env("CREDENTIALS_DIRECTORY", credentials.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing to serve 0.0.0.0:9470 without a token"),
+        "{stderr}"
+    );
+    // Serving is refused by hand too: only the check is lenient.
+    let output = run(&public);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
 }
 
 /// A server binary started with a notify socket of the test's own.

@@ -20,6 +20,9 @@ pub enum CodecError {
     /// A value could not be written as MessagePack.
     #[error("cannot encode MessagePack: {0}")]
     MessagePackEncode(#[from] rmp_serde::encode::Error),
+    /// An encoding did not have the layout a splice relies on (a bug).
+    #[error("cannot join a message: {0}")]
+    Layout(&'static str),
 }
 
 /// The encodings of the stream.

@@ -9,6 +9,7 @@
 //! - [`alert`]: alert rules, what is firing, and alert transitions.
 //! - [`range`]: reads of the on-disk history: a span of time at a
 //!   resolution, the processes at a moment.
+//! - [`rest`]: the bodies of the REST answers that are not stream messages.
 //! - [`secret`]: the bearer token type, which never prints itself.
 //!
 //! This crate does no I/O and knows nothing of sysinfo, actix or egui: it is plain
@@ -23,6 +24,7 @@ pub mod host;
 pub mod joined;
 pub mod message;
 pub mod range;
+pub mod rest;
 pub mod sample;
 pub mod secret;
 
@@ -30,7 +32,7 @@ pub use alert::{AlertEvent, AlertRule, AlertState, AlertsSummary, Comparison, Se
 pub use codec::{Codec, CodecError};
 pub use host::HostInfo;
 pub use message::{
-    ClientMessage, Hello, History, Reset, ResetReason, ServerMessage, ServerMessageRef,
+    ClientMessage, Hello, History, HistoryKind, Reset, ResetReason, ServerMessage, ServerMessageRef,
 };
 pub use range::{
     HistoryRange, ProcessesAt, ProcessesRequest, RangeGap, RangePoint, RangeRequest, RangeTier,

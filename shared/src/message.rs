@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::range::{HistoryRange, ProcessesAt, ProcessesRequest, RangeRequest, RequestError};
-use crate::{AlertEvent, HostInfo, Sample};
+use crate::{AlertEvent, AlertsSummary, HostInfo, Sample};
 
 /// A message from a server to a viewer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +43,7 @@ pub enum ServerMessage {
 }
 
 /// The greeting that opens every stream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hello {
     /// The protocol version the server speaks ([`crate::PROTOCOL_VERSION`]).
@@ -60,14 +60,57 @@ pub struct Hello {
     pub history_capacity: u32,
     /// The host being watched.
     pub host: HostInfo,
+    /// The alert rules the server evaluates and what is firing as the hello is
+    /// sent; absent when the server evaluates no alerts. Each later
+    /// transition comes as an `alert` message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertsSummary>,
 }
 
-/// A batch of past samples, in `seq` order without gaps or duplicates.
+/// Part of a batch of past samples, in `seq` order without gaps or
+/// duplicates. A batch (a replay, a catch-up, or the reply to one
+/// `history_request`) is one or more consecutive `history` messages, the
+/// last of which says so; batches never interleave with each other or with
+/// live samples.
+///
+/// `samples` must stay the last field: [`crate::Codec::join_history`]
+/// splices pre-encoded samples into the encoding of the other fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct History {
+    /// Why these samples are sent. Absent only from servers that predate
+    /// the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<HistoryKind>,
+    /// The `id` of the `history_request` this answers; only on replies to a
+    /// request that carried one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
+    /// True on the last message of the batch (an empty batch is one empty
+    /// message with `last` true).
+    #[serde(default)]
+    pub last: bool,
     /// The samples, oldest first.
     pub samples: Vec<Sample>,
+}
+
+/// What a batch of past samples is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// The past sent after the hello (the recent history, or what a
+    /// resuming viewer missed). Its seqs continue into the live samples.
+    Replay,
+    /// Live samples the viewer fell behind on, sent from the history
+    /// instead; its seqs continue the stream where it left off.
+    CatchUp,
+    /// The answer to a `history_request`: older samples, below the live ones.
+    Reply,
+    /// A kind this build does not know.
+    #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    Unknown,
 }
 
 /// Why a resume was refused.
@@ -79,6 +122,9 @@ pub enum ResetReason {
     EpochChanged,
     /// The first sample the viewer missed is older than the server's history.
     HistoryTooShort,
+    /// The viewer's last seq is beyond the newest sample of the epoch: it
+    /// claims samples the server never sent.
+    SeqAhead,
     /// A reason this build does not know.
     #[serde(other)]
     #[cfg_attr(feature = "schema", schemars(skip))]
@@ -102,13 +148,16 @@ pub struct Reset {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// Asks for samples older than what the viewer has; answered by one or more
-    /// `history` messages.
+    /// `history` messages of kind `reply`, the last marked `last`.
     HistoryRequest {
         /// Only samples with a `seq` below this.
         before_seq: u64,
         /// At most this many (the newest of them); the server caps it at
         /// its history, so any whole number is accepted.
         limit: u64,
+        /// Chosen by the viewer and echoed in every message of the reply.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
     },
     /// Asks for the on-disk history between two times, at most `points`
     /// points per series; answered by one `history_range` (or a
@@ -125,18 +174,14 @@ pub enum ClientMessage {
 }
 
 /// A borrowed [`ServerMessage`], for encoding without copying the payload. It
-/// serializes to exactly the same bytes as the owned message.
+/// serializes to exactly the same bytes as the owned message. (`history`
+/// messages are joined from samples encoded one by one instead:
+/// [`crate::Codec::join_history`].)
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessageRef<'a> {
     /// See [`ServerMessage::Hello`].
     Hello(&'a Hello),
-    /// See [`ServerMessage::History`].
-    History {
-        /// The samples, oldest first.
-        #[serde(serialize_with = "serialize_samples")]
-        samples: &'a [std::sync::Arc<Sample>],
-    },
     /// See [`ServerMessage::Reset`].
     Reset(&'a Reset),
     /// See [`ServerMessage::Sample`].
@@ -154,11 +199,4 @@ pub enum ServerMessageRef<'a> {
     Processes(&'a ProcessesAt),
     /// See [`ServerMessage::RequestError`].
     RequestError(&'a RequestError),
-}
-
-fn serialize_samples<S: serde::Serializer>(
-    samples: &&[std::sync::Arc<Sample>],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(samples.iter().map(|sample| &**sample))
 }

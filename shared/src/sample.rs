@@ -4,6 +4,8 @@
 //! the first sample after an interface or disk appears: a viewer draws a gap there,
 //! never a zero.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// Everything measured on a host at one tick.
@@ -128,6 +130,10 @@ pub struct TemperatureSample {
     pub label: String,
     /// Temperature in degrees Celsius.
     pub celsius: f32,
+    /// The temperature the sensor itself calls critical, in degrees Celsius,
+    /// where it reports one (`temp*_crit` in Linux hwmon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical_celsius: Option<f32>,
 }
 
 /// One process among the busiest.
@@ -181,6 +187,25 @@ impl Sample {
     #[must_use]
     pub fn disk_write_bytes_per_sec(&self) -> Option<f64> {
         sum_known(self.disks_by_device().map(|d| d.write_bytes_per_sec))
+    }
+
+    /// Each sensor with a name unique within the sample: its label, or for a
+    /// label seen before (two `NVMe` drives are both "nvme Composite") the
+    /// label with " #2", " #3"… in sample order, so that `/metrics`, alert
+    /// instances and viewers name the same sensor the same way.
+    pub fn sensors(&self) -> impl Iterator<Item = (Cow<'_, str>, &TemperatureSample)> {
+        self.temperatures.iter().enumerate().map(|(index, sensor)| {
+            let repeats = self.temperatures[..index]
+                .iter()
+                .filter(|earlier| earlier.label == sensor.label)
+                .count();
+            let name = if repeats == 0 {
+                Cow::Borrowed(sensor.label.as_str())
+            } else {
+                Cow::Owned(format!("{} #{}", sensor.label, repeats + 1))
+            };
+            (name, sensor)
+        })
     }
 
     /// The first mount of each device: I/O counters belong to the device, so a
@@ -242,6 +267,33 @@ mod tests {
         assert_eq!(sample.network_rx_bytes_per_sec(), Some(100.0));
         assert_eq!(sample.network_tx_bytes_per_sec(), None);
         assert_eq!(sample.disk_read_bytes_per_sec(), None);
+    }
+
+    #[test]
+    fn repeated_sensor_labels_get_numbered_names() {
+        let reading = |label: &str| TemperatureSample {
+            label: label.into(),
+            ..TemperatureSample::default()
+        };
+        let sample = Sample {
+            temperatures: vec![
+                reading("nvme Composite"),
+                reading("cpu"),
+                reading("nvme Composite"),
+                reading("nvme Composite"),
+            ],
+            ..Sample::default()
+        };
+        let names: Vec<String> = sample.sensors().map(|(name, _)| name.into()).collect();
+        assert_eq!(
+            names,
+            [
+                "nvme Composite",
+                "cpu",
+                "nvme Composite #2",
+                "nvme Composite #3"
+            ]
+        );
     }
 
     #[test]

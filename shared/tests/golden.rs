@@ -16,15 +16,57 @@ use std::path::PathBuf;
 
 use common::{full_sample, hello};
 use hostpulse_shared::{
-    AlertEvent, AlertState, ClientMessage, Codec, History, HistoryRange, ProcessesAt,
-    ProcessesRequest, RangeGap, RangePoint, RangeRequest, RangeTier, RequestError, Reset,
-    ResetReason, Sample, ServerMessage, Severity,
+    AlertEvent, AlertRule, AlertState, AlertsSummary, ClientMessage, Codec, Comparison, Hello,
+    History, HistoryKind, HistoryRange, ProcessesAt, ProcessesRequest, RangeGap, RangePoint,
+    RangeRequest, RangeTier, RequestError, Reset, ResetReason, Sample, ServerMessage, Severity,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// The rules and firing alert of the `hello_with_alerts` example.
+fn alerts_summary() -> AlertsSummary {
+    AlertsSummary {
+        rules: vec![
+            AlertRule {
+                name: "cpu_busy".into(),
+                metric: "cpu.total_percent".into(),
+                instance: None,
+                comparison: Comparison::Above,
+                threshold: 90.0,
+                clear: 80.0,
+                for_secs: 300,
+                severity: Severity::Warning,
+                description: Some("The CPUs have been over 90 % busy for 5 minutes.".into()),
+            },
+            AlertRule {
+                name: "home_full".into(),
+                metric: "filesystem.used_percent".into(),
+                instance: Some("/home".into()),
+                comparison: Comparison::Above,
+                threshold: 95.0,
+                clear: 90.0,
+                for_secs: 600,
+                severity: Severity::Critical,
+                description: None,
+            },
+        ],
+        firing: vec![AlertEvent {
+            rule: "cpu_busy".into(),
+            metric: "cpu.total_percent".into(),
+            instance: String::new(),
+            state: AlertState::Firing,
+            severity: Severity::Warning,
+            value: 96.1,
+            threshold: 90.0,
+            timestamp_ms: 1_764_000_300_000,
+            firing_since_ms: 1_764_000_300_000,
+            description: Some("The CPUs have been over 90 % busy for 5 minutes.".into()),
+        }],
+    }
 }
 
 /// Every server message, by file name.
@@ -42,9 +84,28 @@ fn server_messages() -> Vec<(&'static str, ServerMessage)> {
     vec![
         ("hello", ServerMessage::Hello(hello())),
         (
+            "hello_with_alerts",
+            ServerMessage::Hello(Hello {
+                alerts: Some(alerts_summary()),
+                ..hello()
+            }),
+        ),
+        (
             "history",
             ServerMessage::History(History {
+                kind: Some(HistoryKind::Replay),
+                id: None,
+                last: true,
                 samples: vec![short(42), short(43)],
+            }),
+        ),
+        (
+            "history_reply",
+            ServerMessage::History(History {
+                kind: Some(HistoryKind::Reply),
+                id: Some(7),
+                last: true,
+                samples: vec![short(42)],
             }),
         ),
         (
@@ -142,6 +203,7 @@ fn client_messages() -> Vec<(&'static str, ClientMessage)> {
             ClientMessage::HistoryRequest {
                 before_seq: 100,
                 limit: 60,
+                id: Some(7),
             },
         ),
         (

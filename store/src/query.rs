@@ -125,204 +125,249 @@ impl Store {
 }
 
 impl RangePlan {
-    /// Reads and merges the points.
+    /// Reads and merges the points, decoding one block at a time: a year's
+    /// read holds its answer and one block, not the year's rows.
     #[must_use]
     pub fn run(self) -> Range {
-        let Self {
-            tier,
-            from_ms,
-            to_ms,
-            max_points,
-            native_step_ms: native_step,
-            view,
-        } = self;
-        let span_ms = to_ms - from_ms + 1;
-        let blocks = view.blocks();
-        let keys = keys_of(&blocks);
-        let rows = rows_in(&blocks, &keys, from_ms, to_ms);
-        let (keys, rows) = only_present(keys, rows);
-        let gaps = gaps_of(&rows, from_ms, to_ms, native_step);
-        let merge = span_ms.div_ceil(max_points as u64).max(native_step);
+        let span_ms = self.to_ms - self.from_ms + 1;
+        let native_step = self.native_step_ms;
+        let merge = span_ms.div_ceil(self.max_points as u64).max(native_step);
         let step_ms = if merge > native_step {
             merge.div_ceil(native_step) * native_step
         } else {
             native_step
         };
-        let points = merge_rows(rows, &keys, from_ms, step_ms, step_ms > native_step);
+        let mut points = Points::new(self.from_ms, step_ms, step_ms > native_step);
+        let mut gaps = Gaps::new(self.from_ms, native_step);
+        for block in self.view.into_blocks() {
+            let columns = points.columns_of(&block.keys);
+            for row in 0..block.len() {
+                let time = block.times_ms[row];
+                // Rows stay in time order: a row at or before the last one (a
+                // duplicate, or a clock stepped back) is left out.
+                if time < self.from_ms || time > self.to_ms || !gaps.see(time) {
+                    continue;
+                }
+                points.add(&block, row, &columns);
+            }
+        }
+        let (keys, points) = points.finish();
         Range {
-            tier,
+            tier: self.tier,
             step_ms,
             series: keys.iter().map(SeriesKey::id).collect(),
             points,
-            gaps,
+            gaps: gaps.finish(self.to_ms),
         }
     }
 }
 
-/// The keys with a value in some row, and the rows with only those: a series
-/// the blocks hold only outside the span is not part of the answer.
-fn only_present(keys: Vec<SeriesKey>, mut rows: Vec<Row>) -> (Vec<SeriesKey>, Vec<Row>) {
-    let present: Vec<bool> = (0..keys.len())
-        .map(|index| rows.iter().any(|row| row.2[index].is_some()))
-        .collect();
-    for row in &mut rows {
-        let mut index = 0;
-        row.2.retain(|_| {
-            index += 1;
-            present[index - 1]
-        });
-    }
-    let keys = keys
-        .into_iter()
-        .zip(&present)
-        .filter_map(|(key, &kept)| kept.then_some(key))
-        .collect();
-    (keys, rows)
+/// The stretches without rows, found as the rows go past in time order.
+struct Gaps {
+    previous: Option<u64>,
+    from_ms: u64,
+    /// Half a step of slack on either side of the expected next row.
+    late_ms: u64,
+    found: Vec<Gap>,
 }
 
-/// The keys of `blocks`, in first-seen order.
-fn keys_of(blocks: &[Block]) -> Vec<SeriesKey> {
-    let mut keys: Vec<SeriesKey> = Vec::new();
-    for block in blocks {
-        for key in &block.keys {
-            if !keys.contains(key) {
-                keys.push(key.clone());
-            }
+impl Gaps {
+    fn new(from_ms: u64, step_ms: u64) -> Self {
+        Self {
+            previous: None,
+            from_ms,
+            late_ms: step_ms + step_ms / 2,
+            found: Vec::new(),
         }
     }
-    keys
-}
 
-/// A row, as (time, samples, per key (min, mean, max)), integers as stored.
-type Row = (u64, u32, Vec<Option<(i64, i64, i64)>>);
-
-fn rows_in(blocks: &[Block], keys: &[SeriesKey], from_ms: u64, to_ms: u64) -> Vec<Row> {
-    let mut rows: Vec<Row> = Vec::new();
-    for block in blocks {
-        let columns: Vec<Option<usize>> = keys
-            .iter()
-            .map(|key| block.keys.iter().position(|k| k == key))
-            .collect();
-        for row in 0..block.len() {
-            let time = block.times_ms[row];
-            if time < from_ms || time > to_ms {
-                continue;
-            }
-            let values = columns
-                .iter()
-                .map(|column| {
-                    let index = (*column)?;
-                    let stat = |s: usize| block.columns[index * block.stats + s][row];
-                    let (min, mean, max) = if block.stats == 1 {
-                        (stat(0), stat(0), stat(0))
-                    } else {
-                        (stat(0), stat(1), stat(2))
-                    };
-                    (mean != MISSING).then_some((min, mean, max))
-                })
-                .collect();
-            rows.push((time, block.counts[row], values));
+    /// Notes a row at `time`; false when it is not after the last one.
+    fn see(&mut self, time: u64) -> bool {
+        if self.previous.is_some_and(|previous| time <= previous) {
+            return false;
         }
-    }
-    rows.sort_by_key(|r| r.0);
-    rows.dedup_by_key(|r| r.0);
-    rows
-}
-
-fn gaps_of(rows: &[Row], from_ms: u64, to_ms: u64, step_ms: u64) -> Vec<Gap> {
-    // Half a step of slack on either side of the expected next row.
-    let late = step_ms + step_ms / 2;
-    let mut gaps = Vec::new();
-    let mut previous = None::<u64>;
-    for (time, _, _) in rows {
-        let since = previous.unwrap_or(from_ms);
-        if time.saturating_sub(since) > late {
-            gaps.push(Gap {
+        let since = self.previous.unwrap_or(self.from_ms);
+        if time.saturating_sub(since) > self.late_ms {
+            self.found.push(Gap {
                 from_ms: since,
-                to_ms: *time,
+                to_ms: time,
             });
         }
-        previous = Some(*time);
+        self.previous = Some(time);
+        true
     }
-    let last = previous.unwrap_or(from_ms);
-    if to_ms.saturating_sub(last) > late {
-        gaps.push(Gap {
-            from_ms: last,
-            to_ms,
-        });
+
+    fn finish(mut self, to_ms: u64) -> Vec<Gap> {
+        let last = self.previous.unwrap_or(self.from_ms);
+        if to_ms.saturating_sub(last) > self.late_ms {
+            self.found.push(Gap {
+                from_ms: last,
+                to_ms,
+            });
+        }
+        self.found
     }
-    gaps
 }
 
-/// A point being merged: start, samples, per key (min, weighted sum of
-/// means, max, weight).
-type Merging = (u64, u32, Vec<Option<(i64, f64, i64, u64)>>);
+/// One series' rows in the point being built, as stored integers.
+#[derive(Debug, Clone, Copy)]
+struct Merged {
+    min: i64,
+    max: i64,
+    /// Means weighted by the samples behind them.
+    weighted_sum: f64,
+    weight: u64,
+    /// The mean of the last row: the point's own when it has one row.
+    mean: i64,
+    rows: u32,
+}
 
-fn merge_rows(
-    rows: Vec<Row>,
-    keys: &[SeriesKey],
+impl Merged {
+    fn mean(&self) -> i64 {
+        if self.rows == 1 {
+            return self.mean;
+        }
+        #[allow(clippy::cast_possible_truncation)] // a mean of i64s fits an i64
+        let mean = (self.weighted_sum / self.weight.max(1) as f64).round() as i64;
+        mean
+    }
+}
+
+/// The point being built: start, samples, per series.
+type Building = (u64, u32, Vec<Option<Merged>>);
+
+/// The points, built row by row: each row a point of its own, or rows merged
+/// into points of `step_ms` from `from_ms` (min of the mins, max of the
+/// maxes, the mean weighted by samples).
+struct Points {
     from_ms: u64,
     step_ms: u64,
     merging: bool,
-) -> Vec<Point> {
-    let unscale = |key: &SeriesKey, value: i64| series::unscaled(key, value);
-    let point_of = |time_ms: u64, samples: u32, values: &[Option<(i64, i64, i64)>]| Point {
-        time_ms,
-        samples,
-        min: keys
-            .iter()
-            .zip(values)
-            .map(|(k, v)| v.and_then(|v| unscale(k, v.0)))
-            .collect(),
-        mean: keys
-            .iter()
-            .zip(values)
-            .map(|(k, v)| v.and_then(|v| unscale(k, v.1)))
-            .collect(),
-        max: keys
-            .iter()
-            .zip(values)
-            .map(|(k, v)| v.and_then(|v| unscale(k, v.2)))
-            .collect(),
-    };
-    if !merging {
-        return rows.iter().map(|(t, n, v)| point_of(*t, *n, v)).collect();
-    }
-    let mut points = Vec::new();
-    let mut current: Option<Merging> = None;
-    let finish = |(start, samples, values): Merging| {
-        #[allow(clippy::cast_possible_truncation)] // a mean of i64s fits an i64
-        let values: Vec<Option<(i64, i64, i64)>> = values
-            .into_iter()
-            .map(|v| v.map(|(min, sum, max, n)| (min, (sum / n.max(1) as f64).round() as i64, max)))
-            .collect();
-        point_of(start, samples, &values)
-    };
-    for (time, samples, values) in rows {
-        let start = from_ms + (time - from_ms) / step_ms * step_ms;
-        if current.as_ref().is_some_and(|c| c.0 != start)
-            && let Some(done) = current.take()
-        {
-            points.push(finish(done));
+    keys: Vec<SeriesKey>,
+    done: Vec<Point>,
+    current: Option<Building>,
+}
+
+impl Points {
+    fn new(from_ms: u64, step_ms: u64, merging: bool) -> Self {
+        Self {
+            from_ms,
+            step_ms,
+            merging,
+            keys: Vec::new(),
+            done: Vec::new(),
+            current: None,
         }
-        let entry = current.get_or_insert_with(|| (start, 0, vec![None; keys.len()]));
-        entry.1 = entry.1.saturating_add(samples);
-        let weight = u64::from(samples.max(1));
-        for (slot, value) in entry.2.iter_mut().zip(values) {
-            let Some((min, mean, max)) = value else {
-                continue;
+    }
+
+    /// The index of each of a block's keys among the answer's, adding the
+    /// ones not seen before.
+    fn columns_of(&mut self, block_keys: &[SeriesKey]) -> Vec<usize> {
+        block_keys
+            .iter()
+            .map(|key| {
+                self.keys.iter().position(|k| k == key).unwrap_or_else(|| {
+                    self.keys.push(key.clone());
+                    self.keys.len() - 1
+                })
+            })
+            .collect()
+    }
+
+    /// Adds row `row` of `block`, whose key `i` is the answer's `columns[i]`.
+    fn add(&mut self, block: &Block, row: usize, columns: &[usize]) {
+        let time = block.times_ms[row];
+        let start = if self.merging {
+            self.from_ms + (time - self.from_ms) / self.step_ms * self.step_ms
+        } else {
+            time
+        };
+        if self.current.as_ref().is_some_and(|c| c.0 != start) {
+            self.finish_current();
+        }
+        let keys = self.keys.len();
+        let (_, samples, values) = self.current.get_or_insert_with(|| (start, 0, Vec::new()));
+        values.resize(keys, None);
+        let count = block.counts[row].max(1);
+        *samples = samples.saturating_add(block.counts[row]);
+        for (index, &column) in columns.iter().enumerate() {
+            let value = |s: usize| block.columns[index * block.stats + s][row];
+            let (min, mean, max) = if block.stats == 1 {
+                (value(0), value(0), value(0))
+            } else {
+                (value(0), value(1), value(2))
             };
-            let merged = slot.get_or_insert((min, 0.0, max, 0));
-            merged.0 = merged.0.min(min);
-            merged.2 = merged.2.max(max);
-            merged.1 += mean as f64 * weight as f64;
-            merged.3 += weight;
+            if mean == MISSING {
+                continue;
+            }
+            let merged = values[column].get_or_insert(Merged {
+                min,
+                max,
+                weighted_sum: 0.0,
+                weight: 0,
+                mean,
+                rows: 0,
+            });
+            merged.min = merged.min.min(min);
+            merged.max = merged.max.max(max);
+            merged.weighted_sum += mean as f64 * f64::from(count);
+            merged.weight += u64::from(count);
+            merged.mean = mean;
+            merged.rows += 1;
         }
     }
-    if let Some(done) = current.take() {
-        points.push(finish(done));
+
+    fn finish_current(&mut self) {
+        let Some((time_ms, samples, values)) = self.current.take() else {
+            return;
+        };
+        let keys = &self.keys;
+        let stat = |pick: fn(&Merged) -> i64| -> Vec<Option<f64>> {
+            values
+                .iter()
+                .zip(keys)
+                .map(|(merged, key)| merged.as_ref().and_then(|m| series::unscaled(key, pick(m))))
+                .collect()
+        };
+        self.done.push(Point {
+            time_ms,
+            samples,
+            min: stat(|m| m.min),
+            mean: stat(Merged::mean),
+            max: stat(|m| m.max),
+        });
     }
-    points
+
+    /// The keys with a value in some point, and the points with only those:
+    /// a series the blocks hold only outside the span is not in the answer.
+    fn finish(mut self) -> (Vec<SeriesKey>, Vec<Point>) {
+        self.finish_current();
+        let keys = self.keys.len();
+        let present: Vec<bool> = (0..keys)
+            .map(|index| {
+                self.done
+                    .iter()
+                    .any(|p| p.mean.get(index).is_some_and(Option::is_some))
+            })
+            .collect();
+        for point in &mut self.done {
+            for column in [&mut point.min, &mut point.mean, &mut point.max] {
+                column.resize(keys, None);
+                let mut index = 0;
+                column.retain(|_| {
+                    index += 1;
+                    present[index - 1]
+                });
+            }
+        }
+        let keys = self
+            .keys
+            .into_iter()
+            .zip(&present)
+            .filter_map(|(key, &kept)| kept.then_some(key))
+            .collect();
+        (keys, self.done)
+    }
 }
 
 impl Range {

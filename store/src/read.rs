@@ -22,32 +22,44 @@ pub struct View {
     in_memory: Vec<Block>,
 }
 
+/// A block of a view: on disk, or in memory.
+#[derive(Debug)]
+enum Source {
+    Stored(BlockRef),
+    InMemory(Block),
+}
+
 impl View {
-    /// Every block, decoded, oldest first; a block that cannot be read is
-    /// skipped with a warning.
-    #[must_use]
-    pub fn blocks(self) -> Vec<Block> {
-        let mut blocks: Vec<Block> = self
+    /// Every block, oldest first, each decoded when the iterator reaches it;
+    /// a block that cannot be read is skipped with a warning.
+    pub fn into_blocks(self) -> impl Iterator<Item = Block> {
+        let mut sources: Vec<(u64, Source)> = self
             .stored
-            .iter()
-            .filter_map(|stored| match stored.read() {
+            .into_iter()
+            .map(|stored| (stored.entry.meta.first_ms, Source::Stored(stored)))
+            .chain(self.in_memory.into_iter().map(|block| {
+                let first = block.times_ms.first().copied().unwrap_or(0);
+                (first, Source::InMemory(block))
+            }))
+            .collect();
+        sources.sort_by_key(|(first, _)| *first);
+        sources.into_iter().filter_map(|(_, source)| match source {
+            Source::InMemory(block) => Some(block),
+            Source::Stored(stored) => match stored.read() {
                 Ok(block) => Some(block),
                 Err(error) => {
                     tracing::warn!("history: skipping a block: {error}");
                     None
                 }
-            })
-            .collect();
-        blocks.extend(self.in_memory);
-        blocks.sort_by_key(|b| b.times_ms.first().copied().unwrap_or(0));
-        blocks
+            },
+        })
     }
 
     /// The samples of `epoch` with a seq in `seqs`, in seq order.
     #[must_use]
     pub fn samples(self, epoch: u64, seqs: &Range<u64>) -> Vec<Sample> {
         let mut samples = Vec::new();
-        for block in self.blocks() {
+        for block in self.into_blocks() {
             for row in 0..block.len() {
                 if block.epochs[row] == epoch && seqs.contains(&block.seqs[row]) {
                     samples.push(sample_of(&block, row));
@@ -75,7 +87,7 @@ impl ProcessesPlan {
     pub fn run(self) -> Option<(Tier, u64, Vec<ProcessSample>)> {
         for (tier, window, view) in self.views {
             let mut best: Option<(u64, u64, Vec<ProcessSample>)> = None;
-            for block in view.blocks() {
+            for block in view.into_blocks() {
                 for (row, &time) in block.times_ms.iter().enumerate() {
                     let distance = time.abs_diff(self.time_ms);
                     if distance <= window && best.as_ref().is_none_or(|b| distance < b.0) {
@@ -174,7 +186,7 @@ impl Store {
     #[must_use]
     pub fn raw_samples(&self, from_ms: u64, to_ms: u64) -> Vec<Sample> {
         let mut samples = Vec::new();
-        for block in self.view(Tier::Raw, from_ms, to_ms).blocks() {
+        for block in self.view(Tier::Raw, from_ms, to_ms).into_blocks() {
             for (row, time) in block.times_ms.iter().enumerate() {
                 if (from_ms..=to_ms).contains(time) {
                     samples.push(sample_of(&block, row));

@@ -275,9 +275,11 @@ pub fn rebuild(keys: &[SeriesKey], values: &[i64]) -> Sample {
                     DiskField::WriteRate => disk.write_bytes_per_sec = real,
                 }
             }
+            // The store keeps readings, not the sensor's fixed critical value.
             SeriesKey::Temperature(label) => sample.temperatures.push(TemperatureSample {
                 label: label.clone(),
                 celsius: single,
+                critical_celsius: None,
             }),
             SeriesKey::ProcessCount => {
                 sample.process_count = u32::try_from(value).unwrap_or(u32::MAX);
@@ -475,6 +477,7 @@ mod tests {
             temperatures: vec![TemperatureSample {
                 label: "cpu".into(),
                 celsius: 41.5,
+                critical_celsius: None,
             }],
             process_count: 321,
             ..Sample::default()

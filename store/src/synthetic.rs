@@ -152,6 +152,7 @@ impl Generator {
                 label: format!("coretemp Core {i}"),
                 #[allow(clippy::cast_possible_truncation)]
                 celsius: (38.0 + self.busy / 4.0 + rng.f32() * 2.0).round(),
+                critical_celsius: None,
             })
             .collect();
         let top_processes = self.processes();

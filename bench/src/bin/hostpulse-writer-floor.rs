@@ -44,7 +44,7 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> anyhow::Result<()> {
     // As many viewers as the hard limit allows; the load generator checks the
     // count it needs against this process's limit.
-    rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
+    hostpulse_bench::limits::raise_nofile_to_hard().context("cannot raise the open-file limit")?;
     let listener =
         TcpListener::bind(args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     eprintln!(

@@ -3,7 +3,6 @@
 //! from `app.rs`, which routes hosts and the time view.
 
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use egui::{RichText, Ui};
 
@@ -40,26 +39,41 @@ impl DashboardApp {
         &mut self.export
     }
 
-    /// The right end of the top bar: theme, help, export, and how the last
-    /// export went while its window is closed.
-    pub(super) fn top_buttons_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+    /// The right end of the top bar: theme, help and export, side by side
+    /// or, when the bar is `narrow`, in a menu; then the alerts.
+    pub(super) fn top_buttons_ui(&self, ui: &mut Ui, narrow: bool, commands: &mut Vec<Command>) {
+        if narrow {
+            ui.menu_button("Menu", |ui| {
+                self.bar_buttons_ui(ui, commands);
+            });
+        } else {
+            self.bar_buttons_ui(ui, commands);
+        }
+        // Never in the menu: its count is how a firing alert is seen.
+        self.alerts_button_ui(ui, commands);
+    }
+
+    fn bar_buttons_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let other = match self.theme {
             Theme::Dark => "Light theme",
             Theme::Light => "Dark theme",
         };
-        if ui.button(other).on_hover_text("Shortcut: T").clicked() {
-            commands.push(Command::ToggleTheme);
+        let buttons = [
+            (other, "Shortcut: T", Command::ToggleTheme),
+            ("Help", "Shortcuts: ? or F1", Command::ToggleHelp),
+            ("Export…", "Shortcut: E", Command::ToggleExport),
+        ];
+        for (text, hint, command) in buttons {
+            if ui.button(text).on_hover_text(hint).clicked() {
+                // In the menu, a click closes it too.
+                commands.push(command);
+            }
         }
-        if ui
-            .button("Help")
-            .on_hover_text("Shortcuts: ? or F1")
-            .clicked()
-        {
-            commands.push(Command::ToggleHelp);
-        }
-        if ui.button("Export…").on_hover_text("Shortcut: E").clicked() {
-            commands.push(Command::ToggleExport);
-        }
+    }
+
+    /// How the last export went, on a line under the bar while its window
+    /// is closed; a "Saved …" fades after a few seconds.
+    pub(super) fn export_status_ui(&self, ui: &mut Ui) {
         // Not while saving: a screenshot would show its own "Saving…".
         if self.export.open || self.export.is_saving() {
             return;
@@ -74,9 +88,7 @@ impl DashboardApp {
             Ok(message) => (message, ui.visuals().hyperlink_color),
             Err(message) => (message, ui.visuals().error_fg_color),
         };
-        // Cut short where the bar has no room; the whole path is on hover.
-        ui.add(egui::Label::new(RichText::new(message).color(color)).truncate())
-            .on_hover_text(message);
+        ui.add(egui::Label::new(RichText::new(message).color(color)).wrap());
     }
 
     /// Draws whichever windows are open.
@@ -98,11 +110,11 @@ impl DashboardApp {
 
     /// Opens the editor of host `id`.
     pub(super) fn start_edit(&mut self, id: u64) {
-        self.edit = self
-            .hosts
-            .iter()
-            .find(|h| h.id == id)
-            .map(EditHostForm::new);
+        self.edit = self.hosts.iter().find(|h| h.id == id).map(|host| {
+            // Ticked only where tokens do go to the secret store.
+            let remembering = !self.tokens_for_run_only && self.tokens.is_keeping();
+            EditHostForm::new(host, remembering, self.tokens.note())
+        });
     }
 
     /// Closes the help, export and edit windows.
@@ -178,9 +190,7 @@ impl DashboardApp {
 
     /// Asks the window for its pixels; they are saved when they arrive.
     pub(super) fn request_screenshot(&mut self, ctx: &egui::Context) {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let now_ms = crate::host::unix_ms_now();
         let path = self
             .export
             .dir()
@@ -201,8 +211,8 @@ impl DashboardApp {
 /// Writes a table copied out of the history to a file.
 type SaveCsv = Box<dyn FnOnce(&Path) -> Result<(), ExportError> + Send>;
 
-/// Keys for the windows and the fleet view, unless a text field has the
-/// keyboard: F, E, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.
+/// Keys for the windows, the alerts panel and the fleet view, unless a text
+/// field has the keyboard: F, E, A, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.
 pub(super) fn window_shortcuts(ctx: &egui::Context, editing: bool, commands: &mut Vec<Command>) {
     if ctx.egui_wants_keyboard_input() {
         return;
@@ -218,6 +228,7 @@ pub(super) fn window_shortcuts(ctx: &egui::Context, editing: bool, commands: &mu
         let keys = [
             (egui::Key::F, Command::ToggleFleet),
             (egui::Key::E, Command::ToggleExport),
+            (egui::Key::A, Command::ToggleAlerts),
             (egui::Key::Questionmark, Command::ToggleHelp),
             (egui::Key::F1, Command::ToggleHelp),
             (egui::Key::Escape, Command::CloseWindows),

@@ -1,17 +1,22 @@
-//! How one metric is stored over time: a ring of one or two bytes per value,
+//! How one metric is stored over time: a ring of one to four bytes per value,
 //! each kind at a precision finer than a plot, a heat strip or a hover label
 //! shows. A day at 1 Hz is 86,400 values a column, and a large host has a
 //! hundred columns, so the bytes per value decide a history's size.
 //!
-//! - [`Column::Percent`]: 0–100 in half-percent steps, one byte.
-//! - [`Column::Magnitude`]: any value ≥ 0 (bytes, bytes per second, load) on
-//!   a logarithmic scale from 0.001 to 10¹⁵, two bytes, within 0.032 % of the
-//!   value sampled. Read back through a table, so a day decodes as fast as it
-//!   is scanned.
+//! - [`Column::Percent`]: 0–100 in half-percent steps, one byte. Per-core CPU
+//!   is most of a large host's columns (a 64-core host's day is 5.5 MB at one
+//!   byte, 22 MB at four), and sampled CPU time is not steadier than that.
+//! - [`Column::Magnitude`]: any value ≥ 0 (bytes, bytes per second, load) as
+//!   the `f32` it arrived as, four bytes: a CSV export writes back what was
+//!   received (byte counts, which are whole pages, exactly up to 64 GiB; rates
+//!   and load to seven significant digits). Stored as the float's bits, which
+//!   sort as the values do, so extremes are found without decoding.
 //! - [`Column::Celsius`]: hundredths of a degree, two bytes, exact for what
 //!   sensors report.
 //!
-//! An unknown value reads back as NaN in every kind.
+//! An unknown value reads back as NaN in every kind. The two-byte logarithmic
+//! code ([`to_magnitude_code`], within 0.032 %) is kept for the top processes
+//! of each moment, twenty a sample, which only a table shows.
 
 use std::collections::VecDeque;
 use std::collections::vec_deque;
@@ -23,8 +28,11 @@ const PERCENT_UNKNOWN: u8 = u8::MAX;
 /// Stored steps per percent.
 const PERCENT_STEPS: f32 = 2.0;
 
-/// The code stored for an unknown magnitude; 0 stands for zero.
+/// The code stored for an unknown process magnitude; 0 stands for zero.
 const MAGNITUDE_UNKNOWN: u16 = u16::MAX;
+/// The bits stored for an unknown magnitude: a NaN, and above the bits of
+/// every value ≥ 0 (+∞ included), so it never passes for an extreme.
+const BITS_UNKNOWN: u32 = u32::MAX;
 /// The smallest magnitude above zero that is kept apart from zero.
 const MAGNITUDE_MIN: f64 = 1e-3;
 /// The largest magnitude kept; larger ones are stored as this.
@@ -46,8 +54,8 @@ const CELSIUS_STEPS: f32 = 100.0;
 pub enum Column {
     /// 0–100 in half-percent steps.
     Percent(VecDeque<u8>),
-    /// Values ≥ 0 on a logarithmic scale, within 0.032 %.
-    Magnitude(VecDeque<u16>),
+    /// Values ≥ 0 as `f32` bits.
+    Magnitude(VecDeque<u32>),
     /// Degrees Celsius in hundredths.
     Celsius(VecDeque<i16>),
 }
@@ -75,7 +83,7 @@ impl Column {
     pub fn push(&mut self, value: f32) {
         match self {
             Self::Percent(values) => values.push_back(to_percent_byte(value)),
-            Self::Magnitude(values) => values.push_back(to_magnitude_code(value)),
+            Self::Magnitude(values) => values.push_back(to_bits(value)),
             Self::Celsius(values) => values.push_back(to_celsius_hundredths(value)),
         }
     }
@@ -117,7 +125,7 @@ impl Column {
     pub fn range(&self, range: Range<usize>) -> ColumnValues<'_> {
         match self {
             Self::Percent(values) => ColumnValues::Percent(values.range(range)),
-            Self::Magnitude(values) => ColumnValues::Magnitude(values.range(range), &MAGNITUDES),
+            Self::Magnitude(values) => ColumnValues::Magnitude(values.range(range)),
             Self::Celsius(values) => ColumnValues::Celsius(values.range(range)),
         }
     }
@@ -129,7 +137,7 @@ impl Column {
             Self::Percent(values) => values
                 .get(index)
                 .map_or(f32::NAN, |&b| from_percent_byte(b)),
-            Self::Magnitude(values) => values.get(index).map_or(f32::NAN, |&c| magnitude(c)),
+            Self::Magnitude(values) => values.get(index).map_or(f32::NAN, |&b| from_bits(b)),
             Self::Celsius(values) => values
                 .get(index)
                 .map_or(f32::NAN, |&h| from_celsius_hundredths(h)),
@@ -152,8 +160,8 @@ impl Column {
                 ))
             }
             Self::Magnitude(values) => {
-                let (min, max) = extremes_of(values.range(range.clone()), MAGNITUDE_UNKNOWN)?;
-                Some(((at(min.0), magnitude(min.1)), (at(max.0), magnitude(max.1))))
+                let (min, max) = extremes_of(values.range(range.clone()), BITS_UNKNOWN)?;
+                Some(((at(min.0), from_bits(min.1)), (at(max.0), from_bits(max.1))))
             }
             Self::Celsius(values) => {
                 let (min, max) = extremes_of(values.range(range.clone()), CELSIUS_UNKNOWN)?;
@@ -173,7 +181,7 @@ impl Column {
                 max_of(values.range(range), PERCENT_UNKNOWN).map_or(f32::NAN, from_percent_byte)
             }
             Self::Magnitude(values) => {
-                max_of(values.range(range), MAGNITUDE_UNKNOWN).map_or(f32::NAN, magnitude)
+                max_of(values.range(range), BITS_UNKNOWN).map_or(f32::NAN, from_bits)
             }
             Self::Celsius(values) => max_of(values.range(range), CELSIUS_UNKNOWN)
                 .map_or(f32::NAN, from_celsius_hundredths),
@@ -185,7 +193,7 @@ impl Column {
     pub fn newest_is_unknown(&self) -> bool {
         match self {
             Self::Percent(values) => values.back() == Some(&PERCENT_UNKNOWN),
-            Self::Magnitude(values) => values.back() == Some(&MAGNITUDE_UNKNOWN),
+            Self::Magnitude(values) => values.back() == Some(&BITS_UNKNOWN),
             Self::Celsius(values) => values.back() == Some(&CELSIUS_UNKNOWN),
         }
     }
@@ -195,7 +203,7 @@ impl Column {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Self::Percent(values) => values.capacity(),
-            Self::Magnitude(values) => values.capacity() * size_of::<u16>(),
+            Self::Magnitude(values) => values.capacity() * size_of::<u32>(),
             Self::Celsius(values) => values.capacity() * size_of::<i16>(),
         }
     }
@@ -219,6 +227,28 @@ fn from_percent_byte(byte: u8) -> f32 {
         f32::NAN
     } else {
         f32::from(byte) / PERCENT_STEPS
+    }
+}
+
+/// A value ≥ 0 as the bits of its `f32` (NaN: unknown; below zero, and −0,
+/// as zero, since no magnitude is negative). The bits of floats ≥ 0 sort as
+/// the floats do.
+fn to_bits(value: f32) -> u32 {
+    if value.is_nan() {
+        BITS_UNKNOWN
+    } else if value > 0.0 {
+        value.to_bits()
+    } else {
+        0
+    }
+}
+
+/// What [`to_bits`] stored.
+fn from_bits(bits: u32) -> f32 {
+    if bits == BITS_UNKNOWN {
+        f32::NAN
+    } else {
+        f32::from_bits(bits)
     }
 }
 
@@ -320,8 +350,8 @@ fn max_of<'a, T: Copy + Ord + 'a>(values: impl Iterator<Item = &'a T>, unknown: 
 pub enum ColumnValues<'a> {
     /// From a column of percentages.
     Percent(vec_deque::Iter<'a, u8>),
-    /// From a column of magnitudes, with the table that decodes them.
-    Magnitude(vec_deque::Iter<'a, u16>, &'a [f32]),
+    /// From a column of magnitudes.
+    Magnitude(vec_deque::Iter<'a, u32>),
     /// From a column of temperatures.
     Celsius(vec_deque::Iter<'a, i16>),
 }
@@ -332,7 +362,7 @@ impl Iterator for ColumnValues<'_> {
     fn next(&mut self) -> Option<f32> {
         match self {
             Self::Percent(values) => values.next().map(|&b| from_percent_byte(b)),
-            Self::Magnitude(values, table) => values.next().map(|&code| table[usize::from(code)]),
+            Self::Magnitude(values) => values.next().map(|&bits| from_bits(bits)),
             Self::Celsius(values) => values.next().map(|&h| from_celsius_hundredths(h)),
         }
     }
@@ -340,7 +370,7 @@ impl Iterator for ColumnValues<'_> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         match self {
             Self::Percent(values) => values.size_hint(),
-            Self::Magnitude(values, _) => values.size_hint(),
+            Self::Magnitude(values) => values.size_hint(),
             Self::Celsius(values) => values.size_hint(),
         }
     }
@@ -470,41 +500,50 @@ mod tests {
     }
 
     #[test]
-    fn magnitudes_keep_zero_unknowns_and_four_significant_digits() {
+    fn magnitudes_come_back_as_received() {
         let mut column = Column::magnitude();
         let values = [
             0.0,
             0.001,
             0.37,
             1.0,
-            1234.5,
+            1234.567,
+            892_030_976.0,
             3.2e9,
             1.25e12,
-            -5.0,
             1e20,
+            f32::INFINITY,
+            -5.0,
+            -0.0,
             f32::NAN,
         ];
         for value in values {
             column.push(value);
         }
         let back: Vec<f32> = column.range(0..values.len()).collect();
-        assert_eq!(back[0], 0.0, "zero stays exactly zero");
-        for (&sampled, &read) in values[1..7].iter().zip(&back[1..7]) {
-            let error = ((read - sampled) / sampled).abs();
-            assert!(error <= 0.000_32, "{sampled} read back as {read}");
-        }
-        assert_eq!(back[7], 0.0, "nothing below zero");
-        assert!(
-            (back[8] / 1e15 - 1.0).abs() < 0.001,
-            "clamped to the largest kept"
-        );
-        assert!(back[9].is_nan());
+        assert_eq!(back[..10], values[..10], "every value ≥ 0 exactly");
+        assert_eq!(back[10].to_bits(), 0, "nothing below zero");
+        assert_eq!(back[11].to_bits(), 0, "−0 is zero");
+        assert!(back[12].is_nan());
         assert!(column.newest_is_unknown());
-        assert_eq!(column.heap_bytes(), column_capacity(&column) * 2);
+        assert_eq!(column.heap_bytes(), column_capacity(&column) * 4);
+        // Extremes compare the stored bits; an unknown is never one.
+        assert_eq!(column.extremes(0..4), Some(((0, 0.0), (3, 1.0))));
+        assert_eq!(column.extremes(0..13), None);
+        assert_eq!(column.max_known(0..13), f32::INFINITY);
     }
 
     #[test]
-    fn magnitudes_keep_their_order() {
+    fn magnitude_bits_keep_their_order() {
+        let bits: Vec<u32> = (0..2000)
+            .map(|i| to_bits(1.07_f32.powi(i) * 1e-4))
+            .chain([to_bits(f32::INFINITY), BITS_UNKNOWN])
+            .collect();
+        assert!(bits.windows(2).all(|pair| pair[0] <= pair[1]));
+    }
+
+    #[test]
+    fn process_magnitudes_keep_their_order() {
         // Decimation picks the lowest and highest value of a column: a coarser
         // scale must never swap two of them.
         let codes: Vec<u16> = (0..2000)

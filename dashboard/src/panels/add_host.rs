@@ -1,8 +1,8 @@
 //! The "Add host" fields: an address and an optional token. On "Add" the address
 //! is checked and either the app is asked to add the host or the reason it cannot
-//! be added is shown right beside the fields.
+//! be added is shown in full on a line of its own under the fields.
 
-use egui::{Color32, Ui};
+use egui::Ui;
 
 use hostpulse_shared::Secret;
 
@@ -30,30 +30,36 @@ impl std::fmt::Debug for AddHostForm {
 }
 
 impl AddHostForm {
-    /// Draws the fields; on Enter or "Add", validates and emits
-    /// [`Command::AddHost`].
-    pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+    /// Draws the fields, narrower when the window is `narrow`; on Enter or
+    /// "Add", validates and emits [`Command::AddHost`].
+    pub fn ui(&mut self, ui: &mut Ui, narrow: bool, commands: &mut Vec<Command>) {
+        let (address_width, token_width) = if narrow {
+            (170.0, 100.0)
+        } else {
+            (240.0, 150.0)
+        };
         ui.horizontal(|ui| {
             let label = ui.label("Add host");
             let field = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.text)
-                        .hint_text("ws://server:9470/ws")
-                        .desired_width(240.0),
+                        .hint_text("host, host:port or URL")
+                        .desired_width(address_width),
                 )
-                .labelled_by(label.id);
+                .labelled_by(label.id)
+                .on_hover_text("db-1, db-1:9470, ws://db-1:9470/ws or wss://…");
             let token_label = ui.label("Token");
             let token = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.token)
                         .password(true)
-                        .hint_text("if needed; not saved")
-                        .desired_width(150.0),
+                        .hint_text("if needed")
+                        .desired_width(token_width),
                 )
                 .labelled_by(token_label.id)
                 .on_hover_text(
                     "Only for a server started with a token. \
-                     Kept for this run only: never written to disk.",
+                     Never written to the preferences file.",
                 );
             let submitted = (field.lost_focus() || token.lost_focus())
                 && ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -75,11 +81,16 @@ impl AddHostForm {
                     Err(error) => self.error = Some(error.to_string()),
                 }
             }
-            if let Some(error) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            } else {
-                ui.colored_label(Color32::GRAY, "host, host:port or ws(s):// URL");
-            }
         });
+    }
+
+    /// Why the last address was refused, in full and wrapped, if it was.
+    pub fn error_ui(&self, ui: &mut Ui) {
+        if let Some(error) = &self.error {
+            ui.add(
+                egui::Label::new(egui::RichText::new(error).color(ui.visuals().error_fg_color))
+                    .wrap(),
+            );
+        }
     }
 }

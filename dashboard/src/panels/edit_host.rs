@@ -12,6 +12,10 @@ use crate::command::{Command, TokenChange};
 use crate::host::Host;
 
 /// The edit window's fields, for one host.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each is one checkbox's or one field's own state"
+)]
 pub struct EditHostForm {
     /// The host being edited.
     pub host_id: u64,
@@ -30,6 +34,10 @@ pub struct EditHostForm {
     /// The token field takes the cursor when the window opens, so typing
     /// goes there and not to the app's shortcuts.
     focus_token: bool,
+    /// Tokens go to the desktop's secret store (the user's choice).
+    pub remember_tokens: bool,
+    /// Why tokens are kept for this run only, if they are.
+    pub token_note: Option<String>,
 }
 
 impl std::fmt::Debug for EditHostForm {
@@ -53,9 +61,11 @@ pub enum EditOutcome {
 }
 
 impl EditHostForm {
-    /// A form filled in from `host`.
+    /// A form filled in from `host`; tokens are remembered in the secret
+    /// store when `remember_tokens`, else (or, as `token_note` says, where
+    /// there is none) kept for this run only.
     #[must_use]
-    pub fn new(host: &Host) -> Self {
+    pub fn new(host: &Host, remember_tokens: bool, token_note: Option<String>) -> Self {
         Self {
             host_id: host.id,
             url: host.url().to_owned(),
@@ -65,6 +75,8 @@ impl EditHostForm {
             forget_token: false,
             error: None,
             focus_token: true,
+            remember_tokens,
+            token_note,
         }
     }
 
@@ -140,12 +152,28 @@ impl EditHostForm {
                 field_done(&field);
                 ui.end_row();
                 ui.label("");
-                ui.label(
-                    RichText::new(
-                        "Tokens are kept for this run only: they are never written to disk.",
+                if ui
+                    .checkbox(
+                        &mut self.remember_tokens,
+                        "Remember tokens in the desktop's secret store",
                     )
-                    .weak(),
-                );
+                    .on_hover_text(
+                        "For every host. Off: tokens are kept for this run only. \
+                         Never in the preferences file either way.",
+                    )
+                    .changed()
+                {
+                    commands.push(Command::RememberTokens(self.remember_tokens));
+                }
+                ui.end_row();
+                // Why there is no secret store comes first, whatever the box says.
+                let note = match (&self.token_note, self.remember_tokens) {
+                    (Some(note), _) => note.as_str(),
+                    (None, false) => "Tokens are kept for this run only.",
+                    (None, true) => "Kept in the secret store, never in the preferences file.",
+                };
+                ui.label("");
+                ui.add(egui::Label::new(RichText::new(note).weak()).wrap());
                 ui.end_row();
                 if self.has_token {
                     ui.label("");

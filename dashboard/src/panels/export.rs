@@ -228,3 +228,31 @@ impl ExportWindow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_message_fades_and_an_error_stays() {
+        let saved_at = Instant::now();
+        let mut window = ExportWindow {
+            status: Some(Ok("Saved /tmp/x.csv".into())),
+            saved_at: Some(saved_at),
+            ..ExportWindow::default()
+        };
+        let (status, left) = window
+            .bar_status(saved_at + Duration::from_secs(1))
+            .unwrap();
+        assert_eq!(status.as_deref(), Ok("Saved /tmp/x.csv"));
+        assert_eq!(left, SAVED_SHOWN.checked_sub(Duration::from_secs(1)));
+        let gone = saved_at + SAVED_SHOWN + Duration::from_millis(1);
+        assert!(window.bar_status(gone).is_none(), "it stays");
+
+        window.fail(&"cannot write /tmp/x.csv: no room");
+        let later = saved_at + SAVED_SHOWN * 10;
+        let (status, left) = window.bar_status(later).unwrap();
+        assert!(status.is_err());
+        assert_eq!(left, None, "an error stays until the next export");
+    }
+}

@@ -1,6 +1,9 @@
-//! The fleet overview: one row per host with its state, sparklines of CPU,
-//! memory and network over the last few minutes, and the current values, so
-//! twenty machines fit on one screen. A click on a row opens that host.
+//! The fleet overview: one row per host with its state (and a mark when
+//! alerts fire on it), sparklines of CPU, memory and network over the last
+//! few minutes, the current values, load and the fullest disk, so twenty
+//! machines fit on one screen. A click on a row opens that host; a click on
+//! a header sorts the rows by it (again: the other way), kept for the run
+//! like the processes table's order.
 //!
 //! Sparklines are painted directly (a few hundred line segments per host), not
 //! built as plots: sixteen hosts × three plots would cost more than the whole
@@ -12,7 +15,8 @@ use crate::command::Command;
 use crate::format;
 use crate::history::{HostHistory, Metric, segments};
 use crate::host::Host;
-use crate::panels::connection;
+use crate::palette;
+use crate::panels::{alert_mark, connection};
 
 /// How much of the past each sparkline shows.
 pub const SPARKLINE_MS: u64 = 5 * 60 * 1000;
@@ -24,10 +28,112 @@ const SPARKLINE_HEIGHT: f32 = 30.0;
 /// Space between columns.
 const GAP: f32 = 12.0;
 
-const CPU_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
-const MEMORY_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
-const RX_COLOR: Color32 = Color32::from_rgb(0x3c, 0xb3, 0x71);
-const TX_COLOR: Color32 = Color32::from_rgb(0x9b, 0x59, 0xb6);
+/// The colours the host view gives the same lines: first and second of a chart.
+const CPU_COLOR: Color32 = palette::SERIES[0];
+const MEMORY_COLOR: Color32 = palette::SERIES[0];
+const RX_COLOR: Color32 = palette::SERIES[0];
+const TX_COLOR: Color32 = palette::SERIES[1];
+
+/// A column the rows can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    /// The host's name, A to Z.
+    Name,
+    /// Total CPU use.
+    Cpu,
+    /// Memory in use, as a share of the host's memory.
+    Memory,
+    /// The one-minute load average.
+    Load,
+    /// The fullest file system's used share.
+    Disk,
+}
+
+/// The order of the rows; no column keeps the order of the host list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Order {
+    /// The column sorted by, if any.
+    pub by: Option<SortBy>,
+    /// Highest (or Z) first.
+    pub descending: bool,
+}
+
+impl Order {
+    /// The order after a click on `column`'s header: that column, names A
+    /// to Z and metrics highest first; the other way when sorted by it already.
+    #[must_use]
+    pub fn clicked(self, column: SortBy) -> Self {
+        if self.by == Some(column) {
+            Self {
+                descending: !self.descending,
+                ..self
+            }
+        } else {
+            Self {
+                by: Some(column),
+                descending: column != SortBy::Name,
+            }
+        }
+    }
+
+    /// `hosts` in this order; hosts with no sample yet come last either way.
+    #[must_use]
+    pub fn sorted(self, hosts: &[Host]) -> Vec<&Host> {
+        let mut sorted: Vec<&Host> = hosts.iter().collect();
+        let Some(by) = self.by else {
+            return sorted;
+        };
+        if by == SortBy::Name {
+            sorted.sort_by_cached_key(|h| h.display_name().to_lowercase());
+            if self.descending {
+                sorted.reverse();
+            }
+            return sorted;
+        }
+        let key = |host: &Host| -> Option<f64> {
+            let sample = host.history.latest()?;
+            match by {
+                SortBy::Cpu => Some(f64::from(sample.cpu.total_percent)),
+                SortBy::Memory => share(sample.memory.used_bytes, sample.memory.total_bytes),
+                SortBy::Load => sample.load.map(|l| l.one),
+                SortBy::Disk => fullest_disk(sample),
+                SortBy::Name => None,
+            }
+        };
+        sorted.sort_by(|a, b| match (key(a), key(b)) {
+            (Some(a), Some(b)) if self.descending => b.total_cmp(&a),
+            (Some(a), Some(b)) => a.total_cmp(&b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        sorted
+    }
+}
+
+/// `part` of `whole` as a fraction; `None` when `whole` is zero.
+fn share(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// The used share of the fullest file system of `sample`.
+fn fullest_disk(sample: &hostpulse_shared::Sample) -> Option<f64> {
+    sample
+        .disks
+        .iter()
+        .filter_map(|d| {
+            share(
+                d.total_bytes.saturating_sub(d.available_bytes),
+                d.total_bytes,
+            )
+        })
+        .max_by(f64::total_cmp)
+}
+
+/// Where the rows' order is kept between frames.
+fn order_id() -> egui::Id {
+    egui::Id::NULL.with("fleet order")
+}
 
 /// Draws the overview of `hosts`.
 pub fn ui(ui: &mut Ui, hosts: &[Host], commands: &mut Vec<Command>) {
@@ -42,12 +148,15 @@ pub fn ui(ui: &mut Ui, hosts: &[Host], commands: &mut Vec<Command>) {
         return;
     }
     let columns = Columns::fitting(ui.available_width());
-    header_ui(ui, columns);
+    let order = ui.data(|d| d.get_temp::<Order>(order_id()).unwrap_or_default());
+    if let Some(column) = header_ui(ui, columns, order) {
+        ui.data_mut(|d| d.insert_temp(order_id(), order.clicked(column)));
+    }
     let now = std::time::Instant::now();
     egui::ScrollArea::vertical()
         .auto_shrink([false, true])
         .show(ui, |ui| {
-            for host in hosts {
+            for host in order.sorted(hosts) {
                 row_ui(ui, host, columns, now, commands);
             }
         });
@@ -61,12 +170,16 @@ struct Columns {
     value: f32,
 }
 
+/// The width of the load and disk columns, values without a sparkline.
+const SMALL: f32 = 64.0;
+
 impl Columns {
-    /// Widths that fill `width`: the name gets about a fifth, each metric the
-    /// same share of the rest, half of it sparkline and half value.
+    /// Widths that fill `width`: the name gets about a fifth, load and disk
+    /// a narrow column each, and each sparkline metric the same share of the
+    /// rest, half of it sparkline and half value.
     fn fitting(width: f32) -> Self {
-        let name = (width * 0.2).clamp(140.0, 260.0);
-        let metric = ((width - name - 8.0) / 3.0).max(150.0);
+        let name = (width * 0.18).clamp(140.0, 240.0);
+        let metric = ((width - name - 2.0 * SMALL - 8.0) / 3.0).max(150.0);
         let sparkline = (metric * 0.5).min(220.0);
         Self {
             name,
@@ -79,8 +192,9 @@ impl Columns {
         self.sparkline + self.value + 2.0 * GAP
     }
 
-    /// The name column and the three metric columns of a row at `rect`.
-    fn split(self, rect: Rect) -> [Rect; 4] {
+    /// The name column, the three sparkline columns, load and disk of a row
+    /// at `rect`.
+    fn split(self, rect: Rect) -> [Rect; 6] {
         let inner = rect.shrink2(vec2(4.0, 0.0));
         let column = |left: f32, width: f32| {
             Rect::from_min_max(
@@ -89,22 +203,53 @@ impl Columns {
             )
         };
         let metrics_left = inner.left() + self.name;
+        let small_left = metrics_left + 3.0 * self.metric();
         [
             column(inner.left(), self.name),
             column(metrics_left, self.metric()),
             column(metrics_left + self.metric(), self.metric()),
             column(metrics_left + 2.0 * self.metric(), self.metric()),
+            column(small_left, SMALL),
+            column(small_left + SMALL, SMALL),
         ]
     }
 }
 
-fn header_ui(ui: &mut Ui, columns: Columns) {
-    let height = ui.text_style_height(&egui::TextStyle::Body);
+/// The column titles, those that sort as buttons; returns the one clicked.
+fn header_ui(ui: &mut Ui, columns: Columns, order: Order) -> Option<SortBy> {
+    let height = ui.spacing().interact_size.y;
     let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::hover());
-    let titles = ["Host", "CPU", "Memory", "Network received / sent"];
-    for (title, rect) in titles.into_iter().zip(columns.split(rect)) {
-        column_ui(ui, rect).weak(title);
+    let titles = [
+        ("Host", Some(SortBy::Name)),
+        ("CPU", Some(SortBy::Cpu)),
+        ("Memory", Some(SortBy::Memory)),
+        ("Network received / sent", None),
+        ("Load", Some(SortBy::Load)),
+        ("Disk", Some(SortBy::Disk)),
+    ];
+    let mut clicked = None;
+    for ((title, sort), rect) in titles.into_iter().zip(columns.split(rect)) {
+        let mut column = column_ui(ui, rect);
+        let Some(sort) = sort else {
+            column.weak(title);
+            continue;
+        };
+        let arrow = match (order.by == Some(sort), order.descending) {
+            (false, _) => "",
+            (true, true) => " ↓",
+            (true, false) => " ↑",
+        };
+        // Monospace: its font has arrows, the proportional one not.
+        let text = RichText::new(format!("{title}{arrow}")).monospace();
+        if column
+            .selectable_label(order.by == Some(sort), text)
+            .on_hover_text("Sort by this column; click again to reverse")
+            .clicked()
+        {
+            clicked = Some(sort);
+        }
     }
+    clicked
 }
 
 /// A child `Ui` filling one column, left to right, vertically centred.
@@ -157,6 +302,7 @@ fn name_ui(ui: &mut Ui, host: &Host, now: std::time::Instant) {
         ui.vertical(|ui| {
             ui.add(egui::Label::new(RichText::new(host.display_name()).strong()).truncate());
             ui.horizontal(|ui| {
+                alert_mark::ui(ui, host);
                 // The whole state, reason and retry included: a row is where
                 // a down host is noticed.
                 let text = connection.text();
@@ -230,6 +376,36 @@ fn metrics_ui(ui: &mut Ui, host: &Host, columns: Columns) {
                 rate(s.network_tx_bytes_per_sec())
             )
         }),
+    );
+
+    let small_ui = |ui: &mut Ui, text: String, hint: &str| {
+        ui.allocate_ui_with_layout(
+            vec2(SMALL, ROW_HEIGHT - 8.0),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_width(SMALL);
+                let text = if live {
+                    RichText::new(text).strong()
+                } else {
+                    RichText::new(text).weak()
+                };
+                ui.label(text).on_hover_text(hint);
+            },
+        );
+    };
+    let load = latest.and_then(|s| s.load).map(|l| format!("{:.2}", l.one));
+    small_ui(
+        ui,
+        load.unwrap_or_else(unknown),
+        "Load average over one minute",
+    );
+    let disk = latest
+        .and_then(fullest_disk)
+        .map(|used| format!("{:.0}%", used * 100.0));
+    small_ui(
+        ui,
+        disk.unwrap_or_else(unknown),
+        "Used space of the fullest file system",
     );
 }
 
@@ -318,6 +494,17 @@ impl SparkFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_click_turns_the_order_around() {
+        let order = Order::default().clicked(SortBy::Cpu);
+        assert_eq!(order.by, Some(SortBy::Cpu));
+        assert!(order.descending, "busiest first");
+        assert!(!order.clicked(SortBy::Cpu).descending);
+        let by_name = order.clicked(SortBy::Name);
+        assert_eq!(by_name.by, Some(SortBy::Name));
+        assert!(!by_name.descending, "names A to Z");
+    }
 
     #[test]
     fn sparkline_points_span_the_time_across_and_the_value_up() {

@@ -14,25 +14,21 @@
 
 use std::sync::Arc;
 
-use egui::{Color32, ColorImage, Id, TextureHandle, TextureOptions, Ui};
-use egui_plot::{HoverPosition, Plot, PlotImage, PlotPoint};
+use egui::{Color32, ColorImage, Id, RichText, Sense, TextureHandle, TextureOptions, Ui};
+use egui_plot::{GridMark, HoverPosition, Plot, PlotImage, PlotPoint};
 
 use crate::command::Command;
 use crate::format;
 use crate::history::decimate::Columns;
 use crate::history::{HostHistory, Metric};
+use crate::palette;
 use crate::panels::time_axis::TimeAxis;
 use crate::past::PastPart;
 use crate::past::names::series_name;
 use crate::past::plan::RangeWant;
 
-/// Colours from idle to fully busy.
-const STOPS: [(f32, [u8; 3]); 4] = [
-    (0.0, [0x1c, 0x2c, 0x4a]),
-    (0.35, [0x2a, 0x8c, 0xa0]),
-    (0.7, [0xe6, 0xc8, 0x3c]),
-    (1.0, [0xe6, 0x3c, 0x28]),
-];
+/// A row label wants this much height, in points.
+const ROW_LABEL_HEIGHT: f32 = 14.0;
 
 /// What the cached cells were computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,10 +50,10 @@ struct Cached {
 }
 
 /// The height of the strip for `cores` CPUs: three points a row, within
-/// reason.
+/// reason, and room for a label on each row of a four-CPU host.
 #[must_use]
 pub fn height(cores: usize) -> f32 {
-    (cores as f32 * 3.0).clamp(48.0, 200.0)
+    (cores as f32 * 3.0).clamp(4.0 * ROW_LABEL_HEIGHT, 200.0)
 }
 
 /// Draws the strip for `history` at `axis`, and before the live history from
@@ -112,6 +108,7 @@ pub fn ui(
             cached
         });
     let cells = Arc::clone(&cached.cells);
+    let every = label_every(cores, height(cores));
     let plot = axis
         .configure(Plot::new(id), ui.available_width())
         .height(height(cores))
@@ -120,7 +117,18 @@ pub fn ui(
         .set_margin_fraction(egui::vec2(0.0, 0.0))
         .show_grid([true, false])
         .y_axis_min_width(64.0)
-        .y_axis_formatter(|mark, _| format!("cpu {:.0}", mark.value))
+        // One label per row where they fit, else every second, fourth…
+        // row, each at the middle of its row.
+        .y_grid_spacer(move |_| {
+            (0..cores)
+                .step_by(every)
+                .map(|core| GridMark {
+                    value: core as f64 + 0.5,
+                    step_size: every as f64,
+                })
+                .collect()
+        })
+        .y_axis_formatter(|mark, _| format!("cpu {:.0}", (mark.value - 0.5).max(0.0)))
         .label_formatter(move |hover| {
             let position = match hover {
                 HoverPosition::NearDataPoint { position, .. }
@@ -164,6 +172,37 @@ fn fill_from(cells: &mut [Vec<f32>], history: &HostHistory, past: &PastPart<'_>,
     }
 }
 
+/// Label every how many rows, so labels `cores` rows in `height` points do
+/// not overlap: 1, 2, 4, 8…
+fn label_every(cores: usize, height: f32) -> usize {
+    let row_height = height / cores.max(1) as f32;
+    let mut every = 1;
+    while (every as f32) * row_height < ROW_LABEL_HEIGHT && every < cores {
+        every *= 2;
+    }
+    every
+}
+
+/// What the colours mean: a ramp from idle to fully busy, labelled.
+pub fn key_ui(ui: &mut Ui) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("idle 0%").small().weak());
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(96.0, 10.0), Sense::hover());
+        let steps = 48;
+        let step_width = rect.width() / steps as f32;
+        for step in 0..steps {
+            let left = rect.left() + step as f32 * step_width;
+            let cell = egui::Rect::from_min_max(
+                egui::pos2(left, rect.top()),
+                egui::pos2(left + step_width + 0.5, rect.bottom()),
+            );
+            let percent = step as f32 * 100.0 / (steps - 1) as f32;
+            ui.painter().rect_filled(cell, 0.0, palette::heat(percent));
+        }
+        ui.label(RichText::new("100% busy").small().weak());
+    });
+}
+
 /// "cpu 3: 87.5%" and the time, for the cell under the pointer.
 fn cell_text(
     cells: &[Vec<f32>],
@@ -199,37 +238,12 @@ fn image(cells: &[Vec<f32>], width: usize) -> ColorImage {
     let rows = cells.len();
     let mut pixels = Vec::with_capacity(width * rows);
     for row in cells.iter().rev() {
-        pixels.extend((0..width).map(|x| row.get(x).map_or(Color32::TRANSPARENT, |&v| color(v))));
+        pixels.extend((0..width).map(|x| {
+            row.get(x)
+                .map_or(Color32::TRANSPARENT, |&v| palette::heat(v))
+        }));
     }
     ColorImage::new([width, rows], pixels)
-}
-
-/// The colour of `percent` busy.
-#[must_use]
-pub fn color(percent: f32) -> Color32 {
-    if percent.is_nan() {
-        return Color32::TRANSPARENT;
-    }
-    let t = (percent / 100.0).clamp(0.0, 1.0);
-    let upper = STOPS
-        .iter()
-        .position(|&(at, _)| at >= t)
-        .unwrap_or(STOPS.len() - 1)
-        .max(1);
-    let (from_at, from) = STOPS[upper - 1];
-    let (to_at, to) = STOPS[upper];
-    let f = ((t - from_at) / (to_at - from_at)).clamp(0.0, 1.0);
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "between two bytes"
-    )]
-    let mix = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * f).round() as u8;
-    Color32::from_rgb(
-        mix(from[0], to[0]),
-        mix(from[1], to[1]),
-        mix(from[2], to[2]),
-    )
 }
 
 #[cfg(test)]
@@ -237,15 +251,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn colours_run_from_idle_to_busy_and_no_data_is_clear() {
-        assert_eq!(color(0.0), Color32::from_rgb(0x1c, 0x2c, 0x4a));
-        assert_eq!(color(100.0), Color32::from_rgb(0xe6, 0x3c, 0x28));
-        assert_eq!(color(250.0), color(100.0));
-        assert_eq!(color(f32::NAN), Color32::TRANSPARENT);
+    fn cells_are_coloured_by_busyness_and_no_data_is_clear() {
         let image = image(&[vec![0.0, 100.0], vec![f32::NAN, 50.0]], 2);
         assert_eq!(image.size, [2, 2]);
         // Core 1 is the top row.
         assert_eq!(image.pixels[0], Color32::TRANSPARENT);
-        assert_eq!(image.pixels[3], color(100.0));
+        assert_eq!(image.pixels[1], palette::heat(50.0));
+        assert_eq!(image.pixels[3], palette::heat(100.0));
+    }
+
+    #[test]
+    fn row_labels_do_not_overlap() {
+        assert_eq!(label_every(4, height(4)), 1, "four rows of 14 points");
+        assert_eq!(label_every(8, height(8)), 2);
+        assert_eq!(label_every(64, height(64)), 8, "64 rows of 3 points");
+        assert_eq!(label_every(1, height(1)), 1);
     }
 }

@@ -7,14 +7,20 @@ use crate::command::Command;
 
 /// Every shortcut, as the overlay lists it: the keys, then what they do.
 /// Keys work whenever no text field has the keyboard.
-pub const SHORTCUTS: [(&str, &str); 8] = [
+pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Space", "Pause the plots, or go back to live"),
     ("1 … 7", "Time window: 5 m, 1 h, 6 h, 24 h, 7 d, 30 d, 1 y"),
     ("F", "Fleet overview (all hosts), or back to the host"),
+    ("A", "Alerts: what fires on every host, and the log"),
     ("T", "Switch between the dark and the light theme"),
+    ("↑ ↓", "The host above or below in the list"),
+    ("Ctrl+Z", "Bring back the host just removed"),
     ("E", "Export: CSV of the visible window, PNG screenshot"),
     ("? or F1", "Show or hide this help"),
-    ("Esc", "Close this help, the export or the edit window"),
+    (
+        "Esc",
+        "Close this help, the export or the edit window; clear the mark",
+    ),
     ("Enter", "In the \"Add host\" fields: add the host"),
 ];
 

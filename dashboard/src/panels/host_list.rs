@@ -1,12 +1,12 @@
 //! The side list of hosts: "All hosts" for the fleet overview, then a state dot,
-//! the name and the state of each host; click to open one, "Edit" to change it,
-//! "×" to remove it.
+//! the name and the state of each host, with a mark when alerts fire on it;
+//! click to open one, "Edit" to change it, "×" to remove it.
 
 use egui::Ui;
 
 use crate::command::Command;
 use crate::host::Host;
-use crate::panels::connection;
+use crate::panels::{alert_mark, connection};
 
 /// What the list shows as chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +95,7 @@ fn row_ui(
     ui.horizontal(|ui| {
         ui.add_space(dot_width);
         connection::words_ui(ui, &connection);
+        alert_mark::ui(ui, host);
     });
 }
 

@@ -3,13 +3,15 @@
 //! load), memory and swap, network per interface, disk I/O per device,
 //! temperatures — then disk usage and the top processes.
 
-use egui::{Color32, RichText, ScrollArea, Ui};
+use egui::{RichText, ScrollArea, Ui};
 use hostpulse_shared::{Sample, Secret};
 
 use crate::command::{Command, TokenChange};
 use crate::format;
-use crate::history::Metric;
+use crate::history::{HostHistory, Metric};
 use crate::host::Host;
+use crate::palette;
+use crate::panels::alert_overlay::{AlertOverlay, AlertPlot};
 use crate::panels::connection;
 use crate::panels::time_axis::TimeAxis;
 use crate::panels::time_plot::{Series, TimePlot, Unit};
@@ -33,20 +35,6 @@ pub const PLOT_TITLES: [&str; 7] = [
 const MIN_PLOT_HEIGHT: f32 = 90.0;
 /// The highest a plot gets on a tall window, in points.
 const MAX_PLOT_HEIGHT: f32 = 260.0;
-
-const TOTAL_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
-const SWAP_COLOR: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x3c);
-/// One colour per interface, device or sensor, in turn.
-const PALETTE: [Color32; 8] = [
-    Color32::from_rgb(0x3c, 0xb3, 0x71),
-    Color32::from_rgb(0x9b, 0x59, 0xb6),
-    Color32::from_rgb(0x4a, 0x90, 0xe2),
-    Color32::from_rgb(0xe0, 0x8a, 0x3c),
-    Color32::from_rgb(0xd6, 0x4a, 0x6a),
-    Color32::from_rgb(0x2a, 0xb0, 0xb0),
-    Color32::from_rgb(0xc0, 0xb0, 0x30),
-    Color32::from_rgb(0x8a, 0x9b, 0xb0),
-];
 
 /// Draws the whole view of `host`, over the time `view` shows.
 pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>) {
@@ -325,6 +313,28 @@ fn current_values_ui(ui: &mut Ui, sample: &Sample, stale_since_ms: Option<u64>) 
     });
 }
 
+/// One plot of the host view: its title, unit, lines, the top of its axis
+/// when fixed, and how many of its lines wait behind "show idle".
+struct Chart<'a> {
+    title: &'a str,
+    unit: Unit,
+    series: &'a [Series],
+    y_max: Option<f64>,
+    idle: usize,
+}
+
+impl<'a> Chart<'a> {
+    fn new(title: &'a str, unit: Unit, series: &'a [Series], y_max: Option<f64>) -> Self {
+        Self {
+            title,
+            unit,
+            series,
+            y_max,
+            idle: 0,
+        }
+    }
+}
+
 fn plots_ui(
     ui: &mut Ui,
     host: &Host,
@@ -334,78 +344,90 @@ fn plots_ui(
     commands: &mut Vec<Command>,
 ) {
     let history = &host.history;
-    let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
-    // Allow one late tick before calling it a gap.
-    let max_step_ms = interval_ms * 5 / 2;
-    let plot = |ui: &mut Ui,
-                commands: &mut Vec<Command>,
-                title: &str,
-                unit: Unit,
-                series: &[Series],
-                y_max: Option<f64>| {
-        ui.label(RichText::new(title).strong());
-        TimePlot {
-            id: format!("{title} {}", host.id),
-            unit,
-            series,
-            axis,
-            max_step_ms,
-            y_max,
-            past,
-        }
-        .ui(ui, history, height, commands);
-    };
-
-    let cpu = [Series::new("total", Metric::CpuTotal, TOTAL_COLOR)];
+    let cpu = [Series::new("total", Metric::CpuTotal, palette::series(0))];
     let load = [
-        Series::new("1 min", Metric::LoadOne, PALETTE[0]),
-        Series::new("5 min", Metric::LoadFive, PALETTE[1]),
-        Series::new("15 min", Metric::LoadFifteen, PALETTE[2]),
+        Series::new("1 min", Metric::LoadOne, palette::series(0)),
+        Series::new("5 min", Metric::LoadFive, palette::series(1)),
+        Series::new("15 min", Metric::LoadFifteen, palette::series(2)),
     ];
     let memory = [
-        Series::new("used", Metric::MemoryUsed, TOTAL_COLOR),
-        Series::new("swap used", Metric::SwapUsed, SWAP_COLOR),
+        Series::new("used", Metric::MemoryUsed, palette::series(0)),
+        Series::new("swap used", Metric::SwapUsed, palette::series(1)),
     ];
-    let network = paired(
-        history.interfaces(),
-        ("received", Metric::InterfaceRx),
-        ("sent", Metric::InterfaceTx),
-    );
-    let disk = paired(
-        history.disks(),
-        ("read", Metric::DiskDeviceRead),
-        ("written", Metric::DiskDeviceWrite),
-    );
+    let network = Pairs {
+        names: history.interfaces(),
+        first: ("received", "rx", Metric::InterfaceRx),
+        second: ("sent", "tx", Metric::InterfaceTx),
+        title: PLOT_TITLES[4],
+    }
+    .series(ui, history, axis, host.id);
+    let disk = Pairs {
+        names: history.disks(),
+        first: ("read", "read", Metric::DiskDeviceRead),
+        second: ("written", "write", Metric::DiskDeviceWrite),
+        title: PLOT_TITLES[5],
+    }
+    .series(ui, history, axis, host.id);
     let temperatures: Vec<Series> = history
         .sensors()
         .iter()
         .enumerate()
-        .map(|(n, name)| {
-            Series::new(
-                name.as_str(),
-                Metric::Temperature(n),
-                PALETTE[n % PALETTE.len()],
-            )
-        })
+        .map(|(n, name)| Series::new(name.as_str(), Metric::Temperature(n), palette::series(n)))
         .collect();
     let memory_max = history.latest().map(|s| s.memory.total_bytes as f64);
-    let plots: [(&str, Unit, &[Series], Option<f64>); 6] = [
-        (PLOT_TITLES[0], Unit::Percent, &cpu, Some(100.0)),
+    let charts = [
+        Chart::new(PLOT_TITLES[0], Unit::Percent, &cpu, Some(100.0)),
         // Fitted to the load itself: against a 64-CPU scale a load of 2 would
         // lie flat on the axis.
-        (PLOT_TITLES[2], Unit::Number, &load, None),
-        (PLOT_TITLES[3], Unit::Bytes, &memory, memory_max),
+        Chart::new(PLOT_TITLES[2], Unit::Number, &load, None),
+        Chart::new(PLOT_TITLES[3], Unit::Bytes, &memory, memory_max),
         // Rates start the axis at 2 KiB/s, so an idle host shows a flat line at
         // the bottom rather than an axis centred on zero.
-        (PLOT_TITLES[4], Unit::BytesPerSec, &network, Some(2048.0)),
-        (PLOT_TITLES[5], Unit::BytesPerSec, &disk, Some(2048.0)),
-        (PLOT_TITLES[6], Unit::Celsius, &temperatures, None),
+        Chart {
+            idle: network.idle,
+            ..Chart::new(
+                PLOT_TITLES[4],
+                Unit::BytesPerSec,
+                &network.series,
+                Some(2048.0),
+            )
+        },
+        Chart {
+            idle: disk.idle,
+            ..Chart::new(
+                PLOT_TITLES[5],
+                Unit::BytesPerSec,
+                &disk.series,
+                Some(2048.0),
+            )
+        },
+        Chart::new(PLOT_TITLES[6], Unit::Celsius, &temperatures, None),
     ];
-    // Two plots a row; the per-core strip under the first row, beside which
-    // it would be too narrow.
-    for (row, pair) in plots.chunks(2).enumerate() {
+    charts_ui(ui, host, axis, past, height, &charts, commands);
+}
+
+/// Draws `charts` two a row, the per-core strip under the first row, beside
+/// which it would be too narrow.
+fn charts_ui(
+    ui: &mut Ui,
+    host: &Host,
+    axis: TimeAxis,
+    past: Option<PastPart<'_>>,
+    height: f32,
+    charts: &[Chart<'_>],
+    commands: &mut Vec<Command>,
+) {
+    let history = &host.history;
+    let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
+    // Allow one late tick before calling it a gap.
+    let max_step_ms = interval_ms * 5 / 2;
+    for (row, pair) in charts.chunks(2).enumerate() {
         if row == 1 {
-            ui.label(RichText::new(PLOT_TITLES[1]).strong());
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(PLOT_TITLES[1]).strong());
+                ui.add_space(12.0);
+                heat_strip::key_ui(ui);
+            });
             heat_strip::ui(
                 ui,
                 egui::Id::NULL.with(("cpu heat strip", host.id)),
@@ -418,17 +440,140 @@ fn plots_ui(
         }
         ui.add_space(4.0);
         ui.columns(2, |columns| {
-            for (column, &(title, unit, series, y_max)) in columns.iter_mut().zip(pair) {
-                if series.is_empty() && unit == Unit::Celsius {
+            for (column, chart) in columns.iter_mut().zip(pair) {
+                column.horizontal(|ui| {
+                    ui.label(RichText::new(chart.title).strong());
+                    if chart.idle > 0 {
+                        idle_toggle_ui(ui, chart.title, host.id, chart.idle);
+                    }
+                });
+                if chart.series.is_empty() && chart.unit == Unit::Celsius {
                     // Many virtual machines have no sensor: say so, not an empty axis.
-                    column.label(RichText::new(title).strong());
                     column.weak("No temperature sensors reported by this host.");
                     continue;
                 }
-                plot(column, commands, title, unit, series, y_max);
+                let alerts = alert_plot(chart.title).map(|plot| AlertOverlay::of(plot, host));
+                // The y axis reaches the thresholds, so their lines are in view.
+                let y_max = match alerts.as_ref().and_then(AlertOverlay::highest) {
+                    Some(highest) => Some(chart.y_max.map_or(highest, |y| y.max(highest))),
+                    None => chart.y_max,
+                };
+                TimePlot {
+                    id: format!("{} {}", chart.title, host.id),
+                    unit: chart.unit,
+                    series: chart.series,
+                    axis,
+                    max_step_ms,
+                    y_max,
+                    past,
+                    alerts: alerts.as_ref(),
+                }
+                .ui(column, history, height, commands);
             }
         });
     }
+}
+
+/// Where a plot remembers whether its idle series are shown.
+fn show_idle_id(title: &str, host_id: u64) -> egui::Id {
+    egui::Id::NULL.with(("show idle", title, host_id))
+}
+
+/// "show 2 idle": a checkbox beside a plot's title that brings back the
+/// series with no traffic in the window.
+fn idle_toggle_ui(ui: &mut Ui, title: &str, host_id: u64, idle: usize) {
+    let id = show_idle_id(title, host_id);
+    let mut show = ui.data_mut(|d| *d.get_persisted_mut_or_default::<bool>(id));
+    if ui
+        .checkbox(
+            &mut show,
+            RichText::new(format!("show {idle} idle")).small(),
+        )
+        .on_hover_text("Show the ones with no traffic in the window too")
+        .changed()
+    {
+        ui.data_mut(|d| d.insert_persisted(id, show));
+    }
+}
+
+/// Two lines per name (received and sent, read and written), for the names
+/// with traffic in the window unless idle ones are asked for.
+struct Pairs<'a> {
+    names: &'a [String],
+    /// Legend name, short legend name and metric of the first line.
+    first: (&'a str, &'a str, fn(usize) -> Metric),
+    /// The same for the second line, drawn dashed.
+    second: (&'a str, &'a str, fn(usize) -> Metric),
+    /// The plot's title, which names its "show idle" choice.
+    title: &'a str,
+}
+
+/// The lines of a [`Pairs`] plot, and how many names are idle.
+struct PairedSeries {
+    series: Vec<Series>,
+    idle: usize,
+}
+
+impl Pairs<'_> {
+    fn series(&self, ui: &Ui, history: &HostHistory, axis: TimeAxis, host_id: u64) -> PairedSeries {
+        let id = show_idle_id(self.title, host_id);
+        let show_idle = ui.data_mut(|d| *d.get_persisted_mut_or_default::<bool>(id));
+        let busy = |n: usize| {
+            [self.first.2, self.second.2]
+                .into_iter()
+                .any(|metric| history.max_between(metric(n), axis.start_ms, axis.end_ms) > 0.0)
+        };
+        let (mut chosen, idle): (Vec<usize>, Vec<usize>) =
+            (0..self.names.len()).partition(|&n| busy(n));
+        // Every name idle: all shown, not an empty plot, and nothing to toggle.
+        let idle_count = if chosen.is_empty() { 0 } else { idle.len() };
+        if show_idle || chosen.is_empty() {
+            chosen.extend(idle);
+            chosen.sort_unstable();
+        }
+        let (first, first_short, first_metric) = self.first;
+        let (second, second_short, second_metric) = self.second;
+        let series = chosen
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &n)| {
+                let name = &self.names[n];
+                [
+                    Series::new(
+                        format!("{name} {first}"),
+                        first_metric(n),
+                        palette::series(2 * k),
+                    )
+                    .short(format!("{name} {first_short}")),
+                    Series::new(
+                        format!("{name} {second}"),
+                        second_metric(n),
+                        palette::series(2 * k + 1),
+                    )
+                    .short(format!("{name} {second_short}"))
+                    .dashed(),
+                ]
+            })
+            .collect();
+        PairedSeries {
+            series,
+            idle: idle_count,
+        }
+    }
+}
+
+/// The plot of [`PLOT_TITLES`] titled `title`, as the alerts name it.
+fn alert_plot(title: &str) -> Option<AlertPlot> {
+    let plots = [
+        (PLOT_TITLES[0], AlertPlot::CpuTotal),
+        (PLOT_TITLES[2], AlertPlot::Load),
+        (PLOT_TITLES[3], AlertPlot::Memory),
+        (PLOT_TITLES[4], AlertPlot::Network),
+        (PLOT_TITLES[6], AlertPlot::Temperatures),
+    ];
+    plots
+        .into_iter()
+        .find_map(|(plot_title, plot)| (plot_title == title).then_some(plot))
 }
 
 /// The height of one plot when `room` points are left for the plots and
@@ -439,24 +584,4 @@ pub fn plot_height(room: f32, cores: usize) -> f32 {
     /// Titles, spacing, and a peek at the processes below.
     const AROUND: f32 = 4.0 * 24.0 + 120.0;
     ((room - heat_strip::height(cores) - AROUND) / 3.0).clamp(MIN_PLOT_HEIGHT, MAX_PLOT_HEIGHT)
-}
-
-/// Two lines per name (received and sent, read and written): one colour per
-/// name, the second line dashed.
-fn paired(
-    names: &[String],
-    (first, first_metric): (&str, fn(usize) -> Metric),
-    (second, second_metric): (&str, fn(usize) -> Metric),
-) -> Vec<Series> {
-    names
-        .iter()
-        .enumerate()
-        .flat_map(|(n, name)| {
-            let color = PALETTE[n % PALETTE.len()];
-            [
-                Series::new(format!("{name} {first}"), first_metric(n), color),
-                Series::new(format!("{name} {second}"), second_metric(n), color).dashed(),
-            ]
-        })
-        .collect()
 }

@@ -2,6 +2,9 @@
 //! [`crate::command::Command`]s; the app applies them once, after the frame.
 
 pub mod add_host;
+pub mod alert_mark;
+pub mod alert_overlay;
+pub mod alerts;
 pub mod connection;
 pub mod disk_usage;
 pub mod edit_host;
@@ -16,3 +19,4 @@ pub mod processes;
 pub mod range_bar;
 pub mod time_axis;
 pub mod time_plot;
+pub mod undo;

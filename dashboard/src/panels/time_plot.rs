@@ -1,7 +1,8 @@
 //! One time-series plot: named series from a host's history over the shared
 //! [`TimeAxis`], decimated to the plot's width, with gaps drawn as breaks in
 //! the line. Hovering near a line shows its exact value with its unit, and
-//! the time.
+//! the time. The legend stands beside the plot, not over it, with each
+//! series' value at the right edge of the view.
 //!
 //! The decimated lines are kept in egui's memory, over columns aligned to
 //! whole multiples of their width (see [`TimeAxis::aligned_columns`]): they
@@ -16,16 +17,16 @@
 
 use std::sync::Arc;
 
-use egui::{Color32, Id, Ui, Vec2b};
+use egui::{Color32, Id, RichText, Sense, Ui, Vec2b};
 use egui_plot::{
-    ColorConflictHandling, Corner, GridMark, HoverPosition, Legend, Line, LineStyle, Plot,
-    PlotPoint, PlotPoints, PlotTransform,
+    GridMark, HoverPosition, Line, LineStyle, Plot, PlotPoint, PlotPoints, PlotTransform,
 };
 
 use crate::command::Command;
 use crate::format;
 use crate::history::decimate::Columns;
 use crate::history::{HostHistory, Metric};
+use crate::panels::alert_overlay::AlertOverlay;
 use crate::panels::time_axis::TimeAxis;
 use crate::past::PastPart;
 use crate::ticks::{Scale, ValueTicks};
@@ -33,6 +34,9 @@ use crate::ticks::{Scale, ValueTicks};
 mod band;
 
 pub use self::band::band_color;
+
+/// The width of the legend beside a plot, in points.
+pub const LEGEND_WIDTH: f32 = 132.0;
 
 /// The unit of a plot's y axis, which decides how values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +99,9 @@ pub struct Series {
     pub width: f32,
     /// Dashed (the second of a pair, such as sent beside received).
     pub dashed: bool,
+    /// The legend's name, when shorter than `name` (`eth0 tx` for
+    /// `eth0 sent`, where the legend's column is narrow).
+    pub short_name: Option<String>,
 }
 
 impl Series {
@@ -107,6 +114,16 @@ impl Series {
             color,
             width: 2.0,
             dashed: false,
+            short_name: None,
+        }
+    }
+
+    /// The same line, named `short` in the legend.
+    #[must_use]
+    pub fn short(self, short: impl Into<String>) -> Self {
+        Self {
+            short_name: Some(short.into()),
+            ..self
         }
     }
 
@@ -205,16 +222,74 @@ pub struct TimePlot<'a> {
     pub y_max: Option<f64>,
     /// What is older than the live history, from the server's disk.
     pub past: Option<PastPart<'a>>,
+    /// Alert thresholds and firing stretches to draw, if any.
+    pub alerts: Option<&'a AlertOverlay>,
 }
 
 impl TimePlot<'_> {
-    /// Draws the plot at the given height; pans, zooms and clicks on it
-    /// become commands. Returns where values landed on screen.
+    /// Draws the plot at the given height, its legend beside it; pans,
+    /// zooms and clicks on it become commands. Returns where values landed
+    /// on screen.
+    pub fn ui(
+        &self,
+        ui: &mut Ui,
+        history: &HostHistory,
+        height: f32,
+        commands: &mut Vec<Command>,
+    ) -> PlotTransform {
+        let legend_width = LEGEND_WIDTH.min(ui.available_width() * 0.35);
+        let plot_width = ui.available_width() - legend_width - ui.spacing().item_spacing.x;
+        // Each side stacks top-down inside the row: the plot's time axis goes
+        // under it, not beside it.
+        let down = egui::Layout::top_down(egui::Align::Min);
+        ui.horizontal_top(|ui| {
+            let transform = ui
+                .allocate_ui_with_layout(egui::vec2(plot_width, height), down, |ui| {
+                    self.plot_ui(ui, history, height, commands)
+                })
+                .inner;
+            ui.allocate_ui_with_layout(egui::vec2(legend_width, height), down, |ui| {
+                ui.set_width(legend_width);
+                self.legend_ui(ui, history, height);
+            });
+            transform
+        })
+        .inner
+    }
+
+    /// The legend: each series' colour, name and value at the right edge of
+    /// the view (the newest sample, while live).
+    fn legend_ui(&self, ui: &mut Ui, history: &HostHistory, height: f32) {
+        egui::ScrollArea::vertical()
+            .id_salt(("legend", &self.id))
+            .max_height(height)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                ui.spacing_mut().item_spacing.y = 0.0;
+                for series in self.series {
+                    let value = history
+                        .value_at(series.metric, self.axis.end_ms)
+                        .map_or_else(|| "–".to_owned(), |v| self.unit.format(f64::from(v)));
+                    ui.horizontal(|ui| {
+                        swatch_ui(ui, series);
+                        let name = series.short_name.as_deref().unwrap_or(&series.name);
+                        ui.add(egui::Label::new(RichText::new(name).small()).truncate())
+                            .on_hover_text(&series.name);
+                    });
+                    ui.horizontal(|ui| {
+                        ui.add_space(20.0);
+                        ui.label(RichText::new(value).strong());
+                    });
+                    ui.add_space(4.0);
+                }
+            });
+    }
+
     #[allow(
         clippy::too_many_lines,
-        reason = "one plot's layers in drawing order: live lines, bands, hover"
+        reason = "one plot's layers in drawing order: alerts, bands, live lines, hover"
     )]
-    pub fn ui(
+    fn plot_ui(
         &self,
         ui: &mut Ui,
         history: &HostHistory,
@@ -281,14 +356,6 @@ impl TimePlot<'_> {
         let plot = axis
             .configure(Plot::new(&self.id).id(memory_id(&self.id)), width)
             .height(height)
-            // Top left: live data arrives on the right.
-            .legend(
-                Legend::default()
-                    .follow_insertion_order(true)
-                    .position(Corner::LeftTop)
-                    // A band and its line share a name: the line's colour.
-                    .color_conflict_handling(ColorConflictHandling::PickLast),
-            )
             .y_grid_spacer(move |_| {
                 ticks
                     .values()
@@ -321,6 +388,9 @@ impl TimePlot<'_> {
             });
         let shown = plot.show(ui, |plot_ui| {
             axis.frame_ui(plot_ui);
+            if let Some(alerts) = self.alerts {
+                alerts.draw(plot_ui, &axis);
+            }
             plot_ui.set_auto_bounds(Vec2b::new(false, false));
             // A little room above the top label, so a line there is not cut.
             plot_ui.set_plot_bounds_y(lowest..=ticks.top * 1.04);
@@ -404,6 +474,26 @@ impl TimePlot<'_> {
         };
         ui.data_mut(|d| d.insert_temp(id, (key, Arc::clone(&lines))));
         lines
+    }
+}
+
+/// A short sample of `series`' line, solid or dashed, in its colour.
+fn swatch_ui(ui: &mut Ui, series: &Series) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 10.0), Sense::hover());
+    let thickness = series.width.max(2.0);
+    let dash = |from: f32, to: f32| {
+        egui::Rect::from_min_max(
+            egui::pos2(rect.left() + from, rect.center().y - thickness / 2.0),
+            egui::pos2(rect.left() + to, rect.center().y + thickness / 2.0),
+        )
+    };
+    let dashes: &[(f32, f32)] = if series.dashed {
+        &[(0.0, 6.0), (10.0, 16.0)]
+    } else {
+        &[(0.0, 16.0)]
+    };
+    for &(from, to) in dashes {
+        ui.painter().rect_filled(dash(from, to), 0.0, series.color);
     }
 }
 

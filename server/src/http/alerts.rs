@@ -4,24 +4,19 @@
 //! with empty lists.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use hostpulse_shared::AlertEvent;
-use serde::Serialize;
+use hostpulse_shared::rest::AlertHistory;
 
 use crate::http::query::{Params, QueryError};
 use crate::hub::Hub;
 
 /// The rules in force and the alerts firing now, oldest first.
-pub async fn firing(hub: web::Data<Hub>) -> HttpResponse {
+pub async fn firing(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
+    Params::parse(req.query_string(), &[])?;
     let summary = hub
         .alerting()
         .map(|status| status.summary())
         .unwrap_or_default();
-    HttpResponse::Ok().json(summary)
-}
-
-#[derive(Serialize)]
-struct HistoryBody {
-    events: Vec<AlertEvent>,
+    Ok(HttpResponse::Ok().json(summary))
 }
 
 /// Transitions with `from <= timestamp_ms < to` (Unix milliseconds; default
@@ -34,5 +29,5 @@ pub async fn history(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpRespon
         .alerting()
         .map(|status| status.history(from_ms, to_ms))
         .unwrap_or_default();
-    Ok(HttpResponse::Ok().json(HistoryBody { events }))
+    Ok(HttpResponse::Ok().json(AlertHistory { events }))
 }

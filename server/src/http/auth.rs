@@ -11,6 +11,11 @@
 //! (at least 32 characters, see `Secret`), not the slow-down.
 //! Behind a trusted proxy the address is the client's, not the proxy's
 //! ([`crate::http::proxy`]).
+//!
+//! The stream also takes a ticket (`/ws?ticket=`, [`crate::http::ticket`])
+//! instead of the header, for web pages, which cannot set one on a
+//! WebSocket. A ticket counts like a token: the right one passes, a wrong or
+//! spent one counts as a wrong token.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -26,6 +31,8 @@ use subtle::ConstantTimeEq;
 
 use crate::http::error;
 use crate::http::proxy::Client;
+use crate::http::ticket::Tickets;
+use crate::stream::origin::Origin;
 use hostpulse_shared::Secret;
 
 /// Failed attempts an address may make in one window.
@@ -191,7 +198,15 @@ pub async fn check(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    enforce(req, next, false).await
+    enforce(req, next, Guarded::Reads).await
+}
+
+/// Middleware for `/ws`: like [`check`], and a ticket passes too.
+pub async fn check_stream(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    enforce(req, next, Guarded::Stream).await
 }
 
 /// Middleware for `/metrics`: like [`check`], unless the operator opened it.
@@ -199,28 +214,67 @@ pub async fn check_metrics(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    enforce(req, next, true).await
+    enforce(req, next, Guarded::Metrics).await
+}
+
+/// What a request asks for, as far as credentials go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guarded {
+    /// REST reads and the ticket: the token.
+    Reads,
+    /// The stream: the token or a ticket.
+    Stream,
+    /// `/metrics`: the token, unless opened.
+    Metrics,
+}
+
+/// What the `ticket` query parameter of a stream request amounts to, if
+/// there is one: redeemed, it is [`Presented::Right`], and wrong, spent,
+/// expired or presented from another origin, [`Presented::Wrong`].
+fn ticket_of(req: &ServiceRequest, now: Instant) -> Option<Presented> {
+    let (_, ticket) =
+        form_urlencoded::parse(req.query_string().as_bytes()).find(|(name, _)| name == "ticket")?;
+    let origin = match req.headers().get(header::ORIGIN) {
+        None => None,
+        Some(value) => match value.to_str().ok().map(Origin::parse) {
+            Some(Ok(origin)) => Some(origin),
+            _ => return Some(Presented::Wrong),
+        },
+    };
+    let redeemed = req
+        .app_data::<web::Data<Tickets>>()
+        .is_some_and(|tickets| tickets.redeem(&ticket, origin.as_ref(), now));
+    Some(if redeemed {
+        Presented::Right
+    } else {
+        Presented::Wrong
+    })
 }
 
 async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-    metrics: bool,
+    guarded: Guarded,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let auth = req
         .app_data::<web::Data<Auth>>()
-        .filter(|auth| auth.enabled() && (!metrics || auth.metrics_need_token))
+        .filter(|auth| auth.enabled() && (guarded != Guarded::Metrics || auth.metrics_need_token))
         .cloned();
     let Some(auth) = auth else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let client = Client::of(req.request());
-    let presented = auth.judge(
+    let now = Instant::now();
+    let presented = match auth.judge(
         req.headers()
             .get(header::AUTHORIZATION)
             .map(header::HeaderValue::as_bytes),
-    );
-    let now = Instant::now();
+    ) {
+        Presented::Nothing if guarded == Guarded::Stream => {
+            ticket_of(&req, now).unwrap_or(Presented::Nothing)
+        }
+        presented => presented,
+    };
     match presented {
         // The right token passes even a slowed address.
         Presented::Right => return Ok(next.call(req).await?.map_into_left_body()),
@@ -242,13 +296,19 @@ async fn enforce(
     let peer = client.map(|client| client.to_string()).unwrap_or_default();
     let refused = match presented {
         Presented::Nothing => "refused: no token",
-        _ => "refused: wrong token",
+        _ => "refused: wrong token or ticket",
     };
     tracing::info!(%peer, path = req.path(), "{refused}");
+    let what_to_do = if guarded == Guarded::Stream {
+        "missing or wrong token: send `Authorization: Bearer <token>`, or, from a web \
+         page, a ticket from POST /api/v1/ws-ticket as /ws?ticket=<ticket>"
+    } else {
+        "missing or wrong token: send `Authorization: Bearer <token>`"
+    };
     let response = error::respond(
         HttpResponse::Unauthorized()
             .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"hostpulse\"")),
-        "missing or wrong token: send `Authorization: Bearer <token>`",
+        what_to_do,
     );
     Ok(req.into_response(response).map_into_right_body())
 }

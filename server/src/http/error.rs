@@ -1,23 +1,28 @@
 //! The one error body every endpoint answers with, so a client parses every
 //! refusal the same way: `{"error": "<what is wrong and what to do>"}`, plus
 //! `"parameter"` when one query parameter is at fault.
+//!
+//! The body is `hostpulse_shared::rest::HttpError`, the type the contract's
+//! `http-error.schema.json` and OpenAPI document are generated from.
 
 use actix_web::{HttpResponse, HttpResponseBuilder};
-use serde::Serialize;
+use hostpulse_shared::rest::HttpError;
 
-/// What every non-2xx answer carries, as `application/json`.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parameter: Option<&'a str>,
+/// The error body as JSON text, for the answers written below actix (the
+/// connection guard's 408, 431 and 503).
+pub(crate) fn body(error: &str) -> String {
+    serde_json::to_string(&HttpError {
+        error: error.to_owned(),
+        parameter: None,
+    })
+    .unwrap_or_else(|_| String::from(r#"{"error":"internal error"}"#))
 }
 
 /// Finishes `response` (its status and any headers already set) with the
 /// error body saying `error`.
 pub(crate) fn respond(response: &mut HttpResponseBuilder, error: &str) -> HttpResponse {
-    response.json(ErrorBody {
-        error,
+    response.json(HttpError {
+        error: error.to_owned(),
         parameter: None,
     })
 }
@@ -28,9 +33,9 @@ pub(crate) fn respond_about(
     error: &str,
     parameter: &str,
 ) -> HttpResponse {
-    response.json(ErrorBody {
-        error,
-        parameter: Some(parameter),
+    response.json(HttpError {
+        error: error.to_owned(),
+        parameter: Some(parameter.to_owned()),
     })
 }
 

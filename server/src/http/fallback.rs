@@ -9,10 +9,7 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
-use crate::http::error;
-
-/// Every route takes these and only these.
-const ALLOWED_METHODS: &str = "GET, HEAD";
+use crate::http::{error, paths};
 
 /// Registers the answer for paths no route serves.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -20,12 +17,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    no_such_path(req.path())
+}
+
+/// 404, naming every path the server serves.
+pub(crate) fn no_such_path(path: &str) -> HttpResponse {
     error::respond(
         &mut HttpResponse::NotFound(),
         &format!(
-            "no such path: {}; the server serves /, /healthz, /metrics, /ws and \
-             /api/v1/{{host,snapshot,history}} (see PROTOCOL.md)",
-            req.path()
+            "no such path: {path}; the server serves {} (see PROTOCOL.md)",
+            paths::listed()
         ),
     )
 }
@@ -46,9 +47,10 @@ pub async fn shape(
         return Ok(response.map_into_left_body());
     }
     let method = response.request().method().clone();
+    let allow = paths::methods_of(response.request().path()).allow;
     let answer = error::respond(
-        HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, ALLOWED_METHODS)),
-        &format!("{method} is not served here: every HostPulse path takes {ALLOWED_METHODS} only"),
+        HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, allow)),
+        &format!("{method} is not served here: this path takes {allow} only"),
     );
     Ok(response.into_response(answer).map_into_right_body())
 }

@@ -2,8 +2,9 @@
 //! fails when the sampler stops making progress.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use hostpulse_shared::rest::{Health, HealthStatus, HistoryHealth};
 
+use crate::http::paths::ENDPOINTS;
 use crate::http::query::{Params, QueryError};
 use crate::hub::Hub;
 
@@ -17,32 +18,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 async fn index(req: HttpRequest) -> Result<HttpResponse, QueryError> {
+    use std::fmt::Write as _;
     Params::parse(req.query_string(), &[])?;
+    let mut text = format!("HostPulse server {}\n\n", env!("CARGO_PKG_VERSION"));
+    for endpoint in ENDPOINTS {
+        let _ = writeln!(
+            text,
+            "{:<4} {:<24} {}",
+            endpoint.method, endpoint.path, endpoint.what
+        );
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body(format!(
-            "HostPulse server {}\n\n\
-             GET /ws                live samples over WebSocket (see PROTOCOL.md)\n\
-             GET /api/v1/host       host facts, versions, interval\n\
-             GET /api/v1/snapshot   latest sample\n\
-             GET /api/v1/history    past samples (?since_seq=&limit=), or a time range (?from=&to=&points=)\n\
-             GET /api/v1/processes  top processes at a moment (?at=)\n\
-             GET /metrics           Prometheus text format, node_exporter names\n\
-             GET /healthz           health check\n",
-            env!("CARGO_PKG_VERSION")
-        )))
-}
-
-#[derive(Debug, Serialize)]
-struct Health {
-    status: &'static str,
-    /// Age of the newest sample; absent before the first one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_sample_age_ms: Option<u64>,
-    clients: usize,
-    /// The history on disk: `ok`; `not_writable` (a full disk: sampling and
-    /// viewers go on, the history waits for space); or `memory_only`.
-    history: &'static str,
+        .body(text))
 }
 
 /// 200 while samples keep coming; 503 before the first sample and when the newest
@@ -53,21 +41,23 @@ async fn healthz(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, 
     let stale_after = hub.stale_after();
     let age = hub.latest().map(|latest| latest.published_at.elapsed());
     let status = match age {
-        None => "starting",
-        Some(age) if age > stale_after => "stalled",
-        Some(_) => "ok",
+        None => HealthStatus::Starting,
+        Some(age) if age > stale_after => HealthStatus::Stalled,
+        Some(_) => HealthStatus::Ok,
     };
     let body = Health {
         status,
         last_sample_age_ms: age.map(|age| u64::try_from(age.as_millis()).unwrap_or(u64::MAX)),
-        clients: hub.client_count(),
-        history: match hub.archive().map(|archive| archive.status().0.writable) {
-            Some(true) => "ok",
-            Some(false) => "not_writable",
-            None => "memory_only",
-        },
+        clients: u64::try_from(hub.client_count()).unwrap_or(u64::MAX),
+        history: Some(
+            match hub.archive().map(|archive| archive.status().0.writable) {
+                Some(true) => HistoryHealth::Ok,
+                Some(false) => HistoryHealth::NotWritable,
+                None => HistoryHealth::MemoryOnly,
+            },
+        ),
     };
-    Ok(if status == "ok" {
+    Ok(if status == HealthStatus::Ok {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

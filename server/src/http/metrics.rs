@@ -328,28 +328,41 @@ fn storage_metrics(out: &mut Exposition, sample: &Sample, counters: &Counters) {
 }
 
 fn host_metrics(out: &mut Exposition, hub: &Hub, sample: &Sample) {
+    // Sensor labels need not be unique (two NVMe drives are both "nvme
+    // Composite"); `Sample::sensors` numbers the repeats, so no series is
+    // doubled and the names match the alerts' instances.
     if !sample.temperatures.is_empty() {
         out.family(
             "hostpulse_temperature_celsius",
             "gauge",
             "Temperature reported by a sensor.",
         );
-        // Sensor labels need not be unique (two NVMe drives are both
-        // "nvme Composite"); repeats get " #2", " #3" so no series is doubled.
-        let mut seen: Vec<&str> = Vec::new();
-        for temperature in &sample.temperatures {
-            let repeats = seen.iter().filter(|l| **l == temperature.label).count();
-            seen.push(&temperature.label);
-            let sensor = if repeats == 0 {
-                temperature.label.clone()
-            } else {
-                format!("{} #{}", temperature.label, repeats + 1)
-            };
+        for (sensor, temperature) in sample.sensors() {
             out.value(
                 "hostpulse_temperature_celsius",
                 &[("sensor", &sensor)],
                 f64::from(temperature.celsius),
             );
+        }
+    }
+    if sample
+        .temperatures
+        .iter()
+        .any(|t| t.critical_celsius.is_some())
+    {
+        out.family(
+            "hostpulse_temperature_critical_celsius",
+            "gauge",
+            "The temperature a sensor itself calls critical (only sensors that report one).",
+        );
+        for (sensor, temperature) in sample.sensors() {
+            if let Some(critical) = temperature.critical_celsius {
+                out.value(
+                    "hostpulse_temperature_critical_celsius",
+                    &[("sensor", &sensor)],
+                    f64::from(critical),
+                );
+            }
         }
     }
     let host = &hub.hello().host;
@@ -540,13 +553,14 @@ mod tests {
     #[test]
     fn repeated_sensor_labels_become_distinct_series() {
         let hub = Hub::new(Hello::default()).unwrap();
-        let reading = |celsius| hostpulse_shared::TemperatureSample {
+        let reading = |celsius, critical_celsius| hostpulse_shared::TemperatureSample {
             label: "nvme Composite".into(),
             celsius,
+            critical_celsius,
         };
         hub.publish(
             Sample {
-                temperatures: vec![reading(40.0), reading(41.5)],
+                temperatures: vec![reading(40.0, None), reading(41.5, Some(84.5))],
                 ..Sample::default()
             },
             Counters::default(),
@@ -556,6 +570,15 @@ mod tests {
         assert!(text.contains("hostpulse_temperature_celsius{sensor=\"nvme Composite\"} 40\n"));
         assert!(
             text.contains("hostpulse_temperature_celsius{sensor=\"nvme Composite #2\"} 41.5\n")
+        );
+        // Only the sensor that reports a critical temperature has one.
+        let critical: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("hostpulse_temperature_critical_celsius{"))
+            .collect();
+        assert_eq!(
+            critical,
+            ["hostpulse_temperature_critical_celsius{sensor=\"nvme Composite #2\"} 84.5"]
         );
     }
 

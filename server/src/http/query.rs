@@ -65,6 +65,17 @@ impl Params {
         Ok(Self(params))
     }
 
+    /// Refuses `name` given together with any of `others`.
+    pub fn refuse_with(&self, name: &str, others: &[&str]) -> Result<(), QueryError> {
+        match others.iter().find(|other| self.0.contains_key(**other)) {
+            Some(other) => Err(QueryError {
+                parameter: name.to_owned(),
+                problem: format!("cannot be combined with `{other}`; give one or the other"),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Whether `name` was given at all.
     #[must_use]
     pub fn has(&self, name: &str) -> bool {
@@ -145,6 +156,14 @@ mod tests {
         assert_eq!(error.problem, "given more than once");
         let bad = Params::parse("limit=-3", &["limit"]).unwrap();
         assert!(bad.u64_in("limit", 1..=10).is_err());
+
+        let both = Params::parse("latest=5&limit=2", &["latest", "limit", "since_seq"]).unwrap();
+        let error = both
+            .refuse_with("latest", &["since_seq", "limit"])
+            .unwrap_err();
+        assert_eq!(error.parameter, "latest");
+        assert!(error.problem.contains("`limit`"), "{error}");
+        assert!(both.refuse_with("limit", &["since_seq"]).is_ok());
     }
 
     #[test]

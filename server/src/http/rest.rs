@@ -1,7 +1,7 @@
 //! REST reads beside the stream, for one-off questions: who is this host, what
-//! is the latest sample, what happened since seq N, what happened between two
-//! times, which processes ran at a moment. All JSON; errors are JSON too and
-//! name the bad parameter.
+//! is the latest sample, what happened since seq N, what are the newest N,
+//! what happened between two times, which processes ran at a moment. All
+//! JSON; errors are JSON too and name the bad parameter.
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::archive::reads::{self, Refusal};
 use crate::http::error;
 use crate::http::query::{Params, QueryError};
-use crate::hub::{Hub, Recorded};
+use crate::hub::{Hub, Recorded, Replay};
 
 /// Samples returned by one history request unless `limit` says otherwise.
 pub const DEFAULT_HISTORY_LIMIT: u64 = 300;
@@ -40,10 +40,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
     );
 }
 
-/// The hello a WebSocket viewer gets: versions, epoch, interval, host facts.
+/// The hello a WebSocket viewer gets now: versions, epoch, interval, host
+/// facts, and the alerting summary when alerting runs.
 async fn host(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
     Params::parse(req.query_string(), &[])?;
-    Ok(HttpResponse::Ok().json(hub.hello()))
+    Ok(HttpResponse::Ok().json(&hub.greeting().hello))
 }
 
 /// The newest sample; 503 before the first one.
@@ -58,6 +59,7 @@ async fn snapshot(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse,
     })
 }
 
+/// `hostpulse_shared::rest::HistoryPage`, borrowing the hub's samples.
 #[derive(Serialize)]
 struct HistoryBody<'a> {
     epoch: u64,
@@ -73,29 +75,60 @@ fn serialize_samples<S: serde::Serializer>(
 }
 
 /// Samples with a seq above `since_seq` (default: from the oldest kept), oldest
-/// first, at most `limit` (default 300, at most 3600); or, with `from`, the
-/// history between two times at a resolution ([`range`]).
+/// first, at most `limit` (default 300, at most 3600); or the newest `latest`;
+/// or, with `from`, the history between two times at a resolution ([`range`]).
+/// With `epoch`, only if that is still the server's epoch (409 otherwise):
+/// a `since_seq` from before a restart names other samples.
 async fn history(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, QueryError> {
     let params = Params::parse(
         req.query_string(),
-        &["since_seq", "limit", "from", "to", "points"],
+        &[
+            "since_seq",
+            "limit",
+            "latest",
+            "epoch",
+            "from",
+            "to",
+            "points",
+        ],
     )?;
     if RANGE_PARAMETERS.iter().any(|name| params.has(name)) {
         return range(&params, &hub).await;
     }
-    let since_seq = params.u64_in("since_seq", 0..=u64::MAX)?;
-    let limit = params
-        .u64_in("limit", 1..=MAX_HISTORY_LIMIT)?
-        .unwrap_or(DEFAULT_HISTORY_LIMIT);
+    let epoch = hub.hello().epoch;
+    if let Some(asked) = params.u64_in("epoch", 0..=u64::MAX)?
+        && asked != epoch
+    {
+        return Ok(error::respond_about(
+            &mut HttpResponse::Conflict(),
+            &format!(
+                "the server restarted: its epoch is now {epoch}, not {asked}, and seqs \
+                 started again at 0; read again without since_seq and epoch"
+            ),
+            "epoch",
+        ));
+    }
     let hub = hub.into_inner();
-    let samples = crate::archive::replay::history_after(
-        &hub,
-        since_seq,
-        usize::try_from(limit).unwrap_or(usize::MAX),
-    )
-    .await;
+    let samples = if let Some(latest) = params.u64_in("latest", 1..=MAX_HISTORY_LIMIT)? {
+        params.refuse_with("latest", &["since_seq", "limit"])?;
+        let count = usize::try_from(latest).unwrap_or(usize::MAX);
+        crate::archive::replay::replay(&hub, Replay::Recent { count })
+            .await
+            .samples
+    } else {
+        let since_seq = params.u64_in("since_seq", 0..=u64::MAX)?;
+        let limit = params
+            .u64_in("limit", 1..=MAX_HISTORY_LIMIT)?
+            .unwrap_or(DEFAULT_HISTORY_LIMIT);
+        crate::archive::replay::history_after(
+            &hub,
+            since_seq,
+            usize::try_from(limit).unwrap_or(usize::MAX),
+        )
+        .await
+    };
     Ok(HttpResponse::Ok().json(HistoryBody {
-        epoch: hub.hello().epoch,
+        epoch,
         samples: &samples,
     }))
 }
@@ -103,7 +136,8 @@ async fn history(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, 
 /// The history on disk between `from` and `to` (default: now), at most
 /// `points` points per series (default 1000), from the finest tier that fits.
 async fn range(params: &Params, hub: &Hub) -> Result<HttpResponse, QueryError> {
-    if let Some(name) = ["since_seq", "limit"].into_iter().find(|n| params.has(n)) {
+    let seq_parameters = ["since_seq", "limit", "latest", "epoch"];
+    if let Some(name) = seq_parameters.into_iter().find(|n| params.has(n)) {
         return Err(QueryError {
             parameter: name.to_owned(),
             problem: "does not mix with from, to and points: ask for seqs or for times".into(),

@@ -8,6 +8,12 @@
 //! three are in `stat`. Each process's `stat` stays open between ticks (up to
 //! [`MAX_OPEN_FILES`]) and is read again in place, so a tick is one directory
 //! scan plus one `pread` per process, into a buffer that is reused.
+//!
+//! The kernel cuts the name in `stat` to 15 bytes ("hostpulse-serve").
+//! When a name is that long, the table reads `/proc/PID/cmdline` once for
+//! the process (at most [`CMDLINE_BYTES`]) and takes argv\[0\]'s base name if
+//! it begins with the cut name; the name is kept until the process execs
+//! something else.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -29,6 +35,14 @@ pub const MAX_OPEN_FILES: usize = 256;
 /// at most 64 bytes.
 const STAT_BUFFER_BYTES: usize = 1024;
 
+/// How long a name in `stat` is when the kernel may have cut it
+/// (`TASK_COMM_LEN` less the terminating NUL).
+const COMM_BYTES: usize = 15;
+
+/// How much of `cmdline` is read for a full name: enough for any path to an
+/// executable, and a bound on what one process can make the sampler read.
+const CMDLINE_BYTES: usize = 4096;
+
 /// Every process seen at the last refresh, keyed by pid.
 #[derive(Debug)]
 pub struct ProcessTable {
@@ -47,6 +61,9 @@ struct Tracked {
     file: Option<File>,
     /// Tells a process from a later one that got the same pid.
     start_ticks: u64,
+    /// The name as `stat` gives it, to notice an exec.
+    comm: Vec<u8>,
+    /// The name shown: `comm`, or argv\[0\]'s base name when `comm` was cut.
     name: String,
     cpu_ticks: u64,
     cpu_percent: f32,
@@ -147,7 +164,8 @@ impl ProcessTable {
         let fresh = || Tracked {
             file: None,
             start_ticks: stat.start_ticks,
-            name: String::from_utf8_lossy(stat.name).into_owned(),
+            comm: stat.name.to_vec(),
+            name: full_name(pid, stat.name),
             cpu_ticks: stat.cpu_ticks,
             cpu_percent: 0.0,
             memory_bytes,
@@ -166,8 +184,10 @@ impl ProcessTable {
                 };
                 process.cpu_ticks = stat.cpu_ticks;
                 process.memory_bytes = memory_bytes;
-                if process.name.as_bytes() != stat.name {
-                    process.name = String::from_utf8_lossy(stat.name).into_owned();
+                if process.comm != stat.name {
+                    // It exec'd another program (or renamed itself).
+                    process.comm = stat.name.to_vec();
+                    process.name = full_name(pid, stat.name);
                 }
                 process
             }
@@ -200,6 +220,36 @@ impl ProcessTable {
         let _ = write!(self.path, "/proc/{pid}/stat");
         File::open(&self.path)
     }
+}
+
+/// The name to show for `comm`, the name in process `pid`'s `stat`: `comm`
+/// itself unless the kernel may have cut it, else argv\[0\]'s base name when
+/// that begins with `comm` (a process that set another name for itself, or a
+/// kernel thread, which has no command line, keeps `comm`).
+fn full_name(pid: u32, comm: &[u8]) -> String {
+    let comm_text = || String::from_utf8_lossy(comm).into_owned();
+    if comm.len() < COMM_BYTES {
+        return comm_text();
+    }
+    let mut buffer = [0_u8; CMDLINE_BYTES];
+    let Ok(file) = File::open(format!("/proc/{pid}/cmdline")) else {
+        return comm_text();
+    };
+    let Ok(length) = file.read_at(&mut buffer, 0) else {
+        return comm_text();
+    };
+    match program_name(&buffer[..length]) {
+        Some(name) if name.starts_with(comm) => String::from_utf8_lossy(name).into_owned(),
+        _ => comm_text(),
+    }
+}
+
+/// argv\[0\]'s base name from the start of a `cmdline` (arguments end in
+/// NUL): `/usr/bin/hostpulse-server\0--bind…` → `hostpulse-server`.
+fn program_name(cmdline: &[u8]) -> Option<&[u8]> {
+    let argv0 = cmdline.split(|&b| b == 0).next()?;
+    let base = argv0.rsplit(|&b| b == b'/').next()?;
+    (!base.is_empty()).then_some(base)
 }
 
 /// The name, CPU time, start time and resident pages of one
@@ -254,6 +304,59 @@ mod tests {
     }
 
     #[test]
+    fn the_program_name_is_argv0s_base_name() {
+        assert_eq!(
+            program_name(b"/usr/bin/hostpulse-server\0--bind\x00127.0.0.1:1\0"),
+            Some(&b"hostpulse-server"[..])
+        );
+        assert_eq!(program_name(b"sleep\x0030\0"), Some(&b"sleep"[..]));
+        assert_eq!(program_name(b""), None, "a kernel thread");
+        assert_eq!(program_name(b"/\0"), None);
+    }
+
+    /// A real process whose program's name is longer than the kernel keeps
+    /// in `stat`: the table shows the whole name, and a name it did not cut
+    /// stays as it is.
+    #[test]
+    fn a_long_program_name_is_shown_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = dir.path().join("a-sleeper-with-a-long-name");
+        std::fs::copy("/bin/sleep", &long).unwrap();
+        let mut child = std::process::Command::new(&long).arg("30").spawn().unwrap();
+        let pid = child.id();
+        // The kernel sets the name at exec, and the command line a little
+        // later; wait for both (bounded).
+        let comm_path = format!("/proc/{pid}/comm");
+        let cmdline_path = format!("/proc/{pid}/cmdline");
+        for _ in 0..200 {
+            let named =
+                std::fs::read_to_string(&comm_path).is_ok_and(|c| c.starts_with("a-sleeper"));
+            let argv =
+                std::fs::read(&cmdline_path).is_ok_and(|c| c.windows(9).any(|w| w == b"a-sleeper"));
+            if named && argv {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let mut table = ProcessTable::new();
+        table.refresh().unwrap();
+        let seen = table
+            .iter()
+            .find(|p| p.pid == pid)
+            .map(|p| p.name.to_owned());
+        let comm = std::fs::read_to_string(&comm_path).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(comm.trim_end(), "a-sleeper-with-", "the kernel's cut name");
+        assert_eq!(seen.as_deref(), Some("a-sleeper-with-a-long-name"));
+        assert_eq!(
+            full_name(1, b"init"),
+            "init",
+            "short names are not looked up"
+        );
+    }
+
+    #[test]
     fn a_truncated_line_is_refused() {
         assert_eq!(parse_stat(b"7 (x) R 1 7 7 0 -1 0 0 0 0 0 5"), None);
         assert_eq!(parse_stat(b""), None);
@@ -279,8 +382,13 @@ mod tests {
             this.cpu_percent > 0.0,
             "a busy thread used no CPU: {this:?}"
         );
+        // The test binary's name (hostpulse_server-0123…) is longer than the
+        // kernel keeps: shown whole, as the program's name.
         let comm = std::fs::read_to_string(format!("/proc/{me}/comm")).unwrap();
-        assert_eq!(this.name, comm.trim_end());
+        let program = std::env::current_exe().unwrap();
+        let program = program.file_name().unwrap().to_string_lossy();
+        assert_eq!(comm.trim_end().len(), 15, "{comm}");
+        assert_eq!(this.name, program);
         assert!(
             table.iter().count() > 1,
             "only {} processes seen",

@@ -8,6 +8,7 @@
 //! lists of devices (mounts and their sizes, sensors) are scanned again every
 //! [`DEVICE_RESCAN`].
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use hostpulse_shared::{
@@ -17,6 +18,7 @@ use hostpulse_shared::{
 use sysinfo::{Components, DiskRefreshKind, Disks, System};
 
 use crate::sampling::counters::{Counters, DiskCounters, read_cpu_seconds};
+use crate::sampling::mounts::MountTable;
 use crate::sampling::netdev::NetworkTotals;
 use crate::sampling::rate::CounterRates;
 #[cfg(test)]
@@ -46,6 +48,9 @@ pub struct Sampler {
     devices_scanned_at: Instant,
     networks: NetworkTotals,
     disks: Disks,
+    /// The mount points of [`Sampler::disks`] that are file systems of their
+    /// own (not the sandbox's bind mounts), read at each rescan.
+    disk_mounts: HashSet<String>,
     components: Components,
     network_rx: CounterRates,
     network_tx: CounterRates,
@@ -71,6 +76,7 @@ impl Sampler {
             devices_scanned_at: Instant::now(),
             networks: NetworkTotals::new()?,
             disks: Disks::new_with_refreshed_list_specifics(disk_refresh_kind())?,
+            disk_mounts: HashSet::new(),
             components: Components::new_with_refreshed_list()?,
             network_rx: CounterRates::default(),
             network_tx: CounterRates::default(),
@@ -80,6 +86,7 @@ impl Sampler {
             disks_refreshed_at: Instant::now(),
             disk_totals: Vec::new(),
         };
+        sampler.scan_mounts();
         // Record the first counter readings; their rates are unknown by design.
         sampler.networks();
         sampler.disks(false);
@@ -181,6 +188,7 @@ impl Sampler {
     fn disks(&mut self, rescan: bool) -> Vec<DiskSample> {
         if rescan {
             self.disks.refresh_specifics(true, disk_refresh_kind());
+            self.scan_mounts();
         } else {
             let counters = DiskRefreshKind::nothing().with_io_usage();
             for disk in &mut self.disks {
@@ -194,10 +202,13 @@ impl Sampler {
         let mut samples: Vec<DiskSample> = self
             .disks
             .iter()
-            .map(|disk| {
+            .filter_map(|disk| {
                 let mount_point = disk.mount_point().to_string_lossy().into_owned();
+                if !self.disk_mounts.contains(&mount_point) {
+                    return None;
+                }
                 let usage = disk.usage();
-                DiskSample {
+                Some(DiskSample {
                     device: disk.name().to_string_lossy().into_owned(),
                     file_system: disk.file_system().to_string_lossy().into_owned(),
                     total_bytes: disk.total_space(),
@@ -213,7 +224,7 @@ impl Sampler {
                         elapsed,
                     ),
                     mount_point,
-                }
+                })
             })
             .collect();
         samples.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
@@ -222,6 +233,20 @@ impl Sampler {
         self.disk_read.retain(present);
         self.disk_write.retain(present);
         samples
+    }
+
+    /// Which of the listed mounts are file systems of their own (`mounts`).
+    fn scan_mounts(&mut self) {
+        let listed: Vec<String> = self
+            .disks
+            .iter()
+            .map(|disk| disk.mount_point().to_string_lossy().into_owned())
+            .collect();
+        self.disk_mounts = MountTable::read()
+            .distinct(listed.iter().map(String::as_str))
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
     }
 
     /// CPU times and per-device byte totals as of the last [`Sampler::sample`].
@@ -270,6 +295,12 @@ impl Sampler {
                 celsius.is_finite().then(|| TemperatureSample {
                     label: component.label().to_owned(),
                     celsius,
+                    // Many sensors report none, and some a zero or a
+                    // nonsense value: only a critical above the reading's
+                    // floor of 0 °C means anything.
+                    critical_celsius: component
+                        .critical()
+                        .filter(|critical| critical.is_finite() && *critical > 0.0),
                 })
             })
             .collect()

@@ -223,7 +223,7 @@ impl Refusal {
 
 /// A whole response with a JSON error body and `Connection: close`.
 fn canned(status: &str, error: &str) -> Vec<u8> {
-    let body = serde_json::json!({ "error": error }).to_string();
+    let body = crate::http::error::body(error);
     format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
          connection: close\r\n\r\n{body}",

@@ -1,5 +1,6 @@
 //! Logging setup shared by the HostPulse binaries: `tracing` to stderr, `info`
-//! unless `RUST_LOG` says otherwise.
+//! unless `RUST_LOG` says otherwise, and [`fatal`] for the error that ends a
+//! program.
 //!
 //! When stderr goes to the journal, lines carry no timestamp of their own —
 //! journald adds one — and start with a `<N>` syslog priority, which journald
@@ -35,6 +36,29 @@ pub fn init() {
     } else {
         builder.init();
     }
+}
+
+/// Reports the error that ends the program, on stderr as `PROGRAM: MESSAGE`.
+/// Under the journal it is one entry at priority 3 (err), so
+/// `journalctl -p err` shows why the service stopped: journald makes an entry
+/// of each line, so the lines of a long message are joined into one.
+pub fn fatal(program: &str, message: &dyn fmt::Display) {
+    let text = format!("{program}: {message}");
+    if stderr_is_journal() {
+        eprintln!("<{}>{}", syslog_priority(Level::ERROR), one_line(&text));
+    } else {
+        eprintln!("{text}");
+    }
+}
+
+/// `text`'s lines, trimmed, without the empty ones, joined by spaces.
+fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join(" ")
 }
 
 /// Whether stderr is the stream `JOURNAL_STREAM` names.
@@ -113,6 +137,15 @@ mod tests {
         assert!(!names("2049", (2049, 1234)));
         assert!(!names("2049:1234:5", (2049, 1234)));
         assert!(!names("", (2049, 1234)));
+    }
+
+    #[test]
+    fn a_fatal_message_for_the_journal_is_one_line() {
+        assert_eq!(
+            one_line("a.toml: TOML parse error at line 2\n  |\n2 | x = 1\n\nunknown field `x`\n"),
+            "a.toml: TOML parse error at line 2 | 2 | x = 1 unknown field `x`"
+        );
+        assert_eq!(one_line("one line"), "one line");
     }
 
     #[test]

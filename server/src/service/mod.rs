@@ -5,6 +5,7 @@
 //! - [`tls`]: certificate and key files to a rustls configuration.
 //! - [`certs`]: a private CA and server certificate for self-signed setups.
 //! - `systemd`: `READY=1`, and `WATCHDOG=1` while the sampler makes progress.
+//! - [`exit`]: what each exit status means, for `main`, `--help` and the man pages.
 //! - `fdlimit`: the open-file limit, raised to serve `max_clients`.
 //! - [`guard`]: bounds on what a connection can make the server hold before
 //!   it shows a token: one request at a time, head size and time, connection caps.
@@ -15,6 +16,7 @@
 pub(crate) mod background;
 pub(crate) mod certs;
 pub(crate) mod config;
+pub(crate) mod exit;
 #[cfg(target_os = "linux")]
 pub(crate) mod fdlimit;
 pub(crate) mod guard;

@@ -8,6 +8,8 @@
 //! - [`origin`]: the web page origins allowed to open the stream, normalised.
 //! - [`range`]: a viewer's reads of the history on disk (`history_range`,
 //!   `processes_request`).
+//! - [`replies`]: batches of past samples (replay, catch-up, reply) as
+//!   `history` messages.
 //! - `echo`: the session machinery as an echo for the Autobahn conformance
 //!   suite; built only with the `autobahn` feature.
 
@@ -18,4 +20,5 @@ pub(crate) mod frames;
 pub(crate) mod inbound;
 pub(crate) mod origin;
 pub(crate) mod range;
+pub(crate) mod replies;
 pub(crate) mod ws;

@@ -82,7 +82,15 @@ impl Origins {
     /// origin that does not parse (`null`, say) is not allowed.
     #[must_use]
     pub fn allows(&self, header: &str) -> bool {
-        Origin::parse(header).is_ok_and(|origin| self.0.contains(&origin))
+        self.find(header).is_some()
+    }
+
+    /// The origin `header` names, if it is allowed.
+    #[must_use]
+    pub fn find(&self, header: &str) -> Option<Origin> {
+        Origin::parse(header)
+            .ok()
+            .filter(|origin| self.0.contains(origin))
     }
 
     /// True when no web page may connect.

@@ -9,22 +9,29 @@
 //! recent past, or exactly what a resuming viewer missed, after a `reset` if that
 //! cannot be done), then live `sample`s. Subscribing to the live frames before
 //! reading the history, and skipping seqs already sent, leaves neither a gap nor
-//! a duplicate where the two meet.
+//! a duplicate where the two meet. Batches of history go out message by
+//! message ([`crate::stream::replies`]); between two messages the session
+//! looks, without waiting, at what the viewer sent, so a viewer that closes
+//! during a long replay is answered at once rather than after it.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use actix_ws::{CloseCode, CloseReason, Item, Message, MessageStream, ProtocolError, Session};
 use bytestring::ByteString;
+use futures_core::Stream as _;
 use hostpulse_shared::{ClientMessage, Codec, Reset, ResetReason, ServerMessageRef};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::http::error;
 use crate::http::query::{Params, QueryError};
-use crate::hub::{Encoded, Hub, Recorded, Replay};
+use crate::hub::{Encoded, Hub, Replay};
 use crate::stream::backlog::Backlog;
+use crate::stream::replies::Batch;
 
 /// Largest client frame accepted. Viewers only ever send small control messages.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 4 * 1024;
@@ -38,11 +45,6 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// kernel drops its connection (the TCP user timeout is
 /// [`SEND_TIMEOUT`] + this).
 pub const HANGUP_GRACE: Duration = Duration::from_secs(5);
-/// About the size of one `history` message: a long replay is many small
-/// frames, so the couple a slow viewer may have pending stay cheap.
-pub const HISTORY_MESSAGE_BYTES: usize = 2 * 1024;
-/// Most samples in one `history` message, however small they are.
-pub const HISTORY_CHUNK_MAX: usize = 256;
 
 /// Who may open the stream besides holding the token: which web pages, and how
 /// many viewers at once.
@@ -62,7 +64,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(
                 crate::stream::inbound::limit,
             ))
-            .wrap(actix_web::middleware::from_fn(crate::http::auth::check))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::auth::check_stream,
+            ))
             .route(web::get().to(route)),
     );
 }
@@ -77,13 +81,7 @@ pub async fn route(
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default();
         if !gate.allowed_origins.allows(origin) {
-            return Ok(error::respond(
-                &mut HttpResponse::Forbidden(),
-                &format!(
-                    "pages from {origin} may not open this stream: add the origin to \
-                     allowed_origins in the server's configuration"
-                ),
-            ));
+            return Ok(crate::http::cors::forbidden_origin(origin));
         }
     }
     // Counted from here, before the upgrade, in one atomic step with the
@@ -176,7 +174,11 @@ fn negotiate(req: &HttpRequest) -> Option<Codec> {
 /// What the stream starts with, from `history_secs` or
 /// `resume_epoch` + `resume_after_seq`.
 fn replay_from_query(query: &str, hub: &Hub) -> Result<Replay, QueryError> {
-    let params = Params::parse(query, &["history_secs", "resume_epoch", "resume_after_seq"])?;
+    // `ticket` is a web page's credential, redeemed by `http::auth` already.
+    let params = Params::parse(
+        query,
+        &["history_secs", "resume_epoch", "resume_after_seq", "ticket"],
+    )?;
     let interval_ms = hub.hello().interval_ms.max(1);
     let span_secs = (hub.history_capacity() as u64).saturating_mul(interval_ms) / 1000;
     let history_secs = params
@@ -304,36 +306,44 @@ impl Sender {
         }
     }
 
-    /// Sends `samples` as one or more `history` messages of at most about
-    /// [`HISTORY_MESSAGE_BYTES`] each (one, empty, if there are none), joined
-    /// from each sample's encoding, which every session shares.
-    async fn history(&mut self, samples: &[Arc<Recorded>]) -> Result<(), End> {
-        let mut rest = samples;
+    /// Sends `batch`, message by message. Between two messages, whatever the
+    /// viewer has sent meanwhile is looked at without waiting: a ping is
+    /// answered, a close or a broken frame ends the session at once (a replay
+    /// nobody will read is not finished first), and a control message waits
+    /// in `deferred` until the batch is out, so batches never interleave.
+    async fn batch(
+        &mut self,
+        mut batch: Batch,
+        messages: &mut MessageStream,
+        deferred: &mut Option<Inbound>,
+    ) -> Result<(), End> {
         loop {
-            let mut elements: Vec<Bytes> = Vec::new();
-            let mut message_bytes = 0;
-            for recorded in rest {
-                let element = match recorded.element(self.codec) {
-                    Ok(element) => element,
-                    Err(error) => {
-                        tracing::error!(%error, "cannot encode the history for a viewer");
-                        return Ok(());
-                    }
-                };
-                let full = message_bytes + element.len() > HISTORY_MESSAGE_BYTES;
-                if !elements.is_empty() && (full || elements.len() == HISTORY_CHUNK_MAX) {
-                    break;
+            let payload = match batch.next_message(self.codec) {
+                Ok(Some(payload)) => payload,
+                Ok(None) => return Ok(()),
+                Err(error) => {
+                    tracing::error!(%error, "cannot encode the history for a viewer");
+                    return Ok(());
                 }
-                message_bytes += element.len();
-                elements.push(element.clone());
-            }
-            rest = &rest[elements.len()..];
-            self.payload(self.codec.join_history(&elements)).await?;
-            if rest.is_empty() {
-                return Ok(());
+            };
+            self.payload(payload).await?;
+            while deferred.is_none()
+                && let Poll::Ready(message) = arrived(messages)
+            {
+                match triage(&mut self.session, message).await? {
+                    Inbound::Handled => {}
+                    inbound => *deferred = Some(inbound),
+                }
             }
         }
     }
+}
+
+/// The viewer's next message if it has already arrived, without waiting.
+fn arrived(messages: &mut MessageStream) -> Poll<Option<Result<Message, ProtocolError>>> {
+    // Polled with a waker that does nothing: the session's `select!` polls
+    // the stream again, with its own waker, before it waits.
+    Pin::new(messages).poll_next(&mut Context::from_waker(Waker::noop()))
 }
 
 async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, replay: Replay) -> End {
@@ -343,24 +353,27 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
     let mut alerts = hub.subscribe_alerts();
     let mut shutdown = hub.shutdown_signal();
     let end = async {
-        out.shared(hub.hello_encoded()).await?;
+        out.shared(&hub.greeting().encoded).await?;
         let replayed = crate::archive::replay::replay(hub, replay).await;
         if let Some(reason) = replayed.reset {
             out.own(&ServerMessageRef::Reset(&reset(reason))).await?;
         }
-        out.history(&replayed.samples).await?;
+        let replay = Batch::replay(replayed.samples);
         // Live samples continue after the replay, or, when it was empty, after
         // the newest the server had (never after a seq it has not reached).
-        let mut last_sent_seq = replayed
-            .samples
-            .last()
-            .map(|s| s.seq)
-            .or(replayed.newest_seq);
+        let mut last_sent_seq = replay.last_seq().or(replayed.newest_seq);
+        // A control message that arrived while a batch was going out.
+        let mut deferred = None;
+        out.batch(replay, &mut messages, &mut deferred).await?;
 
         let mut heartbeat = tokio::time::interval(PING_INTERVAL);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
+            if let Some(inbound) = deferred.take() {
+                handle_message(hub, &mut out, &mut messages, &mut deferred, inbound).await?;
+                continue;
+            }
             tokio::select! {
                 frame = frames.recv() => match frame {
                     Ok(frame) => {
@@ -375,9 +388,10 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
                         tracing::debug!(skipped, "viewer fell behind: catching up from history");
                         hub.count_lagged(skipped);
                         let missed = hub.history_after(last_sent_seq, hub.history_capacity());
-                        if let Some(last) = missed.last() {
-                            out.history(&missed).await?;
-                            last_sent_seq = Some(last.seq);
+                        let catch_up = Batch::catch_up(missed);
+                        if let Some(last) = catch_up.last_seq() {
+                            out.batch(catch_up, &mut messages, &mut deferred).await?;
+                            last_sent_seq = Some(last);
                         }
                     }
                     Err(RecvError::Closed) => return Ok(End::ServerShutdown),
@@ -393,7 +407,8 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
                 },
                 message = messages.recv() => {
                     last_heard = Instant::now();
-                    handle_message(hub, &mut out, message).await?;
+                    let inbound = triage(&mut out.session, message).await?;
+                    handle_message(hub, &mut out, &mut messages, &mut deferred, inbound).await?;
                 }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > CLIENT_TIMEOUT {
@@ -451,6 +466,9 @@ fn reset(reason: ResetReason) -> Reset {
         ResetReason::EpochChanged => "the server restarted since your last sample: starting afresh",
         ResetReason::HistoryTooShort => {
             "your last sample is older than the server's history: starting afresh"
+        }
+        ResetReason::SeqAhead => {
+            "your last seq is beyond the newest sample this server has taken: starting afresh"
         }
         ResetReason::Unknown => "cannot resume: starting afresh",
     };
@@ -547,13 +565,16 @@ pub(crate) fn invalid_utf8() -> End {
     refuse(CloseCode::Invalid, "text is not valid UTF-8")
 }
 
-/// Answers one message from the viewer; `Err` says why the session ends.
+/// Answers one message from the viewer (see [`triage`]); `Err` says why the
+/// session ends.
 async fn handle_message(
     hub: &Arc<Hub>,
     out: &mut Sender,
-    message: Option<Result<Message, ProtocolError>>,
+    messages: &mut MessageStream,
+    deferred: &mut Option<Inbound>,
+    inbound: Inbound,
 ) -> Result<(), End> {
-    let (codec, payload) = match triage(&mut out.session, message).await? {
+    let (codec, payload) = match inbound {
         Inbound::Handled => return Ok(()),
         Inbound::Fragment(_) => {
             return Err(refuse(
@@ -565,13 +586,18 @@ async fn handle_message(
         Inbound::Binary(bytes) => (Codec::MessagePack, bytes),
     };
     match codec.decode::<ClientMessage>(&payload) {
-        Ok(ClientMessage::HistoryRequest { before_seq, limit }) => {
+        Ok(ClientMessage::HistoryRequest {
+            before_seq,
+            limit,
+            id,
+        }) => {
             let limit = usize::try_from(limit)
                 .unwrap_or(usize::MAX)
                 .min(hub.history_capacity());
             let replayed =
                 crate::archive::replay::replay(hub, Replay::Before { before_seq, limit }).await;
-            out.history(&replayed.samples).await
+            out.batch(Batch::reply(id, replayed.samples), messages, deferred)
+                .await
         }
         Ok(ClientMessage::HistoryRange(request)) => {
             let answer = crate::stream::range::history_range(hub, request).await;

@@ -51,6 +51,24 @@ pub fn start_server() -> BackgroundServer {
     })
 }
 
+/// The config a server would read from `text` in a file of its own in
+/// `dir`, sampling every [`INTERVAL`] unless `text` sets `interval_ms`.
+pub fn config_from(dir: &std::path::Path, text: &str) -> Config {
+    let path = dir.join("server.toml");
+    std::fs::write(&path, text).unwrap();
+    let args = <hostpulse_server::Args as clap::Parser>::try_parse_from([
+        "hostpulse-server",
+        "--config",
+        path.to_str().unwrap(),
+    ])
+    .unwrap();
+    let mut config = args.resolve(Vec::new()).unwrap().config;
+    if !text.contains("interval_ms") {
+        config.interval = INTERVAL;
+    }
+    config
+}
+
 pub fn start_server_with(config: Config) -> BackgroundServer {
     BackgroundServer::spawn_on_loopback(config).expect("server starts")
 }
@@ -182,9 +200,24 @@ pub fn http_head_and_body(
     path: &str,
     headers: &str,
 ) -> (u16, String, String) {
+    http_request(addr, "GET", path, headers)
+}
+
+/// Status, lower-cased response head, and body of a request with any method
+/// and no body, with extra header lines (each ending in `\r\n`).
+pub fn http_request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: test\r\n{headers}\r\n").unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: test\r\n{headers}\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response[9..12].parse().unwrap();
@@ -196,6 +229,11 @@ pub fn http_head_and_body(
 /// headers. Reads the head byte by byte, then exactly the declared body, so an
 /// accepted upgrade (whose stream never ends) does not block the read.
 pub fn handshake(server: &BackgroundServer, headers: &str) -> (u16, String) {
+    handshake_at(server, "/ws", headers)
+}
+
+/// Like [`handshake`], at `target` (`/ws` with a query, say).
+pub fn handshake_at(server: &BackgroundServer, target: &str, headers: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
     stream
@@ -203,7 +241,7 @@ pub fn handshake(server: &BackgroundServer, headers: &str) -> (u16, String) {
         .unwrap();
     write!(
         stream,
-        "GET /ws HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+        "GET {target} HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{headers}\r\n"
     )
     .unwrap();

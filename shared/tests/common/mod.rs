@@ -48,6 +48,7 @@ pub fn full_sample() -> Sample {
         temperatures: vec![TemperatureSample {
             label: "coretemp Package id 0".into(),
             celsius: 48.5,
+            critical_celsius: Some(100.0),
         }],
         process_count: 211,
         top_processes: vec![ProcessSample {
@@ -77,5 +78,6 @@ pub fn hello() -> Hello {
             memory_total_bytes: 16 << 30,
             boot_time_secs: 1_763_900_000,
         },
+        alerts: None,
     }
 }

@@ -16,12 +16,35 @@ use super::settings::{Layer, SETTINGS};
 pub(crate) const ENV_CONFIG: &str = "HOSTPULSE_CONFIG";
 pub(crate) const ENV_TOKEN: &str = "HOSTPULSE_TOKEN";
 
-/// Every `HOSTPULSE_*` variable the server reads.
-pub fn env_names() -> impl Iterator<Item = &'static str> {
+/// What a `HOSTPULSE_*` variable sets, as the man page tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvMeaning {
+    /// The same as the flag with this id (a setting's file key, or `config`).
+    Flag(&'static str),
+    /// A meaning of its own, said in full.
+    Own(&'static str),
+}
+
+/// Every `HOSTPULSE_*` variable the server reads, and what it sets.
+pub fn env_meanings() -> impl Iterator<Item = (&'static str, EnvMeaning)> {
     SETTINGS
         .iter()
-        .map(|setting| setting.env)
-        .chain([ENV_CONFIG, ENV_TOKEN])
+        .map(|setting| (setting.env, EnvMeaning::Flag(setting.key)))
+        .chain([
+            (ENV_CONFIG, EnvMeaning::Flag("config")),
+            (
+                ENV_TOKEN,
+                EnvMeaning::Own(
+                    "The bearer token itself, rather than a file holding it. A file is safer: \
+                     token_file, --token-file, or the systemd credential `token`.",
+                ),
+            ),
+        ])
+}
+
+/// Every `HOSTPULSE_*` variable the server reads.
+pub fn env_names() -> impl Iterator<Item = &'static str> {
+    env_meanings().map(|(name, _)| name)
 }
 
 /// What the environment says: the settings' variables, plus the config path,

@@ -15,6 +15,7 @@ mod kinds;
 mod layers;
 mod settings;
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,8 +25,8 @@ use hostpulse_alerts::AlertsConfig;
 use hostpulse_shared::Secret;
 
 pub use self::error::ConfigError;
-pub use self::layers::env_names;
 use self::layers::{EnvLayer, env_layer, file_layer};
+pub use self::layers::{EnvMeaning, env_meanings, env_names};
 use self::settings::{Layer, Values};
 use crate::http::proxy::TrustedProxies;
 use crate::service::tls::Tls;
@@ -38,14 +39,23 @@ pub const DEFAULT_CONFIG_PATH: &str = "/etc/hostpulse/server.toml";
 /// Settings come from the config file, then `HOSTPULSE_*` environment variables,
 /// then these flags; later ones win.
 #[derive(Debug, Default, Parser)]
-#[command(name = "hostpulse-server", version, about, long_about = None)]
+#[command(
+    name = "hostpulse-server",
+    version,
+    about,
+    long_about = None,
+    after_help = crate::service::exit::exit_status_help(crate::service::exit::SERVER_EXIT_STATUSES)
+)]
 pub struct Args {
     /// Config file (TOML) [default: /etc/hostpulse/server.toml, if present;
     /// env: `HOSTPULSE_CONFIG`].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Check the configuration, print the settings in force, and exit.
+    /// Check the configuration, print the settings in force, and exit. Run by
+    /// hand it cannot see systemd credentials; to check as the service does:
+    /// systemd-run --wait --pipe -p LoadCredential=token:/etc/hostpulse/token
+    /// hostpulse-server --check-config
     #[arg(long)]
     pub check_config: bool,
 
@@ -261,6 +271,9 @@ pub struct Settings {
     pub file: Option<PathBuf>,
     /// Every declared setting's value, for [`Settings::describe`].
     values: Values,
+    /// `--check-config` outside systemd found no token where serving needs
+    /// one: it may come from the credential only the service sees.
+    token_unseen: bool,
 }
 
 impl Settings {
@@ -306,6 +319,18 @@ impl Settings {
             )
         ));
         let mut text = format!("configuration OK{file}: {}", shown.join(", "));
+        if self.token_unseen {
+            // Writing to a String cannot fail.
+            let _ = write!(
+                text,
+                "\nnote: serving {} needs a token, and none is visible to this check: run by \
+                 hand, it cannot see the systemd credential `token` (LoadCredential=) that \
+                 only the service gets. Check as the service does with:\n  systemd-run \
+                 --wait --pipe -p LoadCredential=token:/etc/hostpulse/token hostpulse-server \
+                 --check-config",
+                self.bind
+            );
+        }
         for line in self.config.alerts.describe() {
             text.push('\n');
             text.push_str(&line);
@@ -345,7 +370,11 @@ impl Args {
         if values.data_dir.is_none() {
             values.data_dir = default_data_dir(&env_pairs);
         }
-        if token.is_none() && !values.bind.ip().is_loopback() && !values.insecure_no_auth {
+        let token_unseen =
+            token.is_none() && !values.bind.ip().is_loopback() && !values.insecure_no_auth;
+        // A check run by hand has no $CREDENTIALS_DIRECTORY: the token the
+        // service gets by LoadCredential= is out of its sight, not missing.
+        if token_unseen && !(self.check_config && credentials_dir.is_none()) {
             return Err(ConfigError::Insecure { bind: values.bind });
         }
         let alerts = match &file_path {
@@ -366,6 +395,7 @@ impl Args {
             },
             file: file_path,
             values,
+            token_unseen,
         })
     }
 }

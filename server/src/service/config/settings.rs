@@ -172,9 +172,9 @@ settings! {
     /// that cannot send one.
     open_metrics: Switch = false,
         flag "open-metrics" "BOOL", env "HOSTPULSE_OPEN_METRICS", key "open_metrics";
-    /// A web page origin allowed to open the stream, e.g.
-    /// `https://dash.example.com` (repeat the flag, or separate with commas).
-    /// Native viewers send no origin and need none.
+    /// A web page origin allowed to open the stream and to read /api/v1
+    /// (CORS), e.g. `https://dash.example.com` (repeat the flag, or separate
+    /// with commas). Native viewers send no origin and need none.
     allowed_origins: List<Origin> = Vec::new(),
         flag "allow-origin" "ORIGIN", env "HOSTPULSE_ALLOWED_ORIGINS", key "allowed_origins";
     /// Serve wss:// and https:// with this PEM certificate chain (also: the
