@@ -299,10 +299,13 @@ impl FetchedRange {
 }
 
 /// Whether the dashboard draws or exports the series called `name`: rates,
-/// percentages, load, memory and swap in use, temperatures. Not the totals
-/// since boot, sizes, space left, uptime or the process count.
+/// percentages (the total's `cpu.total_percent` and each core's
+/// `cpu.core.N.percent`, which the heat strip draws), load, memory and swap
+/// in use, temperatures. Not the totals since boot, sizes, space left, uptime
+/// or the process count.
 fn drawn(name: &str) -> bool {
     name.ends_with("_percent")
+        || name.ends_with(".percent")
         || name.ends_with("_bytes_per_sec")
         || name.ends_with(".celsius")
         || name.starts_with("load.")
