@@ -36,8 +36,8 @@ const HOUR_MS: u64 = 3_600_000;
 const DAY_MS: u64 = 24 * HOUR_MS;
 /// How long any one wait may take before the test fails.
 const PATIENCE: Duration = Duration::from_mins(1);
-/// The CPU plot's line colour (`host_view.rs`).
-const CPU_COLOR: Color32 = Color32::from_rgb(0x4a, 0x90, 0xe2);
+/// The CPU plot's line colour (`host_view.rs`): the palette's first.
+const CPU_COLOR: Color32 = hostpulse_dashboard::palette::SERIES[0];
 
 fn now_ms() -> u64 {
     u64::try_from(
@@ -75,10 +75,16 @@ fn filled() -> Filled {
     let mut generator = Generator::new(HostShape::TYPICAL, 1);
     let mut time = end_ms - 8 * DAY_MS;
     while time <= end_ms {
-        let step_ms = if end_ms - time > 2 * HOUR_MS {
-            60_000
-        } else {
+        // A sample a minute over the week, every 10 s around three days ago
+        // (so each minute the typed hour shows holds a band, not one value),
+        // every second over the raw tier's last two hours.
+        let age_ms = end_ms - time;
+        let step_ms = if age_ms <= 2 * HOUR_MS {
             1000
+        } else if (3 * DAY_MS - 2 * HOUR_MS..=3 * DAY_MS + 2 * HOUR_MS).contains(&age_ms) {
+            10_000
+        } else {
+            60_000
         };
         if !(gap.0..gap.1).contains(&time) {
             store.push(&generator.sample(time, step_ms as f64 / 1000.0));

@@ -13,19 +13,16 @@ use crate::past::plan::{self, need};
 use crate::past::{MomentState, PastPart};
 use crate::view::TimeView;
 
-/// How far back pans and zooms reach while the server has not said where
-/// its history starts: the hour tier's default retention.
-const UNKNOWN_REACH_MS: u64 = 2 * 365 * 86_400_000;
-
 /// `axis` reaching back as far as `host`'s server keeps history: where an
-/// answer said it starts, the live history alone when it keeps none on
-/// disk, two years while nobody knows.
+/// answer said it starts; the live history alone when it keeps none on disk,
+/// or has not said yet (a preset or a typed range reaching past the live
+/// history asks, and the first answer tells where the history starts). A
+/// zoom never shows as data what nobody has said exists.
 #[must_use]
 pub fn reach(host: &Host, axis: TimeAxis) -> TimeAxis {
     match (host.past.has_archive(), host.past.oldest_ms()) {
-        (Some(false), _) => axis,
-        (_, Some(oldest_ms)) => axis.reaching_back_to(oldest_ms),
-        (_, None) => axis.reaching_back_to(axis.origin_ms.saturating_sub(UNKNOWN_REACH_MS)),
+        (Some(true) | None, Some(oldest_ms)) => axis.reaching_back_to(oldest_ms),
+        _ => axis,
     }
 }
 

@@ -86,11 +86,11 @@ pub fn range_text(start_ms: u64, end_ms: u64) -> String {
     }
 }
 
-/// "loading…" with a spinner while a range is on its way; the server's
-/// refusal, if it said no.
+/// "loading history…" while a range is on its way; the server's refusal, if
+/// it said no. A still mark, not a spinner: a spinner repaints every frame
+/// for as long as an answer takes, and the answer wakes the UI anyway.
 pub fn status_ui(ui: &mut Ui, past: &Past) {
     if past.is_loading() {
-        ui.spinner();
         ui.weak("loading history…");
     } else if let Some(refusal) = past.refusal() {
         ui.label(RichText::new("older history unavailable").color(ui.visuals().warn_fg_color))
