@@ -40,7 +40,7 @@ fn main() -> eframe::Result {
             };
             app.insert_host(|id| synthetic::host(wake, id, "synthetic-db", state, samples, shape));
             if samples > 3600 {
-                app.apply(Command::SetWindow(Window::All));
+                app.apply(Command::SetWindow(Window::OneDay));
             }
             Ok(Box::new(app))
         }),

@@ -488,6 +488,17 @@ impl DashboardApp {
             Command::Resume => self.view.resume(),
             Command::ToggleTheme => self.theme = self.theme.toggled(),
             Command::ShowRange { start_ms, end_ms } => self.view.show_range(start_ms, end_ms),
+            Command::ShowLast(span_ms) => self.view.show_last(span_ms),
+            Command::FetchRange { host, want } => {
+                if let Some(host) = self.hosts.iter_mut().find(|h| h.id == host) {
+                    host.want_range(want);
+                }
+            }
+            Command::FetchProcesses { host, at_ms } => {
+                if let Some(host) = self.hosts.iter_mut().find(|h| h.id == host) {
+                    host.want_processes(at_ms);
+                }
+            }
             Command::Mark(at_ms) => self.view.marked_ms = Some(at_ms),
             Command::ClearMark => self.view.marked_ms = None,
             Command::StartEdit(id) => self.start_edit(id),
@@ -593,7 +604,7 @@ impl DashboardApp {
 
     /// Keys for the common actions, unless a text field has the keyboard or
     /// the edit window is open (it keeps its keys): Space pauses and resumes,
-    /// 1–5 choose the window, T switches the theme, ↑ and ↓ move between
+    /// 1–7 choose the window, T switches the theme, ↑ and ↓ move between
     /// hosts, Esc clears the marked instant, Ctrl+Z undoes a removal.
     fn shortcuts(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
         if ctx.egui_wants_keyboard_input() || self.edit.is_some() {
@@ -626,6 +637,8 @@ impl DashboardApp {
                 egui::Key::Num3,
                 egui::Key::Num4,
                 egui::Key::Num5,
+                egui::Key::Num6,
+                egui::Key::Num7,
             ];
             for (key, window) in keys.into_iter().zip(Window::ALL) {
                 if input.key_pressed(key) {

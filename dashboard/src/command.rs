@@ -1,9 +1,11 @@
 //! What a panel can ask the app to do: the commands panels return, applied by
-//! the app once, after the frame. A leaf: it names only the view's presets, so
-//! panels and the app both depend on it and never on each other.
+//! the app once, after the frame. A leaf: it names only the view's presets and
+//! the shape of a history request, so panels and the app both depend on it and
+//! never on each other.
 
 use hostpulse_shared::Secret;
 
+use crate::past::plan::RangeWant;
 use crate::view::Window;
 
 /// Something a panel asks the app to do, applied after the frame is drawn.
@@ -71,8 +73,26 @@ pub enum Command {
         /// Right edge.
         end_ms: u64,
     },
+    /// Follow the live edge over the last this many ms (a typed length).
+    ShowLast(u64),
     /// Mark this instant (Unix ms) on every plot and list its top processes.
     Mark(u64),
+    /// Read this range from a host's disk: the view needs it. Nothing is
+    /// sent when it is kept or on its way already.
+    FetchRange {
+        /// The host.
+        host: u64,
+        /// The span and resolution.
+        want: RangeWant,
+    },
+    /// Ask a host for its top processes at an instant (Unix ms) older than
+    /// its live history.
+    FetchProcesses {
+        /// The host.
+        host: u64,
+        /// The instant.
+        at_ms: u64,
+    },
     /// Remove the mark.
     ClearMark,
     /// Show or hide the alerts panel.

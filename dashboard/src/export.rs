@@ -247,7 +247,8 @@ fn cell(value: f32, precision: Precision) -> String {
 
 /// `1700000000000` → `"2023-11-14T22:13:20.000Z"`; empty if out of range.
 /// Always with milliseconds, so every row has the same shape.
-fn utc_text(timestamp_ms: u64) -> String {
+#[must_use]
+pub fn utc_text(timestamp_ms: u64) -> String {
     i64::try_from(timestamp_ms)
         .ok()
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())

@@ -79,6 +79,23 @@ pub fn time_of_day(unix_ms: u64) -> String {
     strftime_in(unix_ms, &jiff::tz::TimeZone::system(), "%H:%M:%S")
 }
 
+/// A Unix-ms instant as a local date and time to the minute,
+/// `"2026-03-03 14:05"`: the form the typed range reads.
+#[must_use]
+pub fn date_time(unix_ms: u64) -> String {
+    strftime_in(unix_ms, &jiff::tz::TimeZone::system(), "%Y-%m-%d %H:%M")
+}
+
+/// [`date_time`] to the second, with the zone: `"2026-03-03 14:05:27 CET"`.
+#[must_use]
+pub fn date_time_seconds(unix_ms: u64) -> String {
+    strftime_in(
+        unix_ms,
+        &jiff::tz::TimeZone::system(),
+        "%Y-%m-%d %H:%M:%S %Z",
+    )
+}
+
 /// [`clock`] in `zone`.
 fn clock_in(unix_ms: u64, zone: &jiff::tz::TimeZone) -> String {
     strftime_in(unix_ms, zone, "%H:%M:%S %Z")

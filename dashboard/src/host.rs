@@ -9,6 +9,8 @@ use crate::alerts::HostAlerts;
 use crate::command::TokenChange;
 use crate::history::{HostHistory, Retention};
 use crate::link::{Link, LinkEvent, LinkState, Wake};
+use crate::past::Past;
+use crate::past::plan::RangeWant;
 use crate::status::Connection;
 
 /// A server the dashboard watches.
@@ -24,6 +26,8 @@ pub struct Host {
     pub hello: Option<Hello>,
     /// Recent samples.
     pub history: HostHistory,
+    /// What was fetched from the server's disk: older or wider than `history`.
+    pub past: Past,
     /// Its server's alert rules, what is firing, and when alerts fired.
     pub alerts: HostAlerts,
     /// The address as shown when the host has no name yet ("host:port").
@@ -51,6 +55,7 @@ impl Host {
             link: Link::connect(url, token, wake),
             hello: None,
             history: HostHistory::new(Retention::default()),
+            past: Past::default(),
             alerts: HostAlerts::default(),
             short_url: crate::address::short(url),
             sample_arrived_at: None,
@@ -76,6 +81,7 @@ impl Host {
             link,
             hello: None,
             history: HostHistory::new(Retention::default()),
+            past: Past::default(),
             alerts: HostAlerts::default(),
             sample_arrived_at: None,
             offered_token: None,
@@ -95,7 +101,36 @@ impl Host {
         for event in events {
             self.apply(event);
         }
+        self.send_requests(now);
         changed
+    }
+
+    /// Asks the server for `want` from its disk, unless it is kept or on
+    /// its way; the answer comes through [`Host::poll`].
+    pub fn want_range(&mut self, want: RangeWant) {
+        self.past.want_range(want);
+        self.send_requests(Instant::now());
+    }
+
+    /// Asks the server for the top processes at `at_ms`, unless known or on
+    /// their way.
+    pub fn want_processes(&mut self, at_ms: u64) {
+        self.past.want_processes(at_ms);
+        self.send_requests(Instant::now());
+    }
+
+    /// Sends the requests that may go now, while the link is live; the rest
+    /// wait for it.
+    fn send_requests(&mut self, now: Instant) {
+        if !self.link.can_send() {
+            return;
+        }
+        for message in self.past.outgoing(now) {
+            if !self.link.send(&message) {
+                // Cannot happen while live; the answer timeout frees the slot.
+                tracing::debug!(url = %self.link.url(), "request not sent");
+            }
+        }
     }
 
     /// Applies one event from the server.
@@ -104,6 +139,7 @@ impl Host {
             LinkEvent::Hello(hello) => {
                 self.alerts.on_hello(hello.alerts.as_ref(), unix_ms_now());
                 self.hello = Some(hello);
+                self.past.reconnected();
             }
             LinkEvent::History(samples) => {
                 if !samples.is_empty() {
@@ -118,6 +154,13 @@ impl Host {
                 self.sample_arrived_at = Some(Instant::now());
                 self.history.push(sample);
             }
+            LinkEvent::Range(range) => {
+                self.past.receive_range(&range);
+            }
+            LinkEvent::Processes(processes) => {
+                self.past.receive_processes(processes);
+            }
+            LinkEvent::RequestError(error) => self.past.receive_error(&error, Instant::now()),
             LinkEvent::Alert(event) => self.alerts.on_event(event),
         }
     }
@@ -173,6 +216,7 @@ impl Host {
             self.short_url = crate::address::short(&url);
             self.hello = None;
             self.history = HostHistory::new(Retention::default());
+            self.past = Past::default();
             self.alerts = HostAlerts::default();
         }
         if moved || typed || token.as_ref() != self.link.token() {

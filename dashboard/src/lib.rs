@@ -17,19 +17,24 @@
 //!   decimated for drawing, with the top processes of each moment.
 //! - [`address`]: what a person types as a host, checked and made into a URL.
 //! - [`local`]: the in-process server used when no host is given.
+//! - [`past`]: what a host's server keeps on disk, fetched for the time the
+//!   live history does not hold: ranges for the plots, processes of moments.
 //! - [`panels`]: one module per part of the window.
 //! - [`status`]: a host's connection as the panels show it.
 //! - [`ticks`]: where the axes put their labels, and what they say.
 //! - [`view`]: the time window the plots show, pause, and the theme.
+//! - [`typed_range`]: a range typed beside the presets, understood.
 //! - [`prefs`]: hosts and choices remembered between runs.
 //! - [`secrets`]: host tokens in the desktop's secret store, never in prefs.
 //! - [`export`]: the visible time window as CSV, the window as PNG.
+//! - [`range_export`]: the CSV of a window drawn from the server's disk, at
+//!   its resolution.
 //! - [`format`](mod@format): numbers for people.
 //! - [`palette`]: the colours of every chart, checked for colour-blind readers.
 //! - `synthetic`: made-up hosts for tests, measurements and screenshots
 //!   (feature `test-support`, never in the shipped binary).
 //!
-//! Data flows one way: link → host history → panels. The UI thread never waits
+//! Data flows one way: link → host history (and fetched past) → panels. The UI thread never waits
 //! on the network: links drain with `try_recv`, and ewebsock's wake-up requests a
 //! repaint only when something arrives.
 
@@ -48,13 +53,16 @@ pub mod local;
 pub mod notify;
 pub mod palette;
 pub mod panels;
+pub mod past;
 pub mod prefs;
+pub mod range_export;
 pub mod retry_after;
 pub mod secrets;
 pub mod status;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;
 pub mod ticks;
+pub mod typed_range;
 pub mod view;
 
 pub use app::DashboardApp;

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
 use hostpulse_shared::{
-    AlertEvent, Codec, Hello, PROTOCOL_VERSION, Reset, Sample, Secret, ServerMessage,
+    AlertEvent, ClientMessage, Codec, Hello, HistoryRange, PROTOCOL_VERSION, ProcessesAt,
+    RequestError, Reset, Sample, Secret, ServerMessage,
 };
 
 use crate::backoff::random_reconnect_delay;
@@ -74,6 +75,12 @@ pub enum LinkEvent {
     Reset(Reset),
     /// A live sample.
     Sample(Sample),
+    /// The answer to a `history_range` request.
+    Range(HistoryRange),
+    /// The answer to a `processes_request`.
+    Processes(ProcessesAt),
+    /// A request that could not be served, and why.
+    RequestError(RequestError),
     /// An alert started firing or resolved on the server.
     Alert(AlertEvent),
 }
@@ -183,6 +190,31 @@ impl Link {
     #[must_use]
     pub fn failed_attempts(&self) -> u32 {
         self.failed_attempts
+    }
+
+    /// Whether [`Link::send`] can send now: live, on a connection.
+    #[must_use]
+    pub fn can_send(&self) -> bool {
+        matches!(self.state, LinkState::Live { .. }) && self.socket.is_some()
+    }
+
+    /// Sends a control message (a request for the history on disk) on the
+    /// open connection, as JSON. Never blocks: ewebsock's thread writes it.
+    /// False when it cannot ([`Link::can_send`]): the caller asks again later.
+    pub fn send(&mut self, message: &ClientMessage) -> bool {
+        let (LinkState::Live { .. }, Some((sender, _))) = (&self.state, &mut self.socket) else {
+            return false;
+        };
+        match hostpulse_shared::codec::encode_json(message) {
+            Ok(text) => {
+                sender.send(WsMessage::Text(text));
+                true
+            }
+            Err(error) => {
+                tracing::warn!(url = %self.url, %error, "cannot encode a request");
+                false
+            }
+        }
     }
 
     /// Drops any connection and dials again now (the user asked to retry).
@@ -305,12 +337,14 @@ impl Link {
             ServerMessage::Error { message } => {
                 tracing::warn!(url = %self.url, %message, "server reported an error");
             }
+            ServerMessage::HistoryRange(range) => events.push(LinkEvent::Range(range)),
+            ServerMessage::Processes(processes) => events.push(LinkEvent::Processes(processes)),
+            ServerMessage::RequestError(error) => {
+                tracing::info!(url = %self.url, id = error.id, message = %error.message, "request refused");
+                events.push(LinkEvent::RequestError(error));
+            }
             ServerMessage::Alert(event) => events.push(LinkEvent::Alert(event)),
-            // Range and processes answers: the dashboard asks for none yet.
-            ServerMessage::HistoryRange(_)
-            | ServerMessage::Processes(_)
-            | ServerMessage::RequestError(_)
-            | ServerMessage::Unknown => {}
+            ServerMessage::Unknown => {}
         }
         Ok(())
     }

@@ -5,53 +5,71 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How far back the plots reach.
+/// How far back the plots reach. The live history draws what it holds (up
+/// to a day); anything older is read from the server's disk
+/// ([`crate::past`]).
+///
+/// Earlier versions saved other presets; they load as the nearest one here.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Window {
-    /// The last minute.
-    OneMinute,
     /// The last five minutes.
     #[default]
+    #[serde(alias = "OneMinute")]
     FiveMinutes,
-    /// The last quarter hour.
-    FifteenMinutes,
     /// The last hour.
+    #[serde(alias = "FifteenMinutes")]
     OneHour,
-    /// Everything the dashboard holds for the host.
-    All,
+    /// The last six hours.
+    SixHours,
+    /// The last 24 hours.
+    #[serde(alias = "All")]
+    OneDay,
+    /// The last seven days.
+    SevenDays,
+    /// The last thirty days.
+    ThirtyDays,
+    /// The last 365 days.
+    OneYear,
 }
 
 impl Window {
     /// Every preset, in the order the toolbar shows them.
-    pub const ALL: [Self; 5] = [
-        Self::OneMinute,
+    pub const ALL: [Self; 7] = [
         Self::FiveMinutes,
-        Self::FifteenMinutes,
         Self::OneHour,
-        Self::All,
+        Self::SixHours,
+        Self::OneDay,
+        Self::SevenDays,
+        Self::ThirtyDays,
+        Self::OneYear,
     ];
 
     /// The button's text.
     #[must_use]
     pub fn label(self) -> &'static str {
         match self {
-            Self::OneMinute => "1 m",
             Self::FiveMinutes => "5 m",
-            Self::FifteenMinutes => "15 m",
             Self::OneHour => "1 h",
-            Self::All => "all",
+            Self::SixHours => "6 h",
+            Self::OneDay => "24 h",
+            Self::SevenDays => "7 d",
+            Self::ThirtyDays => "30 d",
+            Self::OneYear => "1 y",
         }
     }
 
-    /// The window's length; `None` for all history.
+    /// The window's length.
     #[must_use]
-    pub fn millis(self) -> Option<u64> {
+    pub fn millis(self) -> u64 {
+        const HOUR_MS: u64 = 3_600_000;
         match self {
-            Self::OneMinute => Some(60_000),
-            Self::FiveMinutes => Some(300_000),
-            Self::FifteenMinutes => Some(900_000),
-            Self::OneHour => Some(3_600_000),
-            Self::All => None,
+            Self::FiveMinutes => 300_000,
+            Self::OneHour => HOUR_MS,
+            Self::SixHours => 6 * HOUR_MS,
+            Self::OneDay => 24 * HOUR_MS,
+            Self::SevenDays => 7 * 24 * HOUR_MS,
+            Self::ThirtyDays => 30 * 24 * HOUR_MS,
+            Self::OneYear => 365 * 24 * HOUR_MS,
         }
     }
 }
@@ -110,20 +128,29 @@ impl TimeView {
         self.paused_at_ms.map_or(newest_ms, |at| at.min(newest_ms))
     }
 
-    /// The first instant shown, for a host whose oldest and newest samples are
-    /// at `oldest_ms` and `newest_ms`.
+    /// The first instant shown, for a host whose newest sample is at
+    /// `newest_ms`.
     #[must_use]
-    pub fn start_ms(&self, oldest_ms: u64, newest_ms: u64) -> u64 {
-        let end = self.end_ms(newest_ms);
-        self.span_ms
-            .or(self.window.millis())
-            .map_or(oldest_ms, |span| end.saturating_sub(span))
+    pub fn start_ms(&self, newest_ms: u64) -> u64 {
+        self.end_ms(newest_ms).saturating_sub(self.span_ms())
+    }
+
+    /// How long a span the plots show (ms).
+    #[must_use]
+    pub fn span_ms(&self) -> u64 {
+        self.span_ms.unwrap_or(self.window.millis())
     }
 
     /// Holds the plots still on `start_ms..end_ms` (after a pan or a zoom).
     pub fn show_range(&mut self, start_ms: u64, end_ms: u64) {
         self.paused_at_ms = Some(end_ms);
         self.span_ms = Some(end_ms.saturating_sub(start_ms).max(MIN_SPAN_MS));
+    }
+
+    /// Follows the live edge over the last `span_ms` (a typed length).
+    pub fn show_last(&mut self, span_ms: u64) {
+        self.paused_at_ms = None;
+        self.span_ms = Some(span_ms.max(MIN_SPAN_MS));
     }
 
     /// Follows the newest samples again, over the chosen window.
@@ -153,14 +180,14 @@ mod tests {
     fn live_follows_the_newest_and_a_pause_holds_still() {
         let mut view = TimeView::default();
         assert_eq!(view.end_ms(10_000_000), 10_000_000);
-        assert_eq!(view.start_ms(0, 10_000_000), 10_000_000 - 300_000);
+        assert_eq!(view.start_ms(10_000_000), 10_000_000 - 300_000);
         view.paused_at_ms = Some(9_000_000);
         assert!(!view.is_live());
         assert_eq!(view.end_ms(10_000_000), 9_000_000);
-        view.window = Window::OneMinute;
-        assert_eq!(view.start_ms(0, 10_000_000), 9_000_000 - 60_000);
-        view.window = Window::All;
-        assert_eq!(view.start_ms(1_234, 10_000_000), 1_234);
+        view.window = Window::OneHour;
+        assert_eq!(view.start_ms(10_000_000), 9_000_000 - 3_600_000);
+        view.window = Window::OneYear;
+        assert_eq!(view.start_ms(10_000_000), 0, "not before the epoch");
         // A pause later than a host's newest sample shows that host's newest.
         assert_eq!(view.end_ms(8_000_000), 8_000_000);
     }
@@ -171,16 +198,40 @@ mod tests {
         view.show_range(10_000_000, 10_030_000);
         assert!(!view.is_live());
         assert_eq!(view.end_ms(20_000_000), 10_030_000);
-        assert_eq!(view.start_ms(0, 20_000_000), 10_000_000);
+        assert_eq!(view.start_ms(20_000_000), 10_000_000);
         // Zooming in stops at a few seconds.
         view.show_range(10_000_000, 10_000_010);
-        assert_eq!(view.start_ms(0, 20_000_000), 10_000_010 - MIN_SPAN_MS);
+        assert_eq!(view.start_ms(20_000_000), 10_000_010 - MIN_SPAN_MS);
         view.set_window(Window::OneHour);
-        assert_eq!(view.start_ms(0, 20_000_000), 10_000_010 - 3_600_000);
+        assert_eq!(view.start_ms(20_000_000), 10_000_010 - 3_600_000);
         view.show_range(10_000_000, 10_030_000);
         view.resume();
         assert!(view.is_live());
-        assert_eq!(view.start_ms(0, 20_000_000), 20_000_000 - 3_600_000);
+        assert_eq!(view.start_ms(20_000_000), 20_000_000 - 3_600_000);
+    }
+
+    #[test]
+    fn presets_saved_by_earlier_versions_load_as_the_nearest() {
+        #[derive(Deserialize)]
+        struct Saved {
+            window: Window,
+        }
+        for (saved, loaded) in [
+            ("OneMinute", Window::FiveMinutes),
+            ("FifteenMinutes", Window::OneHour),
+            ("All", Window::OneDay),
+            ("SevenDays", Window::SevenDays),
+        ] {
+            let text = format!("(window: {saved})");
+            let read: Saved = ron::from_str(&text).unwrap();
+            assert_eq!(read.window, loaded, "{saved}");
+        }
+        assert_eq!(Window::ALL.map(Window::label)[4], "7 d");
+        assert!(
+            Window::ALL
+                .windows(2)
+                .all(|w| w[0].millis() < w[1].millis())
+        );
     }
 
     #[test]

@@ -246,10 +246,7 @@ fn the_panel_lists_what_fires_then_the_log_newest_first_and_opens_a_host_at_its_
     let view = app.view();
     assert_eq!(view.marked_ms, Some(at(300)));
     assert!(!view.is_live(), "held still at the moment");
-    let (start_ms, end_ms) = (
-        view.start_ms(at(0), at(SAMPLES - 1)),
-        view.end_ms(at(SAMPLES - 1)),
-    );
+    let (start_ms, end_ms) = (view.start_ms(at(SAMPLES - 1)), view.end_ms(at(SAMPLES - 1)));
     assert!(
         (start_ms..end_ms).contains(&at(300)),
         "{start_ms}..{end_ms}"
@@ -472,7 +469,7 @@ fn plot_harness(state: PlotState) -> Harness<'static, PlotState> {
         .build_ui_state(
             |ui, state: &mut PlotState| {
                 let view = TimeView {
-                    window: hostpulse_dashboard::view::Window::FifteenMinutes,
+                    window: hostpulse_dashboard::view::Window::OneHour,
                     ..TimeView::default()
                 };
                 let axis = TimeAxis::new(&state.host.history, &view);
@@ -484,6 +481,7 @@ fn plot_harness(state: PlotState) -> Harness<'static, PlotState> {
                     axis,
                     max_step_ms: 2500,
                     y_max: Some(100.0),
+                    past: None,
                     alerts: Some(&state.overlay),
                 };
                 let mut commands = Vec::new();

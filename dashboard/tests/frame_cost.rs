@@ -87,7 +87,7 @@ fn measure(hosts: usize, hours: u64, shape: Shape) {
     let selected = first.unwrap();
     app.apply(hostpulse_dashboard::command::Command::SetWindow(
         if hours >= 24 {
-            hostpulse_dashboard::view::Window::All
+            hostpulse_dashboard::view::Window::OneDay
         } else {
             hostpulse_dashboard::view::Window::OneHour
         },

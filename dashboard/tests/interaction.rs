@@ -115,7 +115,7 @@ fn a_zoom_stops_at_the_data_and_is_named_in_the_time_bar_until_closed() {
     assert!(view.end_ms(newest) <= newest);
     let range = format!(
         "{} – {}",
-        hostpulse_dashboard::format::time_of_day(view.start_ms(oldest, newest)),
+        hostpulse_dashboard::format::time_of_day(view.start_ms(newest)),
         hostpulse_dashboard::format::time_of_day(view.end_ms(newest))
     );
     harness.get_by_label(&range);

@@ -73,6 +73,10 @@ fn collect_seqs(link: &mut Link, seqs: &mut Vec<u64>, hellos: &mut usize, count:
                 LinkEvent::History(samples) => seqs.extend(samples.iter().map(|s| s.seq)),
                 LinkEvent::Sample(sample) => seqs.push(sample.seq),
                 LinkEvent::Reset(reset) => panic!("unexpected reset: {reset:?}"),
+                // Nothing here asks for a range or processes.
+                other @ (LinkEvent::Range(_)
+                | LinkEvent::Processes(_)
+                | LinkEvent::RequestError(_)) => panic!("unasked answer: {other:?}"),
                 // The server's default rules may fire on this machine: not
                 // what this test watches.
                 LinkEvent::Alert(_) => {}

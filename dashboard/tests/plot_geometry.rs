@@ -5,13 +5,18 @@
 //! and the peaks are drawn. Rendered through `egui_kittest` from known series:
 //! a short burst on an idle interface, a gap, and a host sampling every 500 ms,
 //! over several windows and while the window moves with new samples (so the
-//! cached, shifted lines are checked too).
+//! cached, shifted lines are checked too). And a range read from a server's
+//! disk: each band piece lies within one span's min and max, the mean line
+//! joins only touching spans, a spike is the top of its band, and a gap or an
+//! unknown minute breaks both.
 
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     reason = "a test fails loudly at the first surprise"
 )]
+
+mod bands;
 
 use egui::epaint::{ColorMode, Shape};
 use egui::{Color32, Pos2};
@@ -20,9 +25,12 @@ use egui_plot::{PlotPoint, PlotTransform};
 use hostpulse_dashboard::history::{HostHistory, Metric, Retention};
 use hostpulse_dashboard::panels::time_axis::TimeAxis;
 use hostpulse_dashboard::panels::time_plot::{Series, TimePlot, Unit};
+use hostpulse_dashboard::past::PastPart;
+use hostpulse_dashboard::past::plan::RangeWant;
+use hostpulse_dashboard::past::range::FetchedRange;
 use hostpulse_dashboard::synthetic::{self, Shape as HostShape};
-use hostpulse_dashboard::view::{TimeView, Window};
-use hostpulse_shared::Sample;
+use hostpulse_dashboard::view::TimeView;
+use hostpulse_shared::{HistoryRange, RangeGap, RangePoint, RangeTier, Sample};
 
 const COLOR: Color32 = Color32::from_rgb(0x12, 0x34, 0x56);
 /// Room for rounding between plot values and screen points.
@@ -165,6 +173,7 @@ fn harness(case: &Case, view: TimeView) -> Harness<'static, State> {
                     axis,
                     max_step_ms: state.max_step_ms,
                     y_max: None,
+                    past: None,
                     alerts: None,
                 };
                 let mut commands = Vec::new();
@@ -255,10 +264,10 @@ fn check(case: &Case, label: &str, harness: &Harness<'_, State>) {
 }
 
 /// Feeds the case in steps, drawing and checking each frame; the last steps
-/// move a live window by a few samples at a time.
-fn check_case(case: &Case, window: Window) {
+/// move a live window `span_ms` long by a few samples at a time.
+fn check_case(case: &Case, span_ms: u64) {
     let view = TimeView {
-        window,
+        span_ms: Some(span_ms),
         ..TimeView::default()
     };
     let mut harness = harness(case, view);
@@ -272,7 +281,7 @@ fn check_case(case: &Case, window: Window) {
         harness.run();
         check(
             case,
-            &format!("{}, {fed} samples", window.label()),
+            &format!("{} s, {fed} samples", span_ms / 1000),
             &harness,
         );
     }
@@ -281,24 +290,158 @@ fn check_case(case: &Case, window: Window) {
 #[test]
 fn a_burst_and_a_gap_are_drawn_as_sampled_in_every_window() {
     let case = burst_and_gap();
-    for window in [
-        Window::FiveMinutes,
-        Window::FifteenMinutes,
-        Window::OneHour,
-        Window::All,
-    ] {
-        check_case(&case, window);
+    // 5 m, 15 m, 1 h, and all 25 minutes of it.
+    for span_ms in [300_000, 900_000, 3_600_000, 1_500_000] {
+        check_case(&case, span_ms);
     }
 }
 
 #[test]
 fn a_half_second_host_is_drawn_as_a_line_not_a_ribbon() {
     let case = half_second_load();
-    for window in [
-        Window::OneMinute,
-        Window::FiveMinutes,
-        Window::FifteenMinutes,
-    ] {
-        check_case(&case, window);
+    for span_ms in [60_000, 300_000, 900_000] {
+        check_case(&case, span_ms);
     }
+}
+
+/// Four hours of minutes from a server's disk (min, mean and max of CPU),
+/// with a one-second spike to 97 % in minute 100, minute 60 unknown, and half
+/// an hour missing (named as a gap) from minute 150.
+fn minutes_from_disk() -> (HistoryRange, u64, u64) {
+    const MINUTE_MS: u64 = 60_000;
+    let start_ms = synthetic::START_MS / MINUTE_MS * MINUTE_MS;
+    let point = |minute: u64| {
+        let wave = 30.0 + 20.0 * (minute as f64 / 9.0).sin();
+        let known = minute != 60;
+        RangePoint {
+            time_ms: start_ms + minute * MINUTE_MS,
+            samples: 60,
+            mean: vec![known.then_some(wave)],
+            min: vec![known.then_some(wave - 8.0)],
+            max: vec![known.then_some(if minute == 100 { 97.0 } else { wave + 6.0 })],
+        }
+    };
+    let range = HistoryRange {
+        id: 1,
+        tier: RangeTier::Minute,
+        step_ms: MINUTE_MS,
+        from_ms: start_ms,
+        to_ms: start_ms + 240 * MINUTE_MS,
+        series: vec!["cpu.total_percent".into()],
+        points: (0..150).chain(180..240).map(point).collect(),
+        gaps: vec![RangeGap {
+            from_ms: start_ms + 149 * MINUTE_MS,
+            to_ms: start_ms + 180 * MINUTE_MS,
+        }],
+    };
+    (range, start_ms, start_ms + 240 * MINUTE_MS)
+}
+
+/// A plot of a range alone, `width` points wide.
+struct RangeState {
+    history: HostHistory,
+    range: FetchedRange,
+    axis: TimeAxis,
+    transform: Option<PlotTransform>,
+}
+
+#[test]
+fn a_range_from_disk_is_drawn_as_bands_of_its_spans_with_the_mean_and_breaks_at_gaps() {
+    let (answer, start_ms, end_ms) = minutes_from_disk();
+    let want = RangeWant {
+        from_ms: start_ms,
+        to_ms: end_ms,
+        column_ms: 10_000,
+    };
+    let range = FetchedRange::new(want, &answer);
+    assert_eq!(range.runs(0, start_ms, end_ms, u64::MAX, 2500).len(), 3);
+    for (width, span) in [
+        (900.0, (start_ms, end_ms)),
+        (500.0, (start_ms + 5_400_000, start_ms + 9_000_000)),
+    ] {
+        let state = RangeState {
+            // The live history holds nothing: the whole window is the range's.
+            history: HostHistory::new(Retention::default()),
+            range: FetchedRange::new(want, &answer),
+            axis: TimeAxis {
+                origin_ms: end_ms,
+                start_ms: span.0,
+                end_ms: span.1,
+                marked_ms: None,
+                oldest_ms: start_ms,
+                live: false,
+                no_data_since_ms: None,
+            },
+            transform: None,
+        };
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(width, 240.0))
+            .build_ui_state(
+                |ui, state: &mut RangeState| {
+                    let series = [Series::new("cpu", Metric::CpuTotal, COLOR)];
+                    let mut commands = Vec::new();
+                    let plot = TimePlot {
+                        id: "range geometry".to_owned(),
+                        unit: Unit::Percent,
+                        series: &series,
+                        axis: state.axis,
+                        max_step_ms: 2500,
+                        y_max: Some(100.0),
+                        past: Some(PastPart {
+                            range: &state.range,
+                            until_ms: u64::MAX,
+                        }),
+                        alerts: None,
+                    };
+                    state.transform = Some(plot.ui(ui, &state.history, 200.0, &mut commands));
+                },
+                state,
+            );
+        harness.run();
+        check_range(&range, &harness, &format!("{width} px"));
+    }
+}
+
+/// Fails naming the first band or line piece the range does not hold, or a
+/// spike or gap drawn wrong.
+fn check_range(range: &FetchedRange, harness: &Harness<'_, RangeState>, label: &str) {
+    let state = harness.state();
+    let (transform, axis) = (state.transform.expect("drawn"), state.axis);
+    let seen = bands::check(
+        &harness.output().shapes,
+        &transform,
+        axis.origin_ms,
+        range,
+        0,
+        COLOR,
+        u64::MAX,
+        label,
+    );
+    assert!(seen.bands > 0 && seen.lines > 0, "{label}: {seen:?}");
+    let mut drawn = Drawn::default();
+    for clipped in &harness.output().shapes {
+        collect(&clipped.shape, &mut drawn);
+    }
+    assert_eq!(drawn.filled, 0, "{label}: the mean line is not filled");
+    // The spike's second is the top of its minute's band.
+    let spike = (0..range.len())
+        .filter_map(|i| range.bucket(0, i))
+        .find(|b| (b.max - 97.0).abs() < 0.01)
+        .expect("the spike");
+    let top = bands::screen(&transform, axis.origin_ms, spike.start_ms, 97.0);
+    if transform.frame().x_range().contains(top.x) {
+        assert!(
+            seen.band_vertices
+                .iter()
+                .any(|v| (v.y - top.y).abs() <= TOLERANCE_PX),
+            "{label}: the spike to 97 % is not drawn"
+        );
+    }
+    // Both sides of the gap are drawn, each its own band: none bridges it;
+    // the unknown minute 60 breaks the first side in two.
+    let runs_in_view = range
+        .runs(0, axis.start_ms, axis.end_ms, u64::MAX, 2500)
+        .len();
+    assert_eq!(seen.bands, runs_in_view, "{label}");
+    assert_eq!(seen.lines, runs_in_view, "{label}");
 }

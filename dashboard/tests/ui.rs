@@ -439,6 +439,16 @@ fn wait_for_export(harness: &mut Harness<'_, DashboardApp>) -> Result<String, St
     }
 }
 
+/// Types `text` into the range field: the plots follow the live edge over
+/// the last `span_ms`.
+fn type_live_range(harness: &mut Harness<'_, DashboardApp>, text: &str, span_ms: u64) {
+    type_into(harness, "Range", text);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(harness.state().view().span_ms, Some(span_ms));
+    assert!(harness.state().view().is_live());
+}
+
 #[test]
 fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     let mut app = app_with(&[]);
@@ -474,8 +484,8 @@ fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     let mut harness = harness(app);
     harness.state_mut().export_window_mut().dir = dir.path().display().to_string();
     harness.run_steps(2);
-    harness.get_by_label("1 m").click();
-    harness.run_steps(2);
+    // The last minute, typed.
+    type_live_range(&mut harness, "1m", 60_000);
 
     harness.key_press(egui::Key::E);
     harness.run();
@@ -515,7 +525,7 @@ fn the_visible_window_exports_as_csv_with_units_and_gaps_left_empty() {
     assert_eq!(times, expected);
 
     // All of it, to see the unknown value and the numbers.
-    harness.get_by_label("all").click();
+    harness.get_by_label("24 h").click();
     harness.run_steps(2);
     harness.get_by_label("Save CSV").click();
     assert!(wait_for_export(&mut harness).unwrap().starts_with("Saved "));
@@ -607,12 +617,12 @@ fn window_presets_pause_and_back_to_live_apply_to_every_plot() {
     harness.run_steps(2);
     assert_eq!(harness.state().view().window, Window::FiveMinutes);
 
-    harness.get_by_label("15 m").click();
+    harness.get_by_label("1 h").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().view().window, Window::FifteenMinutes);
-    harness.get_by_label("all").click();
+    assert_eq!(harness.state().view().window, Window::OneHour);
+    harness.get_by_label("1 y").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().view().window, Window::All);
+    assert_eq!(harness.state().view().window, Window::OneYear);
 
     // Pause holds the newest sample at the right edge.
     harness.get_by_label("Pause").click();
@@ -628,12 +638,16 @@ fn window_presets_pause_and_back_to_live_apply_to_every_plot() {
     assert!(harness.state().view().is_live());
     harness.get_by_label("following live");
 
-    // The keyboard does the same: Space pauses and resumes, 2 picks 5 m.
+    // The keyboard does the same: Space pauses and resumes, 1 picks 5 m, 7 a
+    // year.
     harness.key_press(egui::Key::Space);
     harness.run_steps(2);
     assert!(!harness.state().view().is_live());
     harness.key_press(egui::Key::Space);
-    harness.key_press(egui::Key::Num2);
+    harness.key_press(egui::Key::Num7);
+    harness.run_steps(2);
+    assert_eq!(harness.state().view().window, Window::OneYear);
+    harness.key_press(egui::Key::Num1);
     harness.run_steps(2);
     assert!(harness.state().view().is_live());
     assert_eq!(harness.state().view().window, Window::FiveMinutes);

@@ -189,7 +189,7 @@ impl DashboardApp {
     /// a quarter of the window from the right (what led up to it, and what
     /// followed), marked.
     pub(super) fn open_alert(&mut self, host_id: u64, at_ms: u64) {
-        let span_ms = self.view.window.millis().unwrap_or(15 * 60_000);
+        let span_ms = self.view.window.millis();
         let end_ms = at_ms.saturating_add(span_ms / 4);
         self.view.show_range(end_ms.saturating_sub(span_ms), end_ms);
         self.view.marked_ms = Some(at_ms);

@@ -2,6 +2,8 @@
 //! buttons and keys that open them, and the commands they send. Kept apart
 //! from `app.rs`, which routes hosts and the time view.
 
+use std::path::Path;
+
 use egui::{RichText, Ui};
 
 use super::DashboardApp;
@@ -10,6 +12,7 @@ use crate::export::{self, ExportError, ExportTable, pending_save};
 use crate::panels::edit_host::{EditHostForm, EditOutcome};
 use crate::panels::export::ExportWindow;
 use crate::panels::help;
+use crate::range_export::RangeTable;
 use crate::view::Theme;
 
 impl DashboardApp {
@@ -136,7 +139,9 @@ impl DashboardApp {
         self.hosts.iter().find(|h| Some(h.id) == self.selected)
     }
 
-    /// Copies the shown host's visible samples and writes them on a thread.
+    /// Copies what the shown host's plots show and writes it on a thread:
+    /// the live samples, or, when the window reaches past them, the range
+    /// fetched from the server's disk at its resolution.
     pub(super) fn export_csv(&mut self) {
         let Some(host) = self.shown_host() else {
             self.export
@@ -146,25 +151,41 @@ impl DashboardApp {
         let history = &host.history;
         let newest_ms = history.newest_ms().unwrap_or(0);
         let end_ms = self.view.end_ms(newest_ms);
-        let start_ms = self
-            .view
-            .start_ms(history.oldest_ms().unwrap_or(0), newest_ms);
-        let table = ExportTable::from_history(history, start_ms, end_ms);
-        if table.is_empty() {
-            self.export.fail(&ExportError::Empty);
-            return;
-        }
+        let start_ms = self.view.start_ms(newest_ms);
+        let until_ms = history.oldest_ms().unwrap_or(u64::MAX);
+        let past = (start_ms < until_ms)
+            .then(|| host.past.ranges().latest_over(start_ms, end_ms))
+            .flatten()
+            .map(|range| crate::past::PastPart { range, until_ms });
         let path = self.export.dir().join(export::file_name(
             host.display_name(),
             Some(start_ms),
             end_ms,
             "csv",
         ));
-        let rows = table.len();
+        let (rows, what, save): (usize, &str, SaveCsv) = if let Some(past) = past {
+            let table = RangeTable::compose(&past, history, start_ms, end_ms);
+            (
+                table.len(),
+                "rows",
+                Box::new(move |path: &Path| table.save(path)),
+            )
+        } else {
+            let table = ExportTable::from_history(history, start_ms, end_ms);
+            (
+                table.len(),
+                "samples",
+                Box::new(move |path: &Path| table.save(path)),
+            )
+        };
+        if rows == 0 {
+            self.export.fail(&ExportError::Empty);
+            return;
+        }
         let (reporter, pending) = pending_save();
         let wake = self.repaint_wake();
-        reporter.spawn(path, move |path| table.save(path), move || wake());
-        self.export.start(pending, &format!("{rows} samples"));
+        reporter.spawn(path, save, move || wake());
+        self.export.start(pending, &format!("{rows} {what}"));
     }
 
     /// Asks the window for its pixels; they are saved when they arrive.
@@ -186,6 +207,9 @@ impl DashboardApp {
         self.export.start(pending, "the screenshot");
     }
 }
+
+/// Writes a table copied out of the history to a file.
+type SaveCsv = Box<dyn FnOnce(&Path) -> Result<(), ExportError> + Send>;
 
 /// Keys for the windows, the alerts panel and the fleet view, unless a text
 /// field has the keyboard: F, E, A, ? or F1, and Esc. [`help::SHORTCUTS`] lists them all.

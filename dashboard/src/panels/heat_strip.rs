@@ -7,6 +7,10 @@
 //! zooms and marks instants with the other plots. The cells are computed again
 //! only when the right edge crosses a pixel column or the range or width
 //! changes, so the newest column may lag by up to one column's time.
+//!
+//! Older than the live history, the cells come from a range fetched from the
+//! server's disk: each the highest of the maxima of the points in it, so a
+//! busy second in a year still colours its cell.
 
 use std::sync::Arc;
 
@@ -15,10 +19,13 @@ use egui_plot::{GridMark, HoverPosition, Plot, PlotImage, PlotPoint};
 
 use crate::command::Command;
 use crate::format;
-use crate::history::HostHistory;
 use crate::history::decimate::Columns;
+use crate::history::{HostHistory, Metric};
 use crate::palette;
 use crate::panels::time_axis::TimeAxis;
+use crate::past::PastPart;
+use crate::past::names::series_name;
+use crate::past::plan::RangeWant;
 
 /// Points kept free right of the strip for its last time label.
 const NOW_LABEL_ROOM: f32 = 16.0;
@@ -33,6 +40,8 @@ struct Key {
     history_id: u64,
     cores: usize,
     max_step_ms: u64,
+    /// The range the older cells came from, and where the live ones start.
+    past: Option<(RangeWant, u64)>,
 }
 
 /// The cells and their texture, kept between frames in egui's memory.
@@ -50,12 +59,13 @@ pub fn height(cores: usize) -> f32 {
     (cores as f32 * 3.0).clamp(4.0 * ROW_LABEL_HEIGHT, 200.0)
 }
 
-/// Draws the strip for `history` at `axis`; samples more than `max_step_ms`
-/// apart leave a gap between them.
+/// Draws the strip for `history` at `axis`, and before the live history from
+/// `past`; samples more than `max_step_ms` apart leave a gap between them.
 pub fn ui(
     ui: &mut Ui,
     id: Id,
     history: &HostHistory,
+    past: Option<PastPart<'_>>,
     axis: TimeAxis,
     max_step_ms: u64,
     commands: &mut Vec<Command>,
@@ -81,12 +91,16 @@ pub fn ui(
         history_id: history.id(),
         cores,
         max_step_ms,
+        past: past.map(|p| (p.range.want, p.until_ms)),
     };
     let cached = ui
         .data(|d| d.get_temp::<Cached>(id))
         .filter(|c| c.key == key)
         .unwrap_or_else(|| {
-            let cells = history.core_strip(columns, max_step_ms);
+            let mut cells = history.core_strip(columns, max_step_ms);
+            if let Some(past) = past {
+                fill_from(&mut cells, history, &past, columns);
+            }
             let image = image(&cells, columns.count);
             let texture = ui
                 .ctx()
@@ -145,6 +159,23 @@ pub fn ui(
         );
     });
     axis.respond(&shown, commands);
+}
+
+/// Fills the cells the live history has nothing for from `past`.
+fn fill_from(cells: &mut [Vec<f32>], history: &HostHistory, past: &PastPart<'_>, columns: Columns) {
+    for (core, row) in cells.iter_mut().enumerate() {
+        let Some(series) =
+            series_name(Metric::CpuCore(core), history).and_then(|name| past.range.series(&name))
+        else {
+            continue;
+        };
+        let older = past.range.column_max(series, columns, past.until_ms);
+        for (cell, older) in row.iter_mut().zip(older) {
+            if cell.is_nan() {
+                *cell = older;
+            }
+        }
+    }
 }
 
 /// Label every how many rows, so labels `cores` rows in `height` points do

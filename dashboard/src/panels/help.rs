@@ -9,7 +9,7 @@ use crate::command::Command;
 /// Keys work whenever no text field has the keyboard.
 pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Space", "Pause the plots, or go back to live"),
-    ("1 2 3 4 5", "Time window: 1 m, 5 m, 15 m, 1 h, all history"),
+    ("1 … 7", "Time window: 5 m, 1 h, 6 h, 24 h, 7 d, 30 d, 1 y"),
     ("F", "Fleet overview (all hosts), or back to the host"),
     ("A", "Alerts: what fires on every host, and the log"),
     ("T", "Switch between the dark and the light theme"),

@@ -15,7 +15,8 @@ use crate::panels::alert_overlay::{AlertOverlay, AlertPlot};
 use crate::panels::connection;
 use crate::panels::time_axis::TimeAxis;
 use crate::panels::time_plot::{Series, TimePlot, Unit};
-use crate::panels::{disk_usage, heat_strip, processes};
+use crate::panels::{disk_usage, heat_strip, past_view, processes, range_bar};
+use crate::past::PastPart;
 use crate::status::Connection;
 use crate::view::{TimeView, Window};
 
@@ -40,7 +41,10 @@ pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>)
     header_ui(ui, host, commands);
     ui.separator();
     let now = std::time::Instant::now();
-    let axis = TimeAxis::until(&host.history, &view, host.present_ms(now).unwrap_or(0));
+    let axis = past_view::reach(
+        host,
+        TimeAxis::until(&host.history, &view, host.present_ms(now).unwrap_or(0)),
+    );
     match host.history.latest() {
         Some(sample) => current_values_ui(ui, sample, axis.no_data_since_ms),
         None => {
@@ -49,6 +53,9 @@ pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>)
     }
     ui.add_space(4.0);
     time_bar_ui(ui, host, view, axis, commands);
+    // About one point per pixel column of the widest plot, the heat strip.
+    let past = past_view::part(host, &view, &axis, ui.available_width() - 64.0, commands);
+    let moment = past_view::moment(host, view.marked_ms, commands);
     let height = plot_height(ui.available_height(), host.history.core_count());
     let mut scroll = ScrollArea::vertical()
         .id_salt(("host view", host.id))
@@ -59,7 +66,7 @@ pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>)
         scroll = scroll.vertical_scroll_offset(0.0);
     }
     scroll.show(ui, |ui| {
-        plots_ui(ui, host, axis, height, commands);
+        plots_ui(ui, host, axis, past, height, commands);
         ui.add_space(8.0);
         let processes_id = egui::Id::NULL.with(("processes", host.id));
         ui.columns(2, |columns| {
@@ -72,13 +79,15 @@ pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>)
                 processes_id,
                 &host.history,
                 view.marked_ms,
+                moment,
                 commands,
             );
         });
     });
 }
 
-/// The window presets, and pause, resume or back to live.
+/// The window presets, a typed range, pause, resume or back to live, and
+/// whether older history is loading. Wraps on a narrow window.
 fn time_bar_ui(
     ui: &mut Ui,
     host: &Host,
@@ -86,7 +95,7 @@ fn time_bar_ui(
     axis: TimeAxis,
     commands: &mut Vec<Command>,
 ) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Window").weak());
         // A zoomed range is no preset: none is lit, and the range is named.
         let zoomed = view.span_ms.is_some();
@@ -100,12 +109,9 @@ fn time_bar_ui(
                 commands.push(Command::SetWindow(window));
             }
         }
+        range_bar::field_ui(ui, axis.origin_ms, commands);
         if zoomed {
-            let range = format!(
-                "{} – {}",
-                format::time_of_day(axis.start_ms),
-                format::time_of_day(axis.end_ms)
-            );
+            let range = range_bar::range_text(axis.start_ms, axis.end_ms);
             ui.label(RichText::new(range).strong());
             let close = ui.small_button("×");
             close.widget_info(|| {
@@ -154,6 +160,7 @@ fn time_bar_ui(
                 ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
             }
         }
+        range_bar::status_ui(ui, &host.past);
     });
 }
 
@@ -328,7 +335,14 @@ impl<'a> Chart<'a> {
     }
 }
 
-fn plots_ui(ui: &mut Ui, host: &Host, axis: TimeAxis, height: f32, commands: &mut Vec<Command>) {
+fn plots_ui(
+    ui: &mut Ui,
+    host: &Host,
+    axis: TimeAxis,
+    past: Option<PastPart<'_>>,
+    height: f32,
+    commands: &mut Vec<Command>,
+) {
     let history = &host.history;
     let cpu = [Series::new("total", Metric::CpuTotal, palette::series(0))];
     let load = [
@@ -389,7 +403,7 @@ fn plots_ui(ui: &mut Ui, host: &Host, axis: TimeAxis, height: f32, commands: &mu
         },
         Chart::new(PLOT_TITLES[6], Unit::Celsius, &temperatures, None),
     ];
-    charts_ui(ui, host, axis, height, &charts, commands);
+    charts_ui(ui, host, axis, past, height, &charts, commands);
 }
 
 /// Draws `charts` two a row, the per-core strip under the first row, beside
@@ -398,6 +412,7 @@ fn charts_ui(
     ui: &mut Ui,
     host: &Host,
     axis: TimeAxis,
+    past: Option<PastPart<'_>>,
     height: f32,
     charts: &[Chart<'_>],
     commands: &mut Vec<Command>,
@@ -417,6 +432,7 @@ fn charts_ui(
                 ui,
                 egui::Id::NULL.with(("cpu heat strip", host.id)),
                 history,
+                past,
                 axis,
                 max_step_ms,
                 commands,
@@ -449,6 +465,7 @@ fn charts_ui(
                     axis,
                     max_step_ms,
                     y_max,
+                    past,
                     alerts: alerts.as_ref(),
                 }
                 .ui(column, history, height, commands);

@@ -1,14 +1,32 @@
 //! The top processes table: the newest sample's, or those of the instant
 //! picked on a plot ("which process caused that spike?"), sortable by CPU,
-//! memory, name or pid by clicking a column header.
+//! memory, name or pid by clicking a column header. An instant the live
+//! history holds no list near is answered by the server from its disk: a
+//! sample's own list while its raw tier reaches back that far, else the
+//! processes that peaked in that minute or hour.
 
 use egui::{Id, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
-use hostpulse_shared::ProcessSample;
+use hostpulse_shared::{ProcessSample, RangeTier};
 
 use crate::command::Command;
 use crate::format;
 use crate::history::HostHistory;
+use crate::history::processes::Moment;
+use crate::past::MomentState;
+
+/// A list in the live history this close to the instant picked answers for
+/// it (older than an hour, it keeps one list per 10 s); farther, the server
+/// is asked.
+const NEAR_MS: u64 = 15_000;
+
+/// The live history's list for the instant `at_ms`, if it keeps one near it.
+#[must_use]
+pub fn live_moment(history: &HostHistory, at_ms: u64) -> Option<Moment> {
+    history
+        .processes_near(at_ms)
+        .filter(|m| m.timestamp_ms.abs_diff(at_ms) <= NEAR_MS)
+}
 
 /// What the table is sorted by.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -102,16 +120,18 @@ impl Sort {
 }
 
 /// Draws the table of the newest sample, or of the sample nearest
-/// `marked_ms` when an instant is picked.
+/// `marked_ms` when an instant is picked: from the live history, or as
+/// `fetched` from the server's disk.
 pub fn ui(
     ui: &mut Ui,
     id: Id,
     history: &HostHistory,
     marked_ms: Option<u64>,
+    fetched: MomentState<'_>,
     commands: &mut Vec<Command>,
 ) {
     let mut processes = if let Some(at_ms) = marked_ms {
-        moment_heading_ui(ui, history, at_ms, commands)
+        moment_heading_ui(ui, history, at_ms, fetched, commands)
     } else {
         ui.horizontal(|ui| {
             ui.label(RichText::new("Top processes now").strong());
@@ -181,21 +201,57 @@ fn moment_heading_ui(
     ui: &mut Ui,
     history: &HostHistory,
     at_ms: u64,
+    fetched: MomentState<'_>,
     commands: &mut Vec<Command>,
 ) -> Vec<ProcessSample> {
-    let moment = history.processes_near(at_ms);
-    ui.horizontal(|ui| {
-        let heading = moment.as_ref().map_or_else(
-            || "No process list kept near that moment".to_owned(),
-            |moment| {
-                let newest_ms = history.newest_ms().unwrap_or(moment.timestamp_ms);
-                format!(
-                    "Top processes at {} ({})",
-                    format::clock(moment.timestamp_ms),
-                    format::seconds_ago((moment.timestamp_ms as f64 - newest_ms as f64) / 1000.0)
+    let newest_ms = history.newest_ms().unwrap_or(at_ms);
+    let ago = |ms: u64| format::seconds_ago((ms as f64 - newest_ms as f64) / 1000.0);
+    let (heading, processes) = match (live_moment(history, at_ms), fetched) {
+        (Some(moment), _) => (
+            format!(
+                "Top processes at {} ({})",
+                format::clock(moment.timestamp_ms),
+                ago(moment.timestamp_ms)
+            ),
+            moment.processes,
+        ),
+        (None, MomentState::Fetched(answer)) => match (answer.tier, answer.time_ms) {
+            (Some(tier), Some(time_ms)) => {
+                let what = match tier {
+                    RangeTier::Minute => "Peak processes of the minute from",
+                    RangeTier::Hour => "Peak processes of the hour from",
+                    RangeTier::Raw | RangeTier::Unknown => "Top processes at",
+                };
+                (
+                    format!("{what} {}", format::date_time_seconds(time_ms)),
+                    answer.processes.clone(),
                 )
-            },
-        );
+            }
+            _ => (
+                format!(
+                    "The server keeps no process list near {}",
+                    format::date_time_seconds(at_ms)
+                ),
+                Vec::new(),
+            ),
+        },
+        (None, MomentState::Refused(why)) => (
+            format!("The server cannot list the processes then: {why}"),
+            Vec::new(),
+        ),
+        (None, MomentState::Loading) => (
+            format!(
+                "Loading the processes at {}…",
+                format::date_time_seconds(at_ms)
+            ),
+            Vec::new(),
+        ),
+        (None, MomentState::Unknown) => (
+            "No process list kept near that moment".to_owned(),
+            Vec::new(),
+        ),
+    };
+    ui.horizontal(|ui| {
         ui.label(RichText::new(heading).strong());
         if ui
             .button("Clear")
@@ -205,7 +261,7 @@ fn moment_heading_ui(
             commands.push(Command::ClearMark);
         }
     });
-    moment.map(|m| m.processes).unwrap_or_default()
+    processes
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use egui_plot::{GridMark, LineStyle, Plot, PlotPoint, PlotResponse, PlotUi, Span
 use crate::command::Command;
 use crate::history::HostHistory;
 use crate::history::decimate::Columns;
+use crate::past::plan::round_up_1_2_5;
 use crate::ticks;
 use crate::view::TimeView;
 
@@ -63,13 +64,24 @@ impl TimeAxis {
         let end_ms = view.end_ms(present_ms);
         Self {
             origin_ms: present_ms,
-            start_ms: view.start_ms(history.oldest_ms().unwrap_or(0), present_ms),
+            start_ms: view.start_ms(present_ms),
             end_ms,
             marked_ms: view.marked_ms,
             oldest_ms: history.oldest_ms().unwrap_or(0),
             live: view.is_live(),
             no_data_since_ms: (history.newest_ms().is_some() && present_ms > newest_ms)
                 .then_some(newest_ms),
+        }
+    }
+
+    /// The same axis, letting zooms and pans reach back to `oldest_ms` (the
+    /// oldest the server has on disk) when that is older than the live
+    /// history.
+    #[must_use]
+    pub fn reaching_back_to(self, oldest_ms: u64) -> Self {
+        Self {
+            oldest_ms: self.oldest_ms.min(oldest_ms),
+            ..self
         }
     }
 
@@ -296,20 +308,6 @@ const NO_DATA_COLOR: Color32 = Color32::from_rgba_premultiplied(0x40, 0x40, 0x40
 /// The shade of a stretch being selected.
 const SELECTION_COLOR: Color32 = Color32::from_rgba_premultiplied(0x30, 0x50, 0x80, 0x50);
 
-/// The smallest of 1, 2, 5, 10, 20, 50… that is at least `value`.
-fn round_up_1_2_5(value: u64) -> u64 {
-    let mut decade = 1u64;
-    loop {
-        for step in [1u64, 2, 5] {
-            let candidate = step.saturating_mul(decade);
-            if candidate >= value {
-                return candidate;
-            }
-        }
-        decade = decade.saturating_mul(10);
-    }
-}
-
 /// The picked instant's line.
 pub const MARK_COLOR: Color32 = Color32::from_rgb(0xf0, 0xa0, 0x30);
 
@@ -352,10 +350,6 @@ mod tests {
         }
         .aligned_columns(640.0);
         assert_eq!((later.start_ms - aligned.start_ms) % 500, 0);
-        assert_eq!(round_up_1_2_5(1), 1);
-        assert_eq!(round_up_1_2_5(3), 5);
-        assert_eq!(round_up_1_2_5(86_400), 100_000);
-        assert_eq!(round_up_1_2_5(101), 200);
     }
 
     #[test]

@@ -10,6 +10,10 @@
 //! the range changes, or the history starts over. Only the samples after the
 //! last column edge are decimated every frame. A day's plot costs about what
 //! five minutes' does.
+//!
+//! What is older than the live history comes from a range fetched from the
+//! server's disk, drawn by [`band`]: min–max bands under the mean line for
+//! aggregated tiers.
 
 use std::sync::Arc;
 
@@ -24,7 +28,12 @@ use crate::history::decimate::Columns;
 use crate::history::{HostHistory, Metric};
 use crate::panels::alert_overlay::AlertOverlay;
 use crate::panels::time_axis::TimeAxis;
+use crate::past::PastPart;
 use crate::ticks::{Scale, ValueTicks};
+
+mod band;
+
+pub use self::band::band_color;
 
 /// The width of the legend beside a plot, in points.
 pub const LEGEND_WIDTH: f32 = 132.0;
@@ -128,6 +137,13 @@ impl Series {
     }
 }
 
+/// The id a plot keeps its memory (bounds, transform) under: tests read
+/// where values landed on screen from it.
+#[must_use]
+pub fn memory_id(id: &str) -> Id {
+    Id::NULL.with(("time plot", id))
+}
+
 /// The decimated points of each series, NaN marking breaks.
 type Lines = Arc<Vec<Vec<(u64, f32)>>>;
 
@@ -204,6 +220,8 @@ pub struct TimePlot<'a> {
     /// The y axis always reaches this far (100 for percentages, the memory
     /// size), whatever is in view.
     pub y_max: Option<f64>,
+    /// What is older than the live history, from the server's disk.
+    pub past: Option<PastPart<'a>>,
     /// Alert thresholds and firing stretches to draw, if any.
     pub alerts: Option<&'a AlertOverlay>,
 }
@@ -284,6 +302,10 @@ impl TimePlot<'_> {
             });
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one plot's layers in drawing order: alerts, bands, live lines, hover"
+    )]
     fn plot_ui(
         &self,
         ui: &mut Ui,
@@ -307,6 +329,23 @@ impl TimePlot<'_> {
             .iter()
             .map(|series| history.decimated(series.metric, tail, self.max_step_ms))
             .collect();
+        let past_runs: Vec<band::Runs> = self
+            .past
+            .map(|part| {
+                self.series
+                    .iter()
+                    .map(|s| band::runs(&part, history, s.metric, &axis, self.max_step_ms))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (past_lowest, past_highest) = band::extent(&past_runs, axis.start_ms, axis.end_ms);
+        let past_hover = self.past.map(|part| {
+            band::Hover::new(
+                self.series.iter().map(|s| s.name.clone()),
+                &past_runs,
+                &part,
+            )
+        });
         // The y axis fits what is in view, so an old spike does not flatten
         // the last minute.
         let visible = |points: &[(u64, f32)]| {
@@ -321,16 +360,18 @@ impl TimePlot<'_> {
             .iter()
             .chain(&tails)
             .map(|points| visible(points))
-            .fold(self.y_max.unwrap_or(0.0), f64::max);
+            .fold(self.y_max.unwrap_or(0.0), f64::max)
+            .max(past_highest);
         let lowest = lines
             .iter()
             .chain(&tails)
             .flat_map(|points| points.iter().map(|p| f64::from(p.1)))
             .filter(|v| v.is_finite())
-            .fold(0.0, f64::min);
+            .fold(0.0, f64::min)
+            .min(past_lowest);
         let ticks = ValueTicks::new(unit.scale(), highest);
         let plot = axis
-            .configure(Plot::new(&self.id), width)
+            .configure(Plot::new(&self.id).id(memory_id(&self.id)), width)
             .height(height)
             .y_grid_spacer(move |_| {
                 ticks
@@ -349,12 +390,17 @@ impl TimePlot<'_> {
                     plot_name,
                     position,
                     ..
-                } => Some(format!(
-                    "{plot_name}: {}\n{} ({})",
-                    unit.format(position.y),
-                    format::clock(axis.unix_ms(position.x)),
-                    format::seconds_ago(position.x)
-                )),
+                } => past_hover
+                    .as_ref()
+                    .and_then(|h| h.text(plot_name, axis.unix_ms(position.x), |v| unit.format(v)))
+                    .or_else(|| {
+                        Some(format!(
+                            "{plot_name}: {}\n{} ({})",
+                            unit.format(position.y),
+                            format::clock(axis.unix_ms(position.x)),
+                            format::seconds_ago(position.x)
+                        ))
+                    }),
                 HoverPosition::Elsewhere { .. } => None,
             });
         let shown = plot.show(ui, |plot_ui| {
@@ -365,6 +411,17 @@ impl TimePlot<'_> {
             plot_ui.set_auto_bounds(Vec2b::new(false, false));
             // A little room above the top label, so a line there is not cut.
             plot_ui.set_plot_bounds_y(lowest..=ticks.top * 1.04);
+            if let Some(part) = self.past {
+                for (series, runs) in self.series.iter().zip(&past_runs) {
+                    let style = band::Style {
+                        name: &series.name,
+                        color: series.color,
+                        width: series.width,
+                        dashed: series.dashed,
+                    };
+                    band::draw(plot_ui, style, runs, &axis, part.range.is_aggregated());
+                }
+            }
             for ((series, body), tail) in self.series.iter().zip(lines.iter()).zip(&tails) {
                 // The tail starts at the body's last sample, so the line runs on.
                 for part in [body.as_slice(), tail.as_slice()] {
