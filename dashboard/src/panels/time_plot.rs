@@ -278,7 +278,9 @@ impl TimePlot<'_> {
                     let value = RichText::new(value).strong();
                     ui.horizontal(|ui| {
                         swatch_ui(ui, series);
-                        if !stacked {
+                        if stacked {
+                            legend_name_ui(ui, name, &series.name);
+                        } else {
                             // The value first: it is what must not be cut.
                             ui.with_layout(
                                 egui::Layout::right_to_left(egui::Align::Center),
@@ -287,8 +289,6 @@ impl TimePlot<'_> {
                                     legend_name_ui(ui, name, &series.name);
                                 },
                             );
-                        } else {
-                            legend_name_ui(ui, name, &series.name);
                         }
                     });
                     if stacked {
