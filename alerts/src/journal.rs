@@ -221,9 +221,14 @@ impl Journal {
     }
 }
 
-/// `path` opened to write at its end, created if missing.
+/// `path` opened to write at its end, created if missing, readable by its
+/// owner only, as the atomic rewrite leaves it.
 fn open_to_append(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(path)
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 #[cfg(test)]
@@ -268,6 +273,15 @@ mod tests {
         let (history, loaded) = reload(&data_dir, 10);
         assert_eq!(times(&history), [1, 2, 3]);
         assert_eq!(loaded.read, 3);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(journal.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
     }
 
     #[test]
