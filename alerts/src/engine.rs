@@ -1,12 +1,12 @@
 //! Alerting as a running part of a server: a thread of its own takes samples
 //! from a small bounded queue (the sampler offers each one and never waits),
 //! evaluates the rules, notices when samples stop coming, records each
-//! transition (history, state file), tells the server (to broadcast it), and
+//! transition (history and its log on disk, state file), tells the server (to broadcast it), and
 //! hands it to the webhooks.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -15,6 +15,7 @@ use hostpulse_shared::{AlertEvent, AlertRule, AlertsSummary, Comparison, Sample}
 use crate::delivery::{DeliveryLog, Dispatcher, unix_ms};
 use crate::evaluator::Evaluator;
 use crate::history::History;
+use crate::journal::Journal;
 use crate::persist::StateFile;
 use crate::rule::Rule;
 use crate::webhook::{Notice, Webhook};
@@ -37,6 +38,12 @@ pub struct EngineOptions {
     pub state_file: Option<StateFile>,
     /// Transitions kept in the history.
     pub history_capacity: usize,
+    /// How long a transition is kept in the history; `None`: until the
+    /// capacity pushes it out.
+    pub history_retention: Option<Duration>,
+    /// Where to keep the history across restarts; `None` keeps it in memory
+    /// only.
+    pub journal: Option<Journal>,
     /// The wait before a webhook's first retry.
     pub first_backoff: Duration,
 }
@@ -123,7 +130,8 @@ impl Engine {
     /// Loads what was firing (from the state file), starts the webhooks and
     /// the evaluator thread. Alerts restored from the file are firing at once
     /// and announce nothing.
-    pub fn spawn(options: EngineOptions, on_event: OnEvent) -> std::io::Result<Self> {
+    pub fn spawn(mut options: EngineOptions, on_event: OnEvent) -> std::io::Result<Self> {
+        let history = load_history(&mut options);
         let dispatcher = Dispatcher::spawn(&options.webhooks, options.first_backoff)?;
         let mut evaluator = Evaluator::new(options.rules.clone());
         if let Some(state_file) = &options.state_file {
@@ -145,7 +153,7 @@ impl Engine {
                 .map(|r| (r.name.clone(), r.comparison))
                 .collect(),
             firing: RwLock::new(evaluator.firing()),
-            history: RwLock::new(History::with_capacity(options.history_capacity)),
+            history: RwLock::new(history),
             dropped_samples: AtomicU64::new(0),
             deliveries: dispatcher.log(),
         });
@@ -161,6 +169,7 @@ impl Engine {
                     dispatcher,
                     status: shared,
                     state_file: options.state_file,
+                    journal: options.journal,
                     host: options.host,
                     on_event,
                     events: Vec::new(),
@@ -220,12 +229,33 @@ impl Drop for Engine {
     }
 }
 
+/// The history the options ask for, with what the journal kept of it
+/// before this start.
+fn load_history(options: &mut EngineOptions) -> History {
+    let mut history =
+        History::with_capacity(options.history_capacity).retaining(options.history_retention);
+    if let Some(journal) = &mut options.journal {
+        match journal.load_into(&mut history, unix_ms(SystemTime::now())) {
+            Ok(loaded) => tracing::debug!(
+                read = loaded.read,
+                kept = history.len(),
+                "alert log read back"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "starting with an empty alert log");
+            }
+        }
+    }
+    history
+}
+
 /// The engine thread's own state.
 struct Run {
     evaluator: Evaluator,
     dispatcher: Dispatcher,
     status: Arc<Status>,
     state_file: Option<StateFile>,
+    journal: Option<Journal>,
     host: String,
     on_event: OnEvent,
     events: Vec<AlertEvent>,
@@ -248,7 +278,7 @@ impl Run {
             .firing
             .write()
             .unwrap_or_else(PoisonError::into_inner) = firing;
-        for event in self.events.drain(..) {
+        for event in std::mem::take(&mut self.events) {
             tracing::info!(
                 rule = event.rule,
                 instance = event.instance,
@@ -257,11 +287,7 @@ impl Run {
                 threshold = event.threshold,
                 "alert"
             );
-            self.status
-                .history
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(event.clone());
+            self.record(&event);
             (self.on_event)(&event, &self.status);
             self.dispatcher.send(Notice {
                 host: self.host.clone(),
@@ -269,6 +295,30 @@ impl Run {
                 event,
                 test: false,
             });
+        }
+    }
+
+    /// Adds `event` to the history, and to its log on disk (synced, outside
+    /// the history's lock, so readers never wait for the disk).
+    fn record(&mut self, event: &AlertEvent) {
+        if let Some(journal) = &mut self.journal
+            && let Err(error) = journal.append(event)
+        {
+            tracing::error!(%error, "cannot append to the alert log: a restart will forget this transition");
+        }
+        let mut history = self
+            .status
+            .history
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        history.push(event.clone());
+        if let Some(journal) = &mut self.journal
+            && journal.is_due(&history)
+        {
+            let history = RwLockWriteGuard::downgrade(history);
+            if let Err(error) = journal.rewrite(&history) {
+                tracing::error!(%error, "cannot compact the alert log");
+            }
         }
     }
 }

@@ -1,8 +1,11 @@
-//! The alert transitions of this server's life, newest kept, bounded by
-//! count. This is an in-memory log: it starts empty at each start (what is
-//! firing survives a restart through `persist`, the log does not).
+//! The alert transitions kept for `GET /api/v1/alerts/history`, newest
+//! kept, bounded by count and, when a retention is set, by age. This is the
+//! log in memory; `journal` keeps it on disk so that it survives restarts
+//! (without a data directory, or with the history in memory only, a restart
+//! starts it empty).
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use hostpulse_shared::AlertEvent;
 
@@ -13,6 +16,7 @@ pub const DEFAULT_CAPACITY: usize = 1000;
 #[derive(Debug, Clone)]
 pub struct History {
     capacity: usize,
+    retention_ms: Option<u64>,
     events: VecDeque<AlertEvent>,
 }
 
@@ -23,22 +27,56 @@ impl Default for History {
 }
 
 impl History {
-    /// A log keeping at most `capacity` transitions (at least one).
+    /// A log keeping at most `capacity` transitions (at least one), of any
+    /// age.
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
             capacity,
+            retention_ms: None,
             events: VecDeque::with_capacity(capacity.min(64)),
         }
     }
 
-    /// Adds a transition, dropping the oldest when full.
+    /// The same log, also forgetting transitions older than `retention`
+    /// before the newest one (`None`: kept whatever their age).
+    #[must_use]
+    pub fn retaining(mut self, retention: Option<Duration>) -> Self {
+        self.retention_ms = retention.map(|r| u64::try_from(r.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// The most transitions it keeps.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Adds a transition, dropping the oldest when full and any past the
+    /// retention.
     pub fn push(&mut self, event: AlertEvent) {
+        let now_ms = event.timestamp_ms;
         if self.events.len() == self.capacity {
             self.events.pop_front();
         }
         self.events.push_back(event);
+        self.forget_before(now_ms);
+    }
+
+    /// Drops the transitions past the retention as of `now_ms`.
+    pub fn forget_before(&mut self, now_ms: u64) {
+        let Some(retention_ms) = self.retention_ms else {
+            return;
+        };
+        let oldest_kept_ms = now_ms.saturating_sub(retention_ms);
+        while self
+            .events
+            .front()
+            .is_some_and(|e| e.timestamp_ms < oldest_kept_ms)
+        {
+            self.events.pop_front();
+        }
     }
 
     /// Transitions with `from_ms <= timestamp_ms < to_ms`, oldest first.
@@ -49,6 +87,11 @@ impl History {
             .filter(|e| (from_ms..to_ms).contains(&e.timestamp_ms))
             .cloned()
             .collect()
+    }
+
+    /// Every transition kept, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &AlertEvent> {
+        self.events.iter()
     }
 
     /// How many transitions are kept now.
@@ -66,23 +109,10 @@ impl History {
 
 #[cfg(test)]
 mod tests {
-    use hostpulse_shared::{AlertState, Severity};
-
     use super::*;
 
     fn at(timestamp_ms: u64) -> AlertEvent {
-        AlertEvent {
-            rule: "r".into(),
-            metric: "cpu.total_percent".into(),
-            instance: String::new(),
-            state: AlertState::Firing,
-            severity: Severity::Warning,
-            value: 1.0,
-            threshold: 0.0,
-            timestamp_ms,
-            firing_since_ms: timestamp_ms,
-            description: None,
-        }
+        crate::testing::firing("r", timestamp_ms)
     }
 
     #[test]
@@ -102,5 +132,17 @@ mod tests {
         assert_eq!(times(0, u64::MAX), [20, 30, 40]);
         assert_eq!(times(20, 40), [20, 30]);
         assert!(times(41, 50).is_empty());
+    }
+
+    #[test]
+    fn transitions_past_the_retention_are_forgotten() {
+        let mut history = History::with_capacity(10).retaining(Some(Duration::from_millis(15)));
+        for t in [10, 20, 30] {
+            history.push(at(t));
+        }
+        let times: Vec<u64> = history.iter().map(|e| e.timestamp_ms).collect();
+        assert_eq!(times, [20, 30], "10 is more than 15 ms before 30");
+        history.forget_before(100);
+        assert!(history.is_empty());
     }
 }

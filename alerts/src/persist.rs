@@ -95,13 +95,6 @@ impl StateFile {
 
     /// Replaces the file with `firing`.
     pub fn save(&self, firing: &[AlertEvent]) -> Result<(), PersistError> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| PersistError::Io { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
         let contents = Contents {
             version: VERSION,
             firing: firing.to_vec(),
@@ -111,35 +104,35 @@ impl StateFile {
                 path: self.path.clone(),
                 problem: error.to_string(),
             })?;
-        file.write_all(&json).map_err(io(file.path()))?;
-        file.as_file().sync_all().map_err(io(file.path()))?;
-        file.persist(&self.path).map_err(|error| PersistError::Io {
-            path: self.path.clone(),
-            source: error.error,
-        })?;
-        Ok(())
+        replace_atomically(&self.path, &json)
     }
+}
+
+/// Replaces `path` with `bytes`: written beside it, synced, renamed over
+/// it, so a crash leaves the old file or the new one, never half of either.
+pub(crate) fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| PersistError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
+    file.write_all(bytes).map_err(io(file.path()))?;
+    file.as_file().sync_all().map_err(io(file.path()))?;
+    file.persist(path).map_err(|error| PersistError::Io {
+        path: path.to_owned(),
+        source: error.error,
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use hostpulse_shared::{AlertState, Severity};
-
     use super::*;
 
     fn firing(rule: &str) -> AlertEvent {
-        AlertEvent {
-            rule: rule.into(),
-            metric: "cpu.total_percent".into(),
-            instance: String::new(),
-            state: AlertState::Firing,
-            severity: Severity::Warning,
-            value: 95.0,
-            threshold: 90.0,
-            timestamp_ms: 1_764_000_000_000,
-            firing_since_ms: 1_764_000_000_000,
-            description: None,
-        }
+        crate::testing::firing(rule, 1_764_000_000_000)
     }
 
     #[test]

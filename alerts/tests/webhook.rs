@@ -148,6 +148,8 @@ fn a_hanging_receiver_holds_up_neither_the_evaluator_nor_the_other_webhooks() {
             interval: Duration::from_secs(1),
             state_file: None,
             history_capacity: 100,
+            history_retention: None,
+            journal: None,
             first_backoff: QUICK_RETRY,
         },
         Box::new(move |event, _| {
@@ -193,6 +195,8 @@ fn an_alert_firing_across_a_restart_is_not_announced_twice() {
         interval: Duration::from_secs(1),
         state_file: Some(StateFile::in_dir(data_dir.path())),
         history_capacity: 100,
+        history_retention: None,
+        journal: None,
         first_backoff: QUICK_RETRY,
     };
     let engine = Engine::spawn(options.clone(), Box::new(|_, _| {})).unwrap();

@@ -382,6 +382,14 @@ fn start_alerting(
             .as_deref()
             .map(hostpulse_alerts::StateFile::in_dir),
         history_capacity: hostpulse_alerts::history::DEFAULT_CAPACITY,
+        // The alert log lives beside the history on disk, kept as long as
+        // its longest tier; with the history in memory only, so is the log.
+        history_retention: config.history_store.as_ref().map(|s| s.hour_retention),
+        journal: config
+            .history_store
+            .as_ref()
+            .and(config.data_dir.as_deref())
+            .map(hostpulse_alerts::Journal::in_dir),
         first_backoff: hostpulse_alerts::delivery::FIRST_BACKOFF,
     };
     // The engine outlives no server: the hub it holds is dropped with it.

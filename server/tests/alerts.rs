@@ -1,6 +1,7 @@
 //! Alerting end to end: a real server, a real CPU load, a real webhook
 //! receiver on loopback, a real WebSocket viewer; bad rules refused with the
-//! line named; a restart while firing that announces nothing twice.
+//! line named; a restart while firing that announces nothing twice; the
+//! alert log read back after a restart.
 
 #![allow(
     clippy::unwrap_used,
@@ -202,6 +203,108 @@ fn a_restart_while_firing_sends_no_second_notification() {
         firing,
         ["always", "canary"],
         "still firing after the restart"
+    );
+}
+
+/// Rule names in `GET /api/v1/alerts/history` with `query`.
+fn history_rules(server: &hostpulse_server::BackgroundServer, query: &str) -> Vec<String> {
+    let (status, body) = http_get(server, &format!("/api/v1/alerts/history?{query}"));
+    assert_eq!(status, 200, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_alert_log_survives_a_restart_skips_a_torn_line_and_keeps_its_cap() {
+    let receiver = HttpReceiver::start(Behaviour::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let always = "[[alert]]\nname = \"always\"\nmetric = \"memory.available_percent\"\n\
+                  below = 100\nclear = 100\n";
+    let data_dir = format!("data_dir = {state:?}\n");
+    let first = start_server_with(config_from(
+        dir.path(),
+        &format!("{data_dir}{always}\n{}", webhook(&receiver)),
+    ));
+    assert_eq!(receiver.next().json()["alert"]["rule"], "always");
+    drop(first);
+
+    // Before the first server's line, more old transitions than the cap;
+    // after it, the start of a line a crash cut short.
+    let log_path = state.join(hostpulse_alerts::journal::FILE_NAME);
+    let written = std::fs::read_to_string(&log_path).unwrap();
+    let fired: serde_json::Value = serde_json::from_str(written.trim_end()).unwrap();
+    let fired_ms = fired["timestamp_ms"].as_u64().unwrap();
+    let cap = hostpulse_alerts::history::DEFAULT_CAPACITY;
+    let mut log = String::new();
+    for age in (1..=cap + 500).rev() {
+        let mut old = fired.clone();
+        old["rule"] = "old".into();
+        old["timestamp_ms"] = (fired_ms - 1_000 * age as u64).into();
+        log.push_str(&old.to_string());
+        log.push('\n');
+    }
+    log.push_str(&written);
+    log.push_str(r#"{"rule":"torn","metric":"memory.avail"#);
+    std::fs::write(&log_path, log).unwrap();
+
+    let canary = "[[alert]]\nname = \"canary\"\nmetric = \"memory.available_percent\"\n\
+                  below = 100\nclear = 100\n";
+    let second = start_server_with(config_from(
+        dir.path(),
+        &format!("{data_dir}{always}\n{canary}\n{}", webhook(&receiver)),
+    ));
+    assert_eq!(receiver.next().json()["alert"]["rule"], "canary");
+    let rules = history_rules(&second, "from=0");
+    assert_eq!(rules.len(), cap, "the newest {cap} are kept");
+    assert_eq!(
+        rules[cap - 2..],
+        ["always", "canary"],
+        "the transition from before the restart, then the new one; the torn line is gone"
+    );
+    assert!(rules[..cap - 2].iter().all(|rule| rule == "old"));
+    let before_restart = history_rules(&second, &format!("from={fired_ms}&to={}", fired_ms + 1));
+    assert_eq!(
+        before_restart,
+        ["always"],
+        "ranges answer across the restart"
+    );
+
+    // The file was cut to what is kept, then the canary appended; every
+    // line reads back.
+    let lines: Vec<String> = std::fs::read_to_string(&log_path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), cap + 1);
+    for line in &lines {
+        serde_json::from_str::<hostpulse_shared::AlertEvent>(line).unwrap();
+    }
+    drop(second);
+
+    // With the history in memory only, so is the log.
+    let memory_dir = tempfile::tempdir().unwrap();
+    let memory_state = memory_dir.path().join("state");
+    let memory_only = start_server_with(config_from(
+        memory_dir.path(),
+        &format!(
+            "data_dir = {memory_state:?}\n{always}\n{}\n[history]\nmemory_only = true\n",
+            webhook(&receiver)
+        ),
+    ));
+    assert_eq!(receiver.next().json()["alert"]["rule"], "always");
+    assert_eq!(history_rules(&memory_only, "from=0"), ["always"]);
+    assert!(
+        !memory_state
+            .join(hostpulse_alerts::journal::FILE_NAME)
+            .exists(),
+        "nothing written"
     );
 }
 

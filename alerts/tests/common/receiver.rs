@@ -15,6 +15,8 @@ pub struct Received {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When the whole request had arrived (for latency measurements).
+    pub arrived_at: std::time::SystemTime,
 }
 
 impl Received {
@@ -144,6 +146,7 @@ fn serve(
         path: request.path.unwrap_or_default().to_owned(),
         headers,
         body,
+        arrived_at: std::time::SystemTime::now(),
     };
     if sender.send(received).is_err() {
         return false;

@@ -121,12 +121,16 @@ impl Desktop {
 
     fn start_dunst(&mut self) {
         let config = self.dir.path().join("dunstrc");
-        // Room for every notice, and a history that keeps them all. dunst's
-        // history does not say a notice's urgency, but it keeps its timeout:
-        // a timeout of its own per urgency tells them apart.
+        // Room for every notice, and a history that keeps them all, each on
+        // its own (by default dunst stacks identical notices into one, which
+        // would hide a notice sent twice, or a second fire reading the same
+        // value as the first). dunst's history does not say a notice's
+        // urgency, but it keeps its timeout: a timeout of its own per urgency
+        // tells them apart.
         std::fs::write(
             &config,
             "[global]\n    notification_limit = 0\n    history_length = 200\n\
+                 stack_duplicates = false\n\
              [urgency_low]\n    timeout = 101\n\
              [urgency_normal]\n    timeout = 102\n\
              [urgency_critical]\n    timeout = 103\n",

@@ -191,12 +191,13 @@ settings! {
     trusted_proxies: List<Proxy> = Vec::new(),
         flag "trusted-proxy" "ADDR|CIDR", env "HOSTPULSE_TRUSTED_PROXIES", key "trusted_proxies";
     /// Directory for the server's own state: the history on disk (in
-    /// `history/`) and the alerts firing now, kept across restarts. Under
+    /// `history/`), the alerts firing now and the alert log, kept across
+    /// restarts. Under
     /// systemd, `StateDirectory=hostpulse` gives /var/lib/hostpulse.
     data_dir: StateDir = None,
         flag "data-dir" "DIR", env "HOSTPULSE_DATA_DIR", key "data_dir";
-    /// Keep no history on disk: only the newest `history` samples, in memory,
-    /// which a restart forgets.
+    /// Keep no history on disk: only the newest `history` samples and alert
+    /// transitions, in memory, which a restart forgets.
     history_memory_only: Switch = false,
         flag "history-memory-only" "BOOL", env "HOSTPULSE_HISTORY_MEMORY_ONLY", key "history.memory_only";
     /// Days of raw history kept on disk: every sample, with its top processes.
