@@ -23,7 +23,7 @@ use hostpulse_dashboard::DashboardApp;
 use hostpulse_dashboard::command::Command;
 use hostpulse_dashboard::format;
 use hostpulse_dashboard::panels::host_view::PLOT_TITLES;
-use hostpulse_dashboard::panels::time_plot::memory_id;
+use hostpulse_dashboard::panels::time_plot::{Unit, memory_id};
 use hostpulse_dashboard::past::cache::{MAX_BYTES, MAX_RANGES};
 use hostpulse_dashboard::past::range::FetchedRange;
 use hostpulse_dashboard::view::TimeView;
@@ -269,6 +269,17 @@ fn typing_an_hour_days_ago_fetches_the_minute_tier_and_its_processes_come_from_d
     let seen = check_cpu_plot(&harness, "an hour three days ago");
     assert_eq!((seen.bands, seen.lines), (1, 1), "{seen:?}");
     assert!(harness.query_by_label_contains("loading").is_none());
+    // The legend's value is the range's at the view's right edge, not "–".
+    let cpu = range.series("cpu.total_percent").unwrap();
+    let end_ms = view.end_ms(now_ms());
+    let value = range
+        .mean_at(cpu, end_ms)
+        .expect("a value at the end of the hour");
+    let text = Unit::Percent.format(f64::from(value));
+    assert!(
+        harness.query_all_by_label(&text).count() >= 1,
+        "no legend value {text}"
+    );
 
     // The processes at a moment in that hour: the minute's peaks, from disk.
     let moment = start + 20 * 60_000 + 12_000;

@@ -273,6 +273,7 @@ impl TimePlot<'_> {
                 for series in self.series {
                     let value = history
                         .value_at(series.metric, self.axis.end_ms)
+                        .or_else(|| self.past_value_at_end(history, series.metric))
                         .map_or_else(|| "–".to_owned(), |v| self.unit.format(f64::from(v)));
                     let name = series.short_name.as_deref().unwrap_or(&series.name);
                     let value = RichText::new(value).strong();
@@ -300,6 +301,19 @@ impl TimePlot<'_> {
                     }
                 }
             });
+    }
+
+    /// `metric`'s value at the right edge of a view that ends before the
+    /// live history: from the range read from the server's disk (a
+    /// bucket's mean).
+    fn past_value_at_end(&self, history: &HostHistory, metric: Metric) -> Option<f32> {
+        let part = self.past.as_ref()?;
+        if self.axis.end_ms >= part.until_ms {
+            return None;
+        }
+        let series = crate::past::names::series_name(metric, history)
+            .and_then(|name| part.range.series(&name))?;
+        part.range.mean_at(series, self.axis.end_ms)
     }
 
     #[allow(

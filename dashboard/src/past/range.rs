@@ -163,6 +163,27 @@ impl FetchedRange {
         }
     }
 
+    /// The mean of series `series` at `at_ms`: the point whose span holds it
+    /// (a raw sample: the last at most three steps before it); `None` where
+    /// the range knows no value there.
+    #[must_use]
+    pub fn mean_at(&self, series: usize, at_ms: u64) -> Option<f32> {
+        let index = self
+            .times_ms
+            .partition_point(|&t| t <= at_ms)
+            .checked_sub(1)?;
+        let reach_ms = if self.is_aggregated() {
+            self.step_ms
+        } else {
+            self.step_ms.saturating_mul(3)
+        };
+        if at_ms - self.times_ms[index] >= reach_ms {
+            return None;
+        }
+        let value = *self.values.get(series)?.mean.get(index)?;
+        (!value.is_nan()).then_some(value)
+    }
+
     /// Point `index` of series `series`.
     #[must_use]
     pub fn bucket(&self, series: usize, index: usize) -> Option<Bucket> {
