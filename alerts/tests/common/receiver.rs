@@ -148,22 +148,24 @@ fn serve(
         body,
         arrived_at: std::time::SystemTime::now(),
     };
+    let mut stream = stream;
+    if let Behaviour::Hang = behaviour {
+        // Held before the request is reported: a test that has seen the
+        // request sees its connection held.
+        held.lock().unwrap().push(stream);
+        return sender.send(received).is_ok();
+    }
     if sender.send(received).is_err() {
         return false;
     }
-    let mut stream = stream;
-    if let Behaviour::Hang = behaviour {
-        held.lock().unwrap().push(stream);
+    let status = if failing {
+        "500 Internal Server Error"
     } else {
-        let status = if failing {
-            "500 Internal Server Error"
-        } else {
-            "200 OK"
-        };
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        );
-    }
+        "200 OK"
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
     true
 }
