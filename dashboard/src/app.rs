@@ -362,8 +362,22 @@ impl DashboardApp {
         }
     }
 
+    /// Two hosts that call themselves the same (two servers on one machine,
+    /// or machines left with one hostname) show their addresses too.
+    fn tell_shared_names_apart(&mut self) {
+        let names: Vec<Option<&str>> = self.hosts.iter().map(Host::own_name).collect();
+        let shared: Vec<bool> = names
+            .iter()
+            .map(|name| name.is_some() && names.iter().filter(|other| *other == name).count() > 1)
+            .collect();
+        for (host, shared) in self.hosts.iter_mut().zip(shared) {
+            host.set_name_shared(shared);
+        }
+    }
+
     /// Draws one frame and applies what the panels asked for.
     pub fn ui(&mut self, ui: &mut Ui) {
+        self.tell_shared_names_apart();
         if self.applied_theme != Some(self.theme) {
             self.theme.apply(ui.ctx());
             self.applied_theme = Some(self.theme);

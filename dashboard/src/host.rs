@@ -32,6 +32,9 @@ pub struct Host {
     pub alerts: HostAlerts,
     /// The address as shown when the host has no name yet ("host:port").
     short_url: String,
+    /// The host's own name with its address, while another listed host
+    /// calls itself the same (two servers on one machine).
+    qualified_name: Option<String>,
     /// When the newest sample arrived here, to keep time moving while the
     /// host is silent.
     sample_arrived_at: Option<Instant>,
@@ -58,6 +61,7 @@ impl Host {
             past: Past::default(),
             alerts: HostAlerts::default(),
             short_url: crate::address::short(url),
+            qualified_name: None,
             sample_arrived_at: None,
             offered_token: None,
         }
@@ -78,6 +82,7 @@ impl Host {
             id,
             label: None,
             short_url: crate::address::short(link.url()),
+            qualified_name: None,
             link,
             hello: None,
             history: HostHistory::new(Retention::default()),
@@ -190,10 +195,31 @@ impl Host {
         if let Some(label) = &self.label {
             return label;
         }
-        match &self.hello {
-            Some(hello) if !hello.host.hostname.is_empty() => &hello.host.hostname,
-            _ => &self.short_url,
+        if let Some(qualified) = &self.qualified_name {
+            return qualified;
         }
+        self.own_name().unwrap_or(&self.short_url)
+    }
+
+    /// The name the host gave itself, when the user gave it none.
+    #[must_use]
+    pub fn own_name(&self) -> Option<&str> {
+        if self.label.is_some() {
+            return None;
+        }
+        self.hello
+            .as_ref()
+            .map(|hello| hello.host.hostname.as_str())
+            .filter(|name| !name.is_empty())
+    }
+
+    /// Whether another listed host calls itself the same: then the name
+    /// shows with the address, `vm (10.0.0.5:9471)`.
+    pub fn set_name_shared(&mut self, shared: bool) {
+        self.qualified_name = match self.own_name() {
+            Some(name) if shared => Some(format!("{name} ({})", self.short_url)),
+            _ => None,
+        };
     }
 
     /// Applies an edit from the user. A new address may be another machine, so

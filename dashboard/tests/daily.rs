@@ -173,6 +173,27 @@ fn at_800_by_600_nothing_on_the_top_bar_covers_anything_else() {
 }
 
 #[test]
+fn two_hosts_that_call_themselves_the_same_show_their_addresses() {
+    let mut app = DashboardApp::new(&egui::Context::default());
+    for port in [9471, 9472] {
+        let wake = app.wake();
+        app.insert_host(|id| {
+            let link = Link::detached(format!("ws://vm:{port}/ws"), live(), wake);
+            let mut host = Host::detached(id, link);
+            host.apply(LinkEvent::Hello(synthetic::hello("vm", Shape::default())));
+            host
+        });
+    }
+    let wake = app.wake();
+    app.insert_host(|id| synthetic::host(wake, id, "db-1", live(), 5, Shape::default()));
+    let harness = harness(app, WIDE);
+    for name in ["vm (vm:9471)", "vm (vm:9472)", "db-1"] {
+        assert!(harness.query_all_by_label(name).count() >= 1, "{name}");
+    }
+    assert_eq!(harness.query_all_by_label("vm").count(), 0);
+}
+
+#[test]
 fn a_refused_address_is_explained_in_full_under_the_fields() {
     let mut harness = harness(app(&[], 0), vec2(800.0, 600.0));
     let field = harness.get_by_role_and_label(Role::TextInput, "Add host");

@@ -28,7 +28,7 @@ use crate::past::names::series_name;
 use crate::past::plan::RangeWant;
 
 /// Points kept free right of the strip for its last time label.
-const NOW_LABEL_ROOM: f32 = 16.0;
+const NOW_LABEL_ROOM: f32 = 32.0;
 
 /// A row label wants this much height, in points.
 const ROW_LABEL_HEIGHT: f32 = 14.0;
@@ -76,8 +76,8 @@ pub fn ui(
     }
     // Aligned columns, plus the one the right edge is in: the cells are
     // computed again when the edge crosses into the next column.
-    // Room on the right for half of the "now" under the right edge, which
-    // the window's edge would otherwise cut.
+    // Room on the right for half of the "now" under the right edge and the
+    // scroll bar beside it, which would otherwise cut it.
     let width = ui.available_width() - NOW_LABEL_ROOM;
     let aligned = axis.aligned_columns(width - 64.0);
     let column_ms = (aligned.end_ms - aligned.start_ms) / aligned.count as u64;

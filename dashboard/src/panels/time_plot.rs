@@ -266,7 +266,8 @@ impl TimePlot<'_> {
             .auto_shrink([false, true])
             .show(ui, |ui| {
                 ui.spacing_mut().item_spacing.y = 0.0;
-                let row = ui.text_style_height(&egui::TextStyle::Body);
+                // A legend line is as tall as a button row.
+                let row = ui.spacing().interact_size.y;
                 // Name over value while every series fits so; else one line
                 // each, so no value hides below the plot's height.
                 let stacked = self.series.len() as f32 * (2.0 * row + 4.0) <= height;
