@@ -397,6 +397,13 @@ impl HostHistory {
         self.timestamps_ms.back().copied()
     }
 
+    /// When the first sample after `after_ms` was taken (Unix ms).
+    #[must_use]
+    pub fn first_after(&self, after_ms: u64) -> Option<u64> {
+        let row = self.timestamps_ms.partition_point(|&ts| ts <= after_ms);
+        self.timestamps_ms.get(row).copied()
+    }
+
     /// When the oldest sample kept was taken (Unix ms).
     #[must_use]
     pub fn oldest_ms(&self) -> Option<u64> {

@@ -143,6 +143,9 @@ fn collect(shape: &Shape, drawn: &mut Drawn) {
 struct State {
     history: HostHistory,
     view: TimeView,
+    /// The clock, when the window follows it past the newest sample (a
+    /// silent host); else the window ends at the newest sample.
+    present_ms: Option<u64>,
     transform: Option<PlotTransform>,
     axis: Option<TimeAxis>,
     max_step_ms: u64,
@@ -154,6 +157,7 @@ fn harness(case: &Case, view: TimeView) -> Harness<'static, State> {
     let state = State {
         history: HostHistory::new(Retention::default()),
         view,
+        present_ms: None,
         transform: None,
         axis: None,
         max_step_ms: case.interval_ms * 5 / 2,
@@ -164,7 +168,10 @@ fn harness(case: &Case, view: TimeView) -> Harness<'static, State> {
         .with_size(egui::vec2(700.0, 240.0))
         .build_ui_state(
             |ui, state: &mut State| {
-                let axis = TimeAxis::new(&state.history, &state.view);
+                let axis = match state.present_ms {
+                    Some(present_ms) => TimeAxis::until(&state.history, &state.view, present_ms),
+                    None => TimeAxis::new(&state.history, &state.view),
+                };
                 let series = [Series::new("under test", state.metric, COLOR)];
                 let plot = TimePlot {
                     id: "geometry".to_owned(),
@@ -294,6 +301,52 @@ fn a_burst_and_a_gap_are_drawn_as_sampled_in_every_window() {
     for span_ms in [300_000, 900_000, 3_600_000, 1_500_000] {
         check_case(&case, span_ms);
     }
+}
+
+#[test]
+fn a_host_that_comes_back_after_a_silence_is_not_joined_across_it() {
+    // Two minutes of samples, 40 s of silence while the window follows the
+    // clock (as it does for a host that is down), then samples again, the
+    // first of them older than where the window's edge had got to.
+    let interval_ms = 1000;
+    let samples: Vec<Sample> = (0..120)
+        .chain(160..200)
+        .map(|seq| {
+            with(seq, interval_ms, |s| {
+                if let Some(load) = s.load.as_mut() {
+                    load.one = if seq % 20 < 10 { 3.0 } else { 0.5 };
+                }
+            })
+        })
+        .collect();
+    let case = Case {
+        name: "back after a silence",
+        metric: Metric::LoadOne,
+        unit: Unit::Number,
+        interval_ms,
+        samples,
+    };
+    let view = TimeView {
+        span_ms: Some(300_000),
+        ..TimeView::default()
+    };
+    let mut harness = harness(&case, view);
+    let at = |seq: u64| synthetic::START_MS + seq * interval_ms;
+    for sample in &case.samples[..120] {
+        harness.state_mut().history.push(sample.clone());
+    }
+    // The silence: the clock runs on, frame after frame.
+    for seq in (120..=165).step_by(3) {
+        harness.state_mut().present_ms = Some(at(seq));
+        harness.run();
+    }
+    // Back: samples from seq 160, before the edge's 165.
+    for sample in &case.samples[120..125] {
+        harness.state_mut().history.push(sample.clone());
+    }
+    harness.state_mut().present_ms = Some(at(166));
+    harness.run();
+    check(&case, "the first frame after the silence", &harness);
 }
 
 #[test]

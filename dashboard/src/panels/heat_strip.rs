@@ -117,6 +117,7 @@ pub fn ui(
     let every = label_every(cores, height(cores));
     let plot = axis
         .configure(Plot::new(id), width)
+        .width(width)
         .height(height(cores))
         .include_y(0.0)
         .include_y(cores as f64)

@@ -287,6 +287,8 @@ impl TimePlot<'_> {
                             ui.with_layout(
                                 egui::Layout::right_to_left(egui::Align::Center),
                                 |ui| {
+                                    // Clear of a scroll bar at the window's edge.
+                                    ui.add_space(ui.spacing().scroll.bar_width);
                                     ui.label(value.clone());
                                     legend_name_ui(ui, name, &series.name);
                                 },
@@ -474,29 +476,45 @@ impl TimePlot<'_> {
             max_step_ms: self.max_step_ms,
             metrics: self.series.iter().map(|s| s.metric).collect(),
         };
-        let cached = ui.data(|d| d.get_temp::<(LinesKey, Lines)>(id));
-        if let Some((cached_key, lines)) = &cached
+        let newest_ms = history.newest_ms();
+        let cached = ui.data(|d| d.get_temp::<(LinesKey, Lines, Option<u64>)>(id));
+        if let Some((cached_key, lines, _)) = &cached
             && *cached_key == key
         {
             return Arc::clone(lines);
         }
+        // Samples that resume after a gap may be older than the old right
+        // edge (the axis moved on while the host was silent): the old lines
+        // never saw them, so everything is decimated again, and the break
+        // is drawn where it is.
+        let resumed_after_gap = |cached_newest_ms: Option<u64>| {
+            cached_newest_ms.is_some_and(|before| {
+                history
+                    .first_after(before)
+                    .is_some_and(|after| after - before > self.max_step_ms)
+            })
+        };
         let lines: Lines = match cached {
-            Some((cached_key, cached_lines)) if key.follows(&cached_key) => Arc::new(
-                self.series
-                    .iter()
-                    .zip(cached_lines.iter())
-                    .map(|(series, old)| {
-                        shifted(
-                            history,
-                            series.metric,
-                            old,
-                            cached_key.columns,
-                            columns,
-                            self.max_step_ms,
-                        )
-                    })
-                    .collect(),
-            ),
+            Some((cached_key, cached_lines, cached_newest_ms))
+                if key.follows(&cached_key) && !resumed_after_gap(cached_newest_ms) =>
+            {
+                Arc::new(
+                    self.series
+                        .iter()
+                        .zip(cached_lines.iter())
+                        .map(|(series, old)| {
+                            shifted(
+                                history,
+                                series.metric,
+                                old,
+                                cached_key.columns,
+                                columns,
+                                self.max_step_ms,
+                            )
+                        })
+                        .collect(),
+                )
+            }
             _ => Arc::new(
                 self.series
                     .iter()
@@ -504,7 +522,7 @@ impl TimePlot<'_> {
                     .collect(),
             ),
         };
-        ui.data_mut(|d| d.insert_temp(id, (key, Arc::clone(&lines))));
+        ui.data_mut(|d| d.insert_temp(id, (key, Arc::clone(&lines), newest_ms)));
         lines
     }
 }
