@@ -216,21 +216,35 @@ impl ExportTable {
 
     /// Writes the CSV to the file at `path`.
     pub fn save(&self, path: &Path) -> Result<(), ExportError> {
-        let file = std::fs::File::create(path).map_err(|source| ExportError::Write {
-            path: path.to_owned(),
-            source,
-        })?;
-        self.write_csv(std::io::BufWriter::new(file))
-            .map_err(|source| ExportError::Csv {
-                path: path.to_owned(),
-                source,
-            })
+        save_csv(path, |out| self.write_csv(out))
     }
+}
+
+/// Creates the file at `path` and has `write` put a CSV in it; each failure
+/// names the file.
+pub(crate) fn save_csv(
+    path: &Path,
+    write: impl FnOnce(std::io::BufWriter<std::fs::File>) -> Result<(), csv::Error>,
+) -> Result<(), ExportError> {
+    let file = std::fs::File::create(path).map_err(|source| ExportError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
+    write(std::io::BufWriter::new(file)).map_err(|source| ExportError::Csv {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// From 2²⁴ up an `f32` holds whole numbers only, and its shortest text
 /// would end in zeros (892,030,976 as "892031000"): written whole instead.
 const WHOLE_FROM: f32 = 16_777_216.0;
+
+/// A value as received: the shortest decimal that reads back as the same
+/// `f32`, all digits of a whole number; empty when unknown.
+pub(crate) fn received_cell(value: f32) -> String {
+    cell(value, Precision::Received)
+}
 
 fn cell(value: f32, precision: Precision) -> String {
     if value.is_nan() {

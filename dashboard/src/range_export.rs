@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::export::{ExportError, utc_text};
+use crate::export::{ExportError, received_cell, save_csv, utc_text};
 use crate::history::HostHistory;
 use crate::past::PastPart;
 use crate::past::names::metrics;
@@ -100,9 +100,9 @@ impl RangeTable {
             let mut record = vec![time_ms.to_string(), utc_text(*time_ms)];
             for [min, mean, max] in values {
                 if self.aggregated {
-                    record.extend([cell(*min), cell(*mean), cell(*max)]);
+                    record.extend([*min, *mean, *max].map(received_cell));
                 } else {
-                    record.push(cell(*mean));
+                    record.push(received_cell(*mean));
                 }
             }
             writer.write_record(&record)?;
@@ -113,15 +113,7 @@ impl RangeTable {
 
     /// Writes the CSV to the file at `path`.
     pub fn save(&self, path: &Path) -> Result<(), ExportError> {
-        let file = std::fs::File::create(path).map_err(|source| ExportError::Write {
-            path: path.to_owned(),
-            source,
-        })?;
-        self.write_csv(std::io::BufWriter::new(file))
-            .map_err(|source| ExportError::Csv {
-                path: path.to_owned(),
-                source,
-            })
+        save_csv(path, |out| self.write_csv(out))
     }
 }
 
@@ -206,15 +198,5 @@ impl Stats {
             (self.sum / f64::from(self.count)) as f32,
             self.max,
         ]
-    }
-}
-
-/// A value as written: the shortest decimal that reads back as the same
-/// `f32` (more digits than any plot or label shows); empty when unknown.
-fn cell(value: f32) -> String {
-    if value.is_nan() {
-        String::new()
-    } else {
-        format!("{value}")
     }
 }
