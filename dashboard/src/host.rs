@@ -216,10 +216,24 @@ impl Host {
     /// Whether another listed host calls itself the same: then the name
     /// shows with the address, `vm (10.0.0.5:9471)`.
     pub fn set_name_shared(&mut self, shared: bool) {
-        self.qualified_name = match self.own_name() {
-            Some(name) if shared => Some(format!("{name} ({})", self.short_url)),
+        let qualified = match self.own_name() {
+            Some(name) if shared => Some((name, self.short_url.as_str())),
             _ => None,
         };
+        // Called every frame: a new string only when the name changes.
+        let same = match (&self.qualified_name, qualified) {
+            (Some(old), Some((name, address))) => {
+                old.strip_prefix(name)
+                    .and_then(|rest| rest.strip_prefix(" ("))
+                    .and_then(|rest| rest.strip_suffix(')'))
+                    == Some(address)
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.qualified_name = qualified.map(|(name, address)| format!("{name} ({address})"));
+        }
     }
 
     /// Applies an edit from the user. A new address may be another machine, so
