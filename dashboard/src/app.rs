@@ -452,8 +452,15 @@ impl DashboardApp {
         });
         self.windows_ui(ui.ctx(), &mut commands);
         self.undo_ui(ui.ctx(), &mut commands);
+        let chosen = commands.iter().any(Command::chooses_what_is_shown);
         for command in commands {
             self.apply(command);
+        }
+        if chosen {
+            // Drawn in this frame, not the next: egui runs the pass again
+            // (this one is not shown), which also asks for a window's
+            // history a frame sooner.
+            ui.ctx().request_discard("a window or host was chosen");
         }
         if std::mem::take(&mut self.screenshot_due) {
             self.request_screenshot(ui.ctx());

@@ -114,6 +114,24 @@ pub enum Command {
     TestNotification,
 }
 
+impl Command {
+    /// Whether it chooses another window of time or another host to show:
+    /// a one-off choice the frame that makes it should already draw. Not
+    /// the ranges a drag or zoom sets, which change every frame.
+    #[must_use]
+    pub fn chooses_what_is_shown(&self) -> bool {
+        matches!(
+            self,
+            Self::SetWindow(_)
+                | Self::ShowLast(_)
+                | Self::Resume
+                | Self::Select(_)
+                | Self::ShowFleet
+                | Self::ToggleFleet
+        )
+    }
+}
+
 /// What happens to the host's token when the edit is saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenChange {

@@ -26,7 +26,7 @@ use hostpulse_dashboard::panels::host_view::PLOT_TITLES;
 use hostpulse_dashboard::panels::time_plot::{Unit, memory_id};
 use hostpulse_dashboard::past::cache::{MAX_BYTES, MAX_RANGES};
 use hostpulse_dashboard::past::range::FetchedRange;
-use hostpulse_dashboard::view::TimeView;
+use hostpulse_dashboard::view::{TimeView, Window};
 use hostpulse_server::{BackgroundServer, Config, HistoryStore};
 use hostpulse_shared::RangeTier;
 use hostpulse_store::synthetic::{Generator, HostShape};
@@ -231,6 +231,24 @@ fn the_week_preset_draws_bands_from_the_hour_tier_and_the_missing_day_as_a_break
     });
     assert!(harness.state().view().is_live());
     harness.get_by_label("following live");
+}
+
+#[test]
+fn a_preset_clicked_asks_for_its_history_in_the_frame_of_the_click() {
+    let filled = filled();
+    let mut harness = app_watching(&filled.server.ws_url());
+    live(&mut harness);
+    assert!(!harness.state().hosts()[0].past.is_loading());
+
+    harness.get_by_label("30 d").click();
+    harness.run_steps(1);
+    // The frame that took the click drew the new window (egui ran its pass
+    // again) and so already asked: not one frame later.
+    assert_eq!(harness.state().view().window, Window::ThirtyDays);
+    assert!(
+        harness.state().hosts()[0].past.is_loading(),
+        "no request for the month went in the frame of the click"
+    );
 }
 
 #[test]
