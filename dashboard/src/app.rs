@@ -695,6 +695,11 @@ impl DashboardApp {
 }
 
 impl eframe::App for DashboardApp {
+    fn raw_input_hook(&mut self, ctx: &egui::Context, _raw_input: &mut egui::RawInput) {
+        // Called as a frame starts, so after the last one was painted.
+        crate::paint_trace::painted(ctx);
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll(ctx);
     }

@@ -20,6 +20,8 @@
 //! - [`past`]: what a host's server keeps on disk, fetched for the time the
 //!   live history does not hold: ranges for the plots, processes of moments.
 //! - [`panels`]: one module per part of the window.
+//! - [`paint_trace`]: when a range fetched from disk first reaches the
+//!   screen, for the paint benchmark.
 //! - [`status`]: a host's connection as the panels show it.
 //! - [`ticks`]: where the axes put their labels, and what they say.
 //! - [`view`]: the time window the plots show, pause, and the theme.
@@ -51,6 +53,7 @@ pub mod host;
 pub mod link;
 pub mod local;
 pub mod notify;
+pub mod paint_trace;
 pub mod palette;
 pub mod panels;
 pub mod past;

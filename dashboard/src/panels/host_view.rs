@@ -54,7 +54,14 @@ pub fn ui(ui: &mut Ui, host: &Host, view: TimeView, commands: &mut Vec<Command>)
     ui.add_space(4.0);
     time_bar_ui(ui, host, view, axis, commands);
     // About one point per pixel column of the widest plot, the heat strip.
-    let past = past_view::part(host, &view, &axis, ui.available_width() - 64.0, commands);
+    let past = past_view::part(
+        ui.ctx(),
+        host,
+        &view,
+        &axis,
+        ui.available_width() - 64.0,
+        commands,
+    );
     let moment = past_view::moment(host, view.marked_ms, commands);
     let height = plot_height(ui.available_height(), host.history.core_count());
     let mut scroll = ScrollArea::vertical()

@@ -7,6 +7,7 @@
 
 use crate::command::Command;
 use crate::host::Host;
+use crate::paint_trace;
 use crate::panels::processes;
 use crate::panels::time_axis::TimeAxis;
 use crate::past::plan::{self, need};
@@ -28,9 +29,11 @@ pub fn reach(host: &Host, axis: TimeAxis) -> TimeAxis {
 
 /// The range to draw the part of `axis`'s window older than the live history
 /// from, if one is kept; asks for a better one when none serves the window
-/// `width_px` columns wide.
+/// `width_px` columns wide. A range's first draw serving the whole window is
+/// traced ([`paint_trace`]).
 #[must_use]
 pub fn part<'h>(
+    ctx: &egui::Context,
     host: &'h Host,
     view: &TimeView,
     axis: &TimeAxis,
@@ -41,6 +44,11 @@ pub fn part<'h>(
     let need = need(axis.start_ms, axis.end_ms, width_px, live_from_ms)?;
     let found = host.past.ranges().best_for(&need);
     let served = found.is_some_and(|(_, full)| full);
+    if let Some((range, true)) = found
+        && range.first_whole_draw()
+    {
+        paint_trace::drawn(ctx, range);
+    }
     if !served && !host.past.pending_serves(&need) {
         let want = plan::want(&need, view.span_ms(), view.is_live(), axis.origin_ms);
         commands.push(Command::FetchRange {

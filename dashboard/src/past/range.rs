@@ -65,6 +65,8 @@ pub struct FetchedRange {
     gaps: Vec<(u64, u64)>,
     /// When the range was last drawn, on its cache's clock.
     pub(super) last_used: Cell<u64>,
+    /// Whether it has been drawn serving a whole window yet.
+    shown_whole: Cell<bool>,
 }
 
 impl FetchedRange {
@@ -111,7 +113,14 @@ impl FetchedRange {
             values,
             gaps: range.gaps.iter().map(|g| (g.from_ms, g.to_ms)).collect(),
             last_used: Cell::new(0),
+            shown_whole: Cell::new(false),
         }
+    }
+
+    /// True the first time it is called, then false: whether this draw,
+    /// serving a whole window, is the range's first.
+    pub fn first_whole_draw(&self) -> bool {
+        !self.shown_whole.replace(true)
     }
 
     /// Whether points stand for spans of samples (min, mean, max), not for
@@ -471,5 +480,12 @@ mod tests {
         );
         assert_eq!(range.data_starts_ms(), Some(T0));
         assert!(range.heap_bytes() >= 20 * (8 + 2 * 3 * 4));
+    }
+
+    #[test]
+    fn only_the_first_whole_draw_is_the_first() {
+        let range = FetchedRange::new(want(), &minutes());
+        assert!(range.first_whole_draw());
+        assert!(!range.first_whole_draw());
     }
 }
