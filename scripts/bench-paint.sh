@@ -39,16 +39,9 @@ elif [ -n "${1:-}" ]; then
     exit 2
 fi
 say() { echo "bench-paint: $*" >&2; }
-missing=()
-command -v Xvfb >/dev/null || missing+=(xvfb)
-command -v xdotool >/dev/null || missing+=(xdotool)
-compgen -G '/usr/lib/*/dri/swrast_dri.so' >/dev/null || missing+=(libgl1-mesa-dri)
-if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    # shellcheck source=scripts/apt-install.sh
-    . scripts/apt-install.sh
-    apt_install "${missing[@]}"
-fi
+# shellcheck source=scripts/ui-bench.sh
+. scripts/ui-bench.sh
+ui_bench_tools
 
 cargo build --release --workspace --bin hostpulse-server --bin hostpulse-dashboard
 server_bin="$target/release/hostpulse-server"
@@ -60,14 +53,8 @@ if [ -z "$work" ]; then
     work=$(mktemp -d)
     own_work=1
 fi
-pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    ui_bench_stop
     if [ "$own_work" = 1 ]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -82,25 +69,8 @@ else
         { cat "$work/fill.log" >&2; exit 1; }
 fi
 
-NO_COLOR=1 RUST_LOG=info "$server_bin" --bind 127.0.0.1:0 --data-dir "$work/store" "${retention[@]}" 2>"$work/server.log" &
-pids+=($!)
-port=""
-for _ in $(seq 100); do
-    port=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$work/server.log" | grep -o '[0-9]*$' || true)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { say "the server did not start:"; cat "$work/server.log" >&2; exit 1; }
-
-display=":$((90 + RANDOM % 100))"
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    DISPLAY="$display" xdotool getdisplaygeometry >/dev/null 2>&1 && break
-    sleep 0.1
-done
-DISPLAY="$display" xdotool getdisplaygeometry >/dev/null 2>&1 ||
-    { say "Xvfb did not start on $display:"; cat "$work/xvfb.log" >&2; exit 1; }
+ui_bench_server "$work/server.log" --data-dir "$work/store" "${retention[@]}"
+ui_bench_display "$work/xvfb.log"
 
 # The dashboard's line for a fetched range painted: after the first SKIP
 # lines of its log, the first whose window spans about SPAN_MS (a refetch of
@@ -135,16 +105,20 @@ for run in $(seq "$runs"); do
     log="$work/dashboard-$run.log"
     DISPLAY="$display" HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
         NO_COLOR=1 RUST_LOG=info,hostpulse_dashboard::paint_trace=debug \
-        "$dashboard_bin" "127.0.0.1:$port" 2>"$log" &
-    dashboard=$!
-    pids+=("$dashboard")
+        ui_bench_spawn "$log" "$dashboard_bin" "127.0.0.1:$port"
+    dashboard=$spawned
     window=""
     for _ in $(seq 100); do
         window=$(DISPLAY="$display" xdotool search --name HostPulse 2>/dev/null | head -1 || true)
         [ -n "$window" ] && grep -q connected "$log" && break
         sleep 0.1
     done
-    [ -n "$window" ] || { say "run $run: no dashboard window"; cat "$log" >&2; exit 1; }
+    if [ -z "$window" ]; then
+        kill -0 "$display_pid" 2>/dev/null || say "Xvfb on $display is gone (something ended it):"
+        say "run $run: no dashboard window"
+        cat "$log" >&2
+        exit 1
+    fi
     # The first live sample is drawn, and the window has the keyboard.
     sleep 2
     DISPLAY="$display" xdotool windowfocus --sync "$window"
