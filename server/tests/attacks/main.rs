@@ -333,6 +333,52 @@ fn a_thousand_unfinished_request_heads_are_not_held() {
     figures.assert_within(PEAK_BOUND_BYTES);
 }
 
+/// A burst of connections larger than the standard library's listen backlog
+/// (128) waits in the listener's queue until the server accepts it, rather
+/// than having its SYNs dropped and retried a second later. The server is
+/// stopped (SIGSTOP) so that it accepts nothing while the burst arrives: every
+/// connect the kernel completes is one the queue holds.
+#[test]
+fn a_burst_of_connections_waits_in_the_listen_queue() {
+    let _serial = one_at_a_time();
+    let server = ServerProcess::start(&[]);
+    server.wait_healthy();
+    let burst = 600;
+    let somaxconn: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .expect("Linux: /proc/sys/net/core/somaxconn")
+        .trim()
+        .parse()
+        .unwrap();
+    server.signal("-STOP");
+    let sockets: Vec<socket2::Socket> = (0..burst)
+        .map(|_| {
+            let socket =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+            socket.set_nonblocking(true).unwrap();
+            // In progress, or refused outright: what counts is what completes.
+            let _ = socket.connect(&server.addr().into());
+            socket
+        })
+        .collect();
+    // A completed handshake stays complete, a dropped SYN stays dropped while
+    // the queue is full (its retries are dropped too): wait for the first kind.
+    std::thread::sleep(Duration::from_millis(500));
+    let queued = sockets
+        .iter()
+        .filter(|socket| socket.peer_addr().is_ok())
+        .count();
+    server.signal("-CONT");
+    let expected = burst.min(somaxconn);
+    assert!(
+        queued >= expected,
+        "only {queued} of {burst} connections were queued for the stopped server \
+         (expected {expected}: the listen backlog is too small, or \
+         net.core.somaxconn is {somaxconn})"
+    );
+    drop(sockets);
+    server.wait_healthy();
+}
+
 #[test]
 fn slowloris_connections_are_capped_and_timed_out() {
     let _serial = one_at_a_time();
