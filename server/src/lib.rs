@@ -82,6 +82,16 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// [`ws::SEND_TIMEOUT`]. Still ample: a second of samples is a few kilobytes.
 const SEND_BUFFER_BYTES: usize = 128 * 1024;
 
+/// How many connections the kernel completes for the listener before the
+/// server has accepted them. The standard library listens with 128: a burst
+/// of connections that arrives faster than the accept thread runs (1,000
+/// strangers at once, on two busy cores) overflowed it, and the kernel dropped
+/// the SYN of whoever came next, a health check included, which then waited a
+/// second for its retransmission. The kernel lowers this to its own
+/// `net.core.somaxconn` (4096 by default); each waiting connection holds only
+/// its kernel buffers, and SYN cookies cover a SYN flood.
+const LISTEN_BACKLOG: i32 = 1024;
+
 /// How much actix-http takes from a response body into its own write buffer
 /// before it waits for the socket. Its default, 32 KiB, lets every stalled
 /// viewer pin a buffer grown to 64 KiB; with 4 KiB a stalled viewer holds one
@@ -163,8 +173,10 @@ fn schemes(config: &Config, local_addr: SocketAddr) -> (&'static str, &'static s
     ("http", "ws")
 }
 
-/// Sets what every connection the listener accepts inherits: a bounded
-/// kernel send buffer, and on Linux a user timeout, so that a viewer whose
+/// Sets the listener's backlog ([`LISTEN_BACKLOG`]; listening again on a
+/// listening socket only changes it, whoever bound it) and what every
+/// connection the listener accepts inherits: a bounded kernel send buffer,
+/// and on Linux a user timeout, so that a viewer whose
 /// window stays shut (it stopped reading) is dropped by the kernel
 /// [`ws::HANGUP_GRACE`] after the session gives up on it. Closing a WebSocket
 /// only queues a close frame, which such a viewer never takes, and
@@ -172,6 +184,9 @@ fn schemes(config: &Config, local_addr: SocketAddr) -> (&'static str, &'static s
 /// keeps answering the window probes: forever.
 fn tune_listener(listener: &TcpListener) {
     let socket = socket2::SockRef::from(listener);
+    if let Err(error) = socket.listen(LISTEN_BACKLOG) {
+        tracing::warn!(%error, "cannot raise the listen backlog: a burst of connections may wait a second");
+    }
     if let Err(error) = socket.set_send_buffer_size(SEND_BUFFER_BYTES) {
         tracing::warn!(%error, "cannot bound the send buffer: stalled viewers are noticed later");
     }

@@ -134,11 +134,16 @@ impl ServerProcess {
         self.child.id()
     }
 
-    /// Sends `signal` (`-TERM`, `-KILL`) and waits, at most 20 s, for the exit.
-    pub fn stop(mut self, signal: &str) -> std::process::ExitStatus {
+    /// Sends `signal` (`-TERM`, `-STOP`, `-CONT`).
+    pub fn signal(&self, signal: &str) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
         assert!(sent.success(), "kill {signal} {pid}");
+    }
+
+    /// Sends `signal` (`-TERM`, `-KILL`) and waits, at most 20 s, for the exit.
+    pub fn stop(mut self, signal: &str) -> std::process::ExitStatus {
+        self.signal(signal);
         let give_up = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
