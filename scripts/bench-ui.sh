@@ -39,13 +39,7 @@ ui_bench_tools
 cargo build --release --workspace --bin hostpulse-server --bin hostpulse-dashboard --bin hostpulse-ui-floor
 bin="$target/release"
 
-work=$(mktemp -d)
-cleanup() {
-    ui_bench_stop
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+ui_bench_work
 
 # The fleet's servers, each on a free loopback port with its history in memory.
 urls=()

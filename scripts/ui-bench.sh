@@ -11,6 +11,8 @@
 #                                       and $display_pid
 #   ui_bench_server LOG [FLAG...]       hostpulse-server on 127.0.0.1:0; sets $port
 #   ui_bench_stop                       TERM to everything spawned, then wait
+#   ui_bench_work                       a temporary directory in $work, removed
+#                                       with everything spawned on exit
 #
 # Needs $target (the cargo target directory) and a `say` function.
 
@@ -77,4 +79,10 @@ ui_bench_stop() {
         wait "$pid" 2>/dev/null || true
     done
     ui_bench_pids=()
+}
+
+ui_bench_work() {
+    work=$(mktemp -d)
+    trap 'ui_bench_stop; rm -rf "$work"' EXIT
+    trap 'exit 130' INT TERM
 }

@@ -162,6 +162,18 @@ fn drawn_range(app: &DashboardApp) -> Option<&FetchedRange> {
         .flatten()
 }
 
+/// The app watching `filled`'s server, live, then in the 7 d window once the
+/// week from the disk is drawn.
+fn showing_the_week(filled: &Filled) -> Harness<'static, DashboardApp> {
+    let mut harness = app_watching(&filled.server.ws_url());
+    live(&mut harness);
+    harness.get_by_label("7 d").click();
+    frames_until(&mut harness, "a week from the disk", |app| {
+        drawn_range(app).is_some_and(|r| r.want.from_ms <= app.view().start_ms(now_ms()))
+    });
+    harness
+}
+
 /// Checks the CPU plot's bands and mean line against the range it drew;
 /// returns what was seen.
 fn check_cpu_plot(harness: &Harness<'_, DashboardApp>, label: &str) -> bands::Seen {
@@ -187,13 +199,7 @@ fn check_cpu_plot(harness: &Harness<'_, DashboardApp>, label: &str) -> bands::Se
 #[test]
 fn the_week_preset_draws_bands_from_the_hour_tier_and_the_missing_day_as_a_break() {
     let filled = filled();
-    let mut harness = app_watching(&filled.server.ws_url());
-    live(&mut harness);
-
-    harness.get_by_label("7 d").click();
-    frames_until(&mut harness, "a week from the disk", |app| {
-        drawn_range(app).is_some_and(|r| r.want.from_ms <= app.view().start_ms(now_ms()))
-    });
+    let mut harness = showing_the_week(&filled);
     let range = drawn_range(harness.state()).unwrap();
     assert_eq!(range.tier, RangeTier::Hour, "a week at 1,600 points");
     assert!(range.is_aggregated());
@@ -248,6 +254,44 @@ fn a_preset_clicked_asks_for_its_history_in_the_frame_of_the_click() {
     assert!(
         harness.state().hosts()[0].past.is_loading(),
         "no request for the month went in the frame of the click"
+    );
+}
+
+#[test]
+fn dragging_the_week_back_keeps_its_span_past_the_live_history() {
+    let filled = filled();
+    let mut harness = showing_the_week(&filled);
+    let newest = harness.state().hosts()[0].history.newest_ms().unwrap();
+
+    // The CPU plot, dragged right: earlier days come into view. The week's
+    // window does not reach the history's start (eight days back), so no
+    // answer has said where it is; the live history holds two hours.
+    let title = harness.get_by_label(PLOT_TITLES[0]).rect();
+    let from = egui::pos2(title.left() + 300.0, title.bottom() + 60.0);
+    harness.hover_at(from);
+    harness.run_steps(1);
+    harness.drag_at(from);
+    harness.run_steps(1);
+    for step in 1..=10 {
+        harness.hover_at(from + egui::vec2(10.0 * step as f32, 0.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(from + egui::vec2(100.0, 0.0));
+    harness.run_steps(2);
+
+    let view = harness.state().view();
+    assert!(!view.is_live(), "a pan pauses");
+    let end = view.end_ms(newest);
+    let span = end - view.start_ms(newest);
+    assert!(
+        span.abs_diff(7 * DAY_MS) < HOUR_MS,
+        "the pan kept the week: {:.2} days shown",
+        span as f64 / DAY_MS as f64
+    );
+    assert!(
+        newest - end > 6 * HOUR_MS,
+        "moved back by {:.1} h",
+        (newest - end) as f64 / HOUR_MS as f64
     );
 }
 

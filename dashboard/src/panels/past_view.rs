@@ -15,14 +15,18 @@ use crate::past::{MomentState, PastPart};
 use crate::view::TimeView;
 
 /// `axis` reaching back as far as `host`'s server keeps history: where an
-/// answer said it starts; the live history alone when it keeps none on disk,
-/// or has not said yet (a preset or a typed range reaching past the live
-/// history asks, and the first answer tells where the history starts). A
-/// zoom never shows as data what nobody has said exists.
+/// answer said it starts; with no limit while the server keeps history on
+/// disk but no answer has reached past its start (a week's window on a
+/// longer history never does, and a pan must not stop at the live history:
+/// the window it pans to asks, and the answer shows data or a gap); the live
+/// history alone when it keeps none on disk, or has not said yet (a preset
+/// or a typed range reaching past the live history asks, and the first
+/// answer tells). A zoom never shows as data what nobody has said exists.
 #[must_use]
 pub fn reach(host: &Host, axis: TimeAxis) -> TimeAxis {
     match (host.past.has_archive(), host.past.oldest_ms()) {
         (Some(true) | None, Some(oldest_ms)) => axis.reaching_back_to(oldest_ms),
+        (Some(true), None) => axis.reaching_back_to(0),
         _ => axis,
     }
 }
