@@ -164,7 +164,11 @@ fn time_bar_ui(
                 // second while the view stands still.
                 let held_ms = newest.map_or(at_ms, |n| at_ms.min(n));
                 let text = format!("paused at {}", format::time_of_day(held_ms));
-                ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+                // Whole on the next row when the row is full, never split.
+                ui.add(
+                    egui::Label::new(RichText::new(text).color(ui.visuals().warn_fg_color))
+                        .extend(),
+                );
             }
         }
         range_bar::status_ui(ui, &host.past);
