@@ -1,10 +1,12 @@
 # shellcheck shell=bash
-# Sourced by the load scripts (soak-slow-clients.sh, bench-fanout.sh): start a
+# Sourced by the load scripts (soak-slow-clients.sh, bench-fanout.sh) and the
+# dashboard's benchmarks (through ui-bench.sh): start a
 # release hostpulse-server (or $server_program, another release binary that
 # logs "listening on http://ADDR" the same way) on a free loopback port, and
 # stop it by PID.
 #
 #   start_server LOG [SERVER FLAG...]   sets $server (its PID) and $port
+#   listening_port LOG                  waits for a server's log to name its port
 #   stop_server                         TERM, then wait for it
 #
 # Needs $target (the cargo target directory), set by the sourcing script. Logs at info, as in production,
@@ -29,9 +31,16 @@ start_server() {
     # Port 0: the OS picks a free port, and the server's log says which.
     NO_COLOR=1 RUST_LOG=info "$target/release/${server_program:-hostpulse-server}" --bind 127.0.0.1:0 "$@" 2>"$log" &
     server=$!
+    listening_port "$log"
+}
+
+# Waits for the server logging to LOG to say where it listens; sets $port, or
+# shows the log and fails.
+listening_port() {
+    local log=$1
     port=""
     for _ in $(seq 100); do
-        port=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+        port=$(grep -so 'listening on http://127\.0\.0\.1:[0-9]*' "$log" | grep -o '[0-9]*$' || true)
         [ -n "$port" ] && return 0
         sleep 0.1
     done

@@ -17,6 +17,8 @@
 # Needs $target (the cargo target directory) and a `say` function.
 
 : "${target:?set target to the cargo target directory before sourcing}"
+# shellcheck source=scripts/loopback-server.sh
+. scripts/loopback-server.sh
 ui_bench_pids=()
 spawned=""
 
@@ -59,15 +61,7 @@ ui_bench_server() {
     local log=$1
     shift
     NO_COLOR=1 RUST_LOG=info ui_bench_spawn "$log" "$target/release/hostpulse-server" --bind 127.0.0.1:0 "$@"
-    port=""
-    for _ in $(seq 100); do
-        port=$(grep -so 'listening on http://127\.0\.0\.1:[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-        [ -n "$port" ] && return 0
-        sleep 0.1
-    done
-    say "the server did not start:"
-    cat "$log" >&2
-    return 1
+    listening_port "$log"
 }
 
 ui_bench_stop() {

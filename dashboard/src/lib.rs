@@ -21,7 +21,7 @@
 //!   live history does not hold: ranges for the plots, processes of moments.
 //! - [`panels`]: one module per part of the window.
 //! - [`paint_trace`]: when a range fetched from disk first reaches the
-//!   screen, for the paint benchmark.
+//!   screen, and when each frame starts, for the paint and drag benchmarks.
 //! - [`status`]: a host's connection as the panels show it.
 //! - [`ticks`]: where the axes put their labels, and what they say.
 //! - [`view`]: the time window the plots show, pause, and the theme.

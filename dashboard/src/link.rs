@@ -29,8 +29,8 @@ pub const SILENCE_TIMEOUT: Duration = Duration::from_secs(35);
 const MAX_INCOMING_FRAME_BYTES: usize = 16 * 1024 * 1024;
 /// ewebsock's I/O thread wakes this often to look for outgoing messages,
 /// so a request (a range of history) waits at most this long to go. Each
-/// wake is one timed-out `recv`: 50 a second cost the idle dashboard a few
-/// hundredths of a percent of a core per host.
+/// wake is one timed-out `recv`: the idle dashboard's I/O thread costs
+/// 0.11 % of a core per host at 20 ms, 0.03 % at 100 ms (BENCHMARKS.md).
 const SOCKET_POLL: Duration = Duration::from_millis(20);
 /// How long to wait after a 429 until the server's `Retry-After` is known
 /// (or if it never is): the server counts failed attempts per minute, so a

@@ -79,6 +79,10 @@ pub fn painted(ctx: &egui::Context) {
             );
         }
     }
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        // `drawn` left no note.
+        return;
+    }
     let Some(drawn) = ctx
         .data_mut(|data| data.remove_temp::<Option<Drawn>>(note_id()))
         .flatten()

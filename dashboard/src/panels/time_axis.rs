@@ -39,7 +39,9 @@ pub struct TimeAxis {
     pub end_ms: u64,
     /// The instant picked on a plot (Unix ms).
     pub marked_ms: Option<u64>,
-    /// The host's oldest sample (Unix ms): zooms and pans stop there.
+    /// The oldest instant a zoom or pan may reach (Unix ms): the oldest
+    /// sample known (0 while the server's history on disk has not said where
+    /// it starts).
     pub oldest_ms: u64,
     /// The right edge follows the present (it is labelled "now").
     pub live: bool,
