@@ -117,6 +117,9 @@ fn time_bar_ui(
             }
         }
         range_bar::field_ui(ui, axis.origin_ms, commands);
+        // What follows the field goes whole to the next row when it does not
+        // fit, never split ("paused at" on one row, its time on the next).
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
         if zoomed {
             let range = range_bar::range_text(axis.start_ms, axis.end_ms);
             ui.label(RichText::new(range).strong());
@@ -164,11 +167,7 @@ fn time_bar_ui(
                 // second while the view stands still.
                 let held_ms = newest.map_or(at_ms, |n| at_ms.min(n));
                 let text = format!("paused at {}", format::time_of_day(held_ms));
-                // Whole on the next row when the row is full, never split.
-                ui.add(
-                    egui::Label::new(RichText::new(text).color(ui.visuals().warn_fg_color))
-                        .extend(),
-                );
+                ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
             }
         }
         range_bar::status_ui(ui, &host.past);
