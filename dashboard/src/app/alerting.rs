@@ -248,9 +248,11 @@ impl DashboardApp {
         if !self.alerting.open {
             return;
         }
+        let frame = self.panel_frame(egui::Frame::side_top_panel(ui.style()));
         egui::Panel::right("alerts")
             .resizable(true)
             .default_size(340.0)
+            .frame(frame)
             .show(ui, |ui| {
                 AlertsPanel {
                     hosts: &self.hosts,
