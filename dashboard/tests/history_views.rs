@@ -184,7 +184,7 @@ fn check_cpu_plot(harness: &Harness<'_, DashboardApp>, label: &str) -> bands::Se
     let plot = format!("{} {}", PLOT_TITLES[0], host.id);
     let memory = egui_plot::PlotMemory::load(&harness.ctx, memory_id(&plot)).expect("the CPU plot");
     bands::check(
-        &harness.output().shapes,
+        &hostpulse_dashboard::panels::time_plot::picture::drawn_shapes(&harness.ctx),
         &memory.transform(),
         // While live, x = 0 is the newest sample.
         host.history.newest_ms().unwrap(),

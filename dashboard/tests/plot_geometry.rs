@@ -24,6 +24,7 @@ use egui_kittest::Harness;
 use egui_plot::{PlotPoint, PlotTransform};
 use hostpulse_dashboard::history::{HostHistory, Metric, Retention};
 use hostpulse_dashboard::panels::time_axis::TimeAxis;
+use hostpulse_dashboard::panels::time_plot::picture::drawn_shapes;
 use hostpulse_dashboard::panels::time_plot::{Series, TimePlot, Unit};
 use hostpulse_dashboard::past::PastPart;
 use hostpulse_dashboard::past::plan::RangeWant;
@@ -205,8 +206,8 @@ fn check(case: &Case, label: &str, harness: &Harness<'_, State>) {
     let screen = |&(ts, v): &Point| transform.position_from_point(&PlotPoint::new(axis.x(ts), v));
     let on_screen: Vec<Pos2> = points.iter().map(screen).collect();
     let mut drawn = Drawn::default();
-    for clipped in &harness.output().shapes {
-        collect(&clipped.shape, &mut drawn);
+    for shape in drawn_shapes(&harness.ctx) {
+        collect(&shape, &mut drawn);
     }
     let what = format!("{} ({label})", case.name);
     assert_eq!(drawn.filled, 0, "{what}: a filled shape invents area");
@@ -461,7 +462,7 @@ fn check_range(range: &FetchedRange, harness: &Harness<'_, RangeState>, label: &
     let state = harness.state();
     let (transform, axis) = (state.transform.expect("drawn"), state.axis);
     let seen = bands::check(
-        &harness.output().shapes,
+        &drawn_shapes(&harness.ctx),
         &transform,
         axis.origin_ms,
         range,
@@ -472,8 +473,8 @@ fn check_range(range: &FetchedRange, harness: &Harness<'_, RangeState>, label: &
     );
     assert!(seen.bands > 0 && seen.lines > 0, "{label}: {seen:?}");
     let mut drawn = Drawn::default();
-    for clipped in &harness.output().shapes {
-        collect(&clipped.shape, &mut drawn);
+    for shape in drawn_shapes(&harness.ctx) {
+        collect(&shape, &mut drawn);
     }
     assert_eq!(drawn.filled, 0, "{label}: the mean line is not filled");
     // The spike's second is the top of its minute's band.

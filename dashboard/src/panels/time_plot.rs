@@ -18,9 +18,9 @@
 use std::sync::Arc;
 
 use egui::{Color32, Id, RichText, Sense, Ui, Vec2b};
-use egui_plot::{
-    GridMark, HoverPosition, Line, LineStyle, Plot, PlotPoint, PlotPoints, PlotTransform,
-};
+use egui_plot::{GridMark, HoverPosition, Plot, PlotPoint, PlotTransform};
+
+use self::picture::{HoverPoints, Picture};
 
 use crate::command::Command;
 use crate::format;
@@ -32,6 +32,7 @@ use crate::past::PastPart;
 use crate::ticks::{Scale, ValueTicks};
 
 mod band;
+pub mod picture;
 
 pub use self::band::band_color;
 
@@ -428,38 +429,53 @@ impl TimePlot<'_> {
             plot_ui.set_auto_bounds(Vec2b::new(false, false));
             // A little room above the top label, so a line there is not cut.
             plot_ui.set_plot_bounds_y(lowest..=ticks.top * 1.04);
+            // Lines and bands are one texture (see `picture`); each series
+            // is also an item that draws nothing, for hovering.
+            let mut picture = Picture::new(Id::NULL.with(("time plot picture", &self.id)));
+            let mut hovers: Vec<Vec<PlotPoint>> = vec![Vec::new(); self.series.len()];
             if let Some(part) = self.past {
-                for (series, runs) in self.series.iter().zip(&past_runs) {
+                for ((series, runs), hover) in self.series.iter().zip(&past_runs).zip(&mut hovers) {
                     let style = band::Style {
-                        name: &series.name,
                         color: series.color,
                         width: series.width,
                         dashed: series.dashed,
                     };
-                    band::draw(plot_ui, style, runs, &axis, part.range.is_aggregated());
+                    band::paint(
+                        &mut picture,
+                        hover,
+                        style,
+                        runs,
+                        &axis,
+                        part.range.is_aggregated(),
+                    );
                 }
             }
-            for ((series, body), tail) in self.series.iter().zip(lines.iter()).zip(&tails) {
+            let live = self
+                .series
+                .iter()
+                .zip(lines.iter())
+                .zip(&tails)
+                .zip(&mut hovers);
+            for (((series, body), tail), hover) in live {
                 // The tail starts at the body's last sample, so the line runs on.
                 for part in [body.as_slice(), tail.as_slice()] {
                     for run in part.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
                         let points: Vec<PlotPoint> = without_flat_interiors(run)
                             .map(|(ts, value)| PlotPoint::new(axis.x(ts), f64::from(value)))
                             .collect();
-                        // No band: egui_plot would merge points less than a
-                        // pixel apart into a filled band and join bands far
-                        // apart (across a thinned flat stretch) with a filled
-                        // slope, drawing area no sample holds.
-                        let mut line = Line::new(series.name.as_str(), PlotPoints::Owned(points))
-                            .color(series.color)
-                            .width(series.width)
-                            .allow_band(false);
-                        if series.dashed {
-                            line = line.style(LineStyle::dashed_dense());
-                        }
-                        plot_ui.line(line);
+                        hover.extend_from_slice(&points);
+                        picture.lines.push(picture::Line {
+                            points,
+                            color: series.color,
+                            width: series.width,
+                            dashed: series.dashed,
+                        });
                     }
                 }
+            }
+            plot_ui.add(picture);
+            for (series, points) in self.series.iter().zip(hovers) {
+                plot_ui.add(HoverPoints::new(&series.name, series.color, points));
             }
         });
         axis.respond(&shown, commands);

@@ -4,7 +4,7 @@
 //! by `plot_geometry.rs` (a range made by hand) and `history_views.rs` (a
 //! real server's answer, in the whole app).
 
-use egui::epaint::{ClippedShape, ColorMode, Shape};
+use egui::epaint::{ColorMode, Shape};
 use egui::{Color32, Pos2, Rect};
 use egui_plot::{PlotPoint, PlotTransform};
 use hostpulse_dashboard::panels::time_plot::band_color;
@@ -36,7 +36,7 @@ pub fn screen(transform: &PlotTransform, origin_ms: u64, ms: u64, value: f32) ->
 /// `range`; fails naming the first piece the range does not hold.
 #[allow(clippy::too_many_arguments, reason = "a check of one plot's drawing")]
 pub fn check(
-    shapes: &[ClippedShape],
+    shapes: &[Shape],
     transform: &PlotTransform,
     origin_ms: u64,
     range: &FetchedRange,
@@ -67,8 +67,8 @@ pub fn check(
     };
     let band = band_color(color);
     let mut seen = Seen::default();
-    for clipped in shapes {
-        for shape in flatten(&clipped.shape) {
+    for shape in shapes {
+        for shape in flatten(shape) {
             match shape {
                 Shape::Mesh(mesh)
                     if mesh.vertices.iter().any(|v| v.color == band)

@@ -11,7 +11,9 @@
 use std::sync::Arc;
 
 use egui::Color32;
-use egui_plot::{FilledArea, Line, LineStyle, PlotPoint, PlotPoints, PlotUi};
+use egui_plot::PlotPoint;
+
+use super::picture::{Band, Line, Picture};
 
 use crate::format;
 use crate::history::{HostHistory, Metric};
@@ -70,11 +72,9 @@ pub fn extent(runs: &[Runs], start_ms: u64, end_ms: u64) -> (f64, f64) {
         })
 }
 
-/// How a series is drawn: the line's name, colour, width, dash.
+/// How a series is drawn: the line's colour, width, dash.
 #[derive(Debug, Clone, Copy)]
-pub struct Style<'s> {
-    /// The legend name, shared by the band and the line.
-    pub name: &'s str,
+pub struct Style {
     /// The line's colour; the band is a paler one.
     pub color: Color32,
     /// The line's width in points.
@@ -83,11 +83,13 @@ pub struct Style<'s> {
     pub dashed: bool,
 }
 
-/// Draws `runs` of one series: for aggregated points a band per run under the
-/// mean line, for raw samples the line alone.
-pub fn draw(
-    plot_ui: &mut PlotUi<'_>,
-    style: Style<'_>,
+/// Adds `runs` of one series to `picture`: for aggregated points a band per
+/// run under the mean line, for raw samples the line alone. The line's
+/// vertices also go to `hover`, so hovering finds them.
+pub fn paint(
+    picture: &mut Picture,
+    hover: &mut Vec<PlotPoint>,
+    style: Style,
     runs: &Runs,
     axis: &TimeAxis,
     aggregated: bool,
@@ -96,38 +98,35 @@ pub fn draw(
         if aggregated {
             // Each bucket's left and right edge at its min and max: the band
             // is a row of rectangles, one per span, touching where spans do.
-            let mut xs = Vec::with_capacity(2 * run.len());
-            let mut lows = Vec::with_capacity(2 * run.len());
-            let mut highs = Vec::with_capacity(2 * run.len());
+            let mut band = Band {
+                xs: Vec::with_capacity(2 * run.len()),
+                lows: Vec::with_capacity(2 * run.len()),
+                highs: Vec::with_capacity(2 * run.len()),
+                color: band_color(style.color),
+            };
             for bucket in run {
                 for edge_ms in [bucket.start_ms, bucket.end_ms] {
-                    xs.push(axis.x(edge_ms));
-                    lows.push(f64::from(bucket.min));
-                    highs.push(f64::from(bucket.max));
+                    band.xs.push(axis.x(edge_ms));
+                    band.lows.push(f64::from(bucket.min));
+                    band.highs.push(f64::from(bucket.max));
                 }
             }
-            plot_ui.add(
-                FilledArea::new(style.name, &xs, &lows, &highs)
-                    .fill_color(band_color(style.color))
-                    .allow_hover(false),
-            );
+            picture.bands.push(band);
         }
         let points: Vec<PlotPoint> = run
             .iter()
             .map(|b| PlotPoint::new(axis.x(b.middle_ms()), f64::from(b.mean)))
             .collect();
-        let mut line = Line::new(style.name, PlotPoints::Owned(points))
-            .color(style.color)
-            .width(style.width)
-            .allow_band(false);
-        if style.dashed {
-            line = line.style(LineStyle::dashed_dense());
-        }
-        plot_ui.line(line);
+        hover.extend_from_slice(&points);
+        picture.lines.push(Line {
+            points,
+            color: style.color,
+            width: style.width,
+            dashed: style.dashed,
+        });
     }
 }
 
-/// What hovering the older part of a plot tells: each series' buckets.
 #[derive(Debug, Default)]
 pub struct Hover {
     series: Vec<(String, Vec<Bucket>)>,

@@ -1,0 +1,410 @@
+//! A plot's lines and min–max bands, rasterised on the CPU into one texture
+//! that is drawn as a single image for as long as nothing in it changes.
+//!
+//! Why: under software OpenGL (remote desktops, VMs, many laptops: Mesa's
+//! llvmpipe) each anti-aliased line segment egui tessellates becomes six
+//! sliver triangles, rasterised again every frame, and a host view's dozen
+//! five-minute lines cost more than the rest of the window together
+//! (BENCHMARKS.md, "The dashboard beside its floor"). Drawn here, a plot costs
+//! one textured rectangle per frame, and one raster with tiny-skia when a
+//! sample arrives or the view moves.
+//!
+//! What a person sees stays: the lines are anti-aliased, dashed where they
+//! were, and broken where samples are missing (a [`Line`] is one unbroken
+//! run); hovering still names each sample, because every series is also a
+//! [`HoverPoints`] item that draws nothing and gives `egui_plot` its points.
+//! [`drawn_shapes`] returns what was rasterised as egui shapes, so tests
+//! check the geometry the pixels come from.
+
+use std::sync::Arc;
+
+use egui::epaint::{Mesh, PathShape, Vertex, WHITE_UV};
+use egui::{
+    Color32, ColorImage, Context, Id, Pos2, Rect, Shape, TextureHandle, TextureOptions, Ui,
+};
+use egui_plot::{PlotBounds, PlotGeometry, PlotItem, PlotItemBase, PlotPoint, PlotTransform};
+
+/// `egui_plot`'s dense dash, so a dashed series looks as it did: 5 points on,
+/// the golden ratio of that off.
+const DASH_ON: f32 = 5.0;
+const DASH_OFF: f32 = DASH_ON * (std::f32::consts::GOLDEN_RATIO - 1.0);
+
+/// One unbroken run of a series, in plot coordinates.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// The vertices, left to right.
+    pub points: Vec<PlotPoint>,
+    /// Its colour.
+    pub color: Color32,
+    /// Its width, in points.
+    pub width: f32,
+    /// Dashed (the second of a pair).
+    pub dashed: bool,
+}
+
+/// The area between two lines over the same x values (a min–max band), in
+/// plot coordinates.
+#[derive(Debug, Clone)]
+pub struct Band {
+    /// The x of each column of the band.
+    pub xs: Vec<f64>,
+    /// The band's bottom at each x.
+    pub lows: Vec<f64>,
+    /// The band's top at each x.
+    pub highs: Vec<f64>,
+    /// Its fill.
+    pub color: Color32,
+}
+
+/// Everything one plot draws from its samples, bands under lines.
+#[derive(Debug)]
+pub struct Picture {
+    id: Id,
+    base: PlotItemBase,
+    /// Filled first.
+    pub bands: Vec<Band>,
+    /// Stroked over the bands, in order.
+    pub lines: Vec<Line>,
+}
+
+impl Picture {
+    /// An empty picture; `id` keeps its texture between frames.
+    #[must_use]
+    pub fn new(id: Id) -> Self {
+        Self {
+            id,
+            base: PlotItemBase::new(String::new()),
+            bands: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+}
+
+/// A [`Line`] on screen, in points.
+#[derive(Debug, Clone, PartialEq)]
+struct ScreenLine {
+    points: Vec<Pos2>,
+    color: Color32,
+    width: f32,
+    dashed: bool,
+}
+
+/// A [`Band`] on screen, in points: its top left to right, its bottom under it.
+#[derive(Debug, Clone, PartialEq)]
+struct ScreenBand {
+    top: Vec<Pos2>,
+    bottom: Vec<Pos2>,
+    color: Color32,
+}
+
+/// A picture placed on screen: what its pixels are rasterised from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    /// The pixels the texture covers: whole pixels around the plot's frame.
+    pixels: [i32; 4],
+    pixels_per_point: f32,
+    bands: Vec<ScreenBand>,
+    lines: Vec<ScreenLine>,
+}
+
+impl Drawn {
+    fn new(picture: &Picture, transform: &PlotTransform, pixels_per_point: f32) -> Self {
+        let frame = transform.frame();
+        let screen = |x: f64, y: f64| transform.position_from_point(&PlotPoint::new(x, y));
+        let bands = picture
+            .bands
+            .iter()
+            .map(|band| ScreenBand {
+                top: band
+                    .xs
+                    .iter()
+                    .zip(&band.highs)
+                    .map(|(x, y)| screen(*x, *y))
+                    .collect(),
+                bottom: band
+                    .xs
+                    .iter()
+                    .zip(&band.lows)
+                    .map(|(x, y)| screen(*x, *y))
+                    .collect(),
+                color: band.color,
+            })
+            .collect();
+        let lines = picture
+            .lines
+            .iter()
+            .map(|line| ScreenLine {
+                points: line.points.iter().map(|p| screen(p.x, p.y)).collect(),
+                color: line.color,
+                width: line.width,
+                dashed: line.dashed,
+            })
+            .collect();
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "screen pixels are far inside i32"
+        )]
+        let pixels = [
+            (frame.min.x * pixels_per_point).floor() as i32,
+            (frame.min.y * pixels_per_point).floor() as i32,
+            (frame.max.x * pixels_per_point).ceil() as i32,
+            (frame.max.y * pixels_per_point).ceil() as i32,
+        ];
+        Self {
+            pixels,
+            pixels_per_point,
+            bands,
+            lines,
+        }
+    }
+
+    /// Where the texture goes, in points.
+    #[allow(clippy::cast_precision_loss, reason = "screen pixels")]
+    fn rect(&self) -> Rect {
+        let [x0, y0, x1, y1] = self.pixels.map(|p| p as f32 / self.pixels_per_point);
+        Rect::from_min_max(Pos2::new(x0, y0), Pos2::new(x1, y1))
+    }
+
+    /// The picture as egui shapes in points: each line a path, each band a
+    /// mesh of one quad per column (as `egui_plot`'s filled area is made).
+    #[must_use]
+    pub fn shapes(&self) -> Vec<Shape> {
+        let bands = self.bands.iter().map(|band| {
+            let mut mesh = Mesh::default();
+            for (top, bottom) in band.top.windows(2).zip(band.bottom.windows(2)) {
+                let first = u32::try_from(mesh.vertices.len()).unwrap_or(u32::MAX);
+                for pos in [top[0], top[1], bottom[1], bottom[0]] {
+                    mesh.vertices.push(Vertex {
+                        pos,
+                        uv: WHITE_UV,
+                        color: band.color,
+                    });
+                }
+                mesh.add_triangle(first, first + 1, first + 2);
+                mesh.add_triangle(first, first + 2, first + 3);
+            }
+            Shape::mesh(mesh)
+        });
+        let lines = self.lines.iter().map(|line| {
+            Shape::Path(PathShape::line(
+                line.points.clone(),
+                egui::Stroke::new(line.width, line.color),
+            ))
+        });
+        bands.chain(lines).collect()
+    }
+
+    /// The pixels: transparent but for the bands and lines, premultiplied as
+    /// egui wants them.
+    fn raster(&self) -> Option<ColorImage> {
+        use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, StrokeDash, Transform};
+        let [x0, y0, x1, y1] = self.pixels;
+        let width = u32::try_from(x1 - x0).ok()?;
+        let height = u32::try_from(y1 - y0).ok()?;
+        let mut pixmap = Pixmap::new(width, height)?;
+        let ppp = self.pixels_per_point;
+        #[allow(clippy::cast_precision_loss, reason = "screen pixels")]
+        let to_pixels = |p: Pos2| (p.x * ppp - x0 as f32, p.y * ppp - y0 as f32);
+        let paint = |color: Color32| {
+            let [r, g, b, a] = color.to_srgba_unmultiplied();
+            let mut paint = Paint::default();
+            paint.set_color_rgba8(r, g, b, a);
+            paint.anti_alias = true;
+            paint
+        };
+        let path = |points: &mut dyn Iterator<Item = Pos2>, close: bool| {
+            let mut builder = PathBuilder::new();
+            for (index, point) in points.enumerate() {
+                let (x, y) = to_pixels(point);
+                if index == 0 {
+                    builder.move_to(x, y);
+                } else {
+                    builder.line_to(x, y);
+                }
+            }
+            if close {
+                builder.close();
+            }
+            builder.finish()
+        };
+        for band in &self.bands {
+            let mut outline = band.top.iter().chain(band.bottom.iter().rev()).copied();
+            if let Some(outline) = path(&mut outline, true) {
+                let paint = paint(band.color);
+                pixmap.fill_path(
+                    &outline,
+                    &paint,
+                    FillRule::Winding,
+                    Transform::identity(),
+                    None,
+                );
+            }
+        }
+        for line in &self.lines {
+            let Some(polyline) = path(&mut line.points.iter().copied(), false) else {
+                continue; // A single point: egui draws nothing for it either.
+            };
+            let stroke = Stroke {
+                width: line.width * ppp,
+                line_join: tiny_skia::LineJoin::Round,
+                dash: if line.dashed {
+                    StrokeDash::new(vec![DASH_ON * ppp, DASH_OFF * ppp], 0.0)
+                } else {
+                    None
+                },
+                ..Stroke::default()
+            };
+            let paint = paint(line.color);
+            pixmap.stroke_path(&polyline, &paint, &stroke, Transform::identity(), None);
+        }
+        Some(ColorImage::from_rgba_premultiplied(
+            [width as usize, height as usize],
+            pixmap.data(),
+        ))
+    }
+}
+
+/// The texture of a picture, and what it was rasterised from.
+#[derive(Clone)]
+struct Cached {
+    drawn: Arc<Drawn>,
+    texture: TextureHandle,
+}
+
+/// The pictures drawn in the newest pass, for [`drawn_shapes`].
+#[derive(Clone, Default)]
+struct Passes {
+    pass: u64,
+    drawn: Vec<Arc<Drawn>>,
+}
+
+fn passes_id() -> Id {
+    Id::NULL.with("time plot pictures drawn")
+}
+
+/// What every plot rasterised in the newest pass, as egui shapes in points
+/// ([`Drawn::shapes`]): the geometry the plots' pixels come from.
+#[must_use]
+pub fn drawn_shapes(ctx: &Context) -> Vec<Shape> {
+    ctx.data(|d| d.get_temp::<Passes>(passes_id()))
+        .map(|passes| passes.drawn.iter().flat_map(|d| d.shapes()).collect())
+        .unwrap_or_default()
+}
+
+/// What both items answer alike: no bounds of their own (the plot's are set
+/// for it), nothing to set up, and their base.
+macro_rules! plot_item_plumbing {
+    () => {
+        fn initialize(&mut self, _x_range: std::ops::RangeInclusive<f64>) {}
+
+        fn bounds(&self) -> PlotBounds {
+            PlotBounds::NOTHING
+        }
+
+        fn base(&self) -> &PlotItemBase {
+            &self.base
+        }
+
+        fn base_mut(&mut self) -> &mut PlotItemBase {
+            &mut self.base
+        }
+    };
+}
+
+/// The texture of `drawn`: the one kept under `id` if it was rasterised from
+/// the same, else rasterised again into it.
+fn texture(ctx: &Context, id: Id, drawn: Drawn) -> Option<Cached> {
+    let kept = ctx.data(|d| d.get_temp::<Cached>(id));
+    if let Some(kept) = kept.as_ref().filter(|kept| *kept.drawn == drawn) {
+        return Some(kept.clone());
+    }
+    let image = drawn.raster()?;
+    let texture = match kept {
+        Some(mut kept) => {
+            kept.texture.set(image, TextureOptions::NEAREST);
+            kept.texture
+        }
+        None => ctx.load_texture("time plot", image, TextureOptions::NEAREST),
+    };
+    let cached = Cached {
+        drawn: Arc::new(drawn),
+        texture,
+    };
+    ctx.data_mut(|d| d.insert_temp(id, cached.clone()));
+    Some(cached)
+}
+
+impl PlotItem for Picture {
+    fn shapes(&self, ui: &Ui, transform: &PlotTransform, shapes: &mut Vec<Shape>) {
+        let ctx = ui.ctx();
+        let drawn = Drawn::new(self, transform, ctx.pixels_per_point());
+        let Some(cached) = texture(ctx, self.id, drawn) else {
+            return; // No pixels to draw into: the plot has no area.
+        };
+        let pass = ctx.cumulative_pass_nr();
+        ctx.data_mut(|d| {
+            let passes = d.get_temp_mut_or_default::<Passes>(passes_id());
+            if passes.pass != pass {
+                *passes = Passes {
+                    pass,
+                    drawn: Vec::new(),
+                };
+            }
+            passes.drawn.push(Arc::clone(&cached.drawn));
+        });
+        shapes.push(Shape::image(
+            cached.texture.id(),
+            cached.drawn.rect(),
+            Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+            Color32::WHITE,
+        ));
+    }
+
+    fn color(&self) -> Color32 {
+        Color32::TRANSPARENT
+    }
+
+    fn geometry(&self) -> PlotGeometry<'_> {
+        PlotGeometry::None
+    }
+
+    plot_item_plumbing!();
+}
+
+/// A series' samples for hovering: drawn by its [`Picture`], found here.
+#[derive(Debug)]
+pub struct HoverPoints {
+    base: PlotItemBase,
+    color: Color32,
+    points: Vec<PlotPoint>,
+}
+
+impl HoverPoints {
+    /// The points of the series named `name` (what the hover label says).
+    #[must_use]
+    pub fn new(name: &str, color: Color32, points: Vec<PlotPoint>) -> Self {
+        Self {
+            base: PlotItemBase::new(name.to_owned()),
+            color,
+            points,
+        }
+    }
+}
+
+impl PlotItem for HoverPoints {
+    fn shapes(&self, _ui: &Ui, _transform: &PlotTransform, _shapes: &mut Vec<Shape>) {}
+
+    fn color(&self) -> Color32 {
+        self.color
+    }
+
+    fn geometry(&self) -> PlotGeometry<'_> {
+        if self.points.is_empty() {
+            PlotGeometry::None
+        } else {
+            PlotGeometry::Points(&self.points)
+        }
+    }
+
+    plot_item_plumbing!();
+}
