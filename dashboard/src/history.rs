@@ -26,7 +26,7 @@ use self::column::{Column, KeyedColumns};
 use self::processes::{Moment, ProcessLog};
 
 /// What a plot can ask the history for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metric {
     /// All CPUs together, percent.
     CpuTotal,

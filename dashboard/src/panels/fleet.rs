@@ -9,13 +9,14 @@
 //! built as plots: sixteen hosts × three plots would cost more than the whole
 //! host view.
 
-use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Ui, UiBuilder, vec2};
+use egui::{Color32, Id, Pos2, Rect, RichText, Sense, Ui, UiBuilder, vec2};
 
 use crate::command::Command;
 use crate::format;
 use crate::history::{HostHistory, Metric, segments};
 use crate::host::Host;
 use crate::palette;
+use crate::panels::time_plot::picture::{self, ScreenLine};
 use crate::panels::{alert_mark, connection};
 
 /// How much of the past each sparkline shows.
@@ -318,6 +319,7 @@ fn metrics_ui(ui: &mut Ui, host: &Host, columns: Columns) {
     let latest = history.latest();
     let interval_ms = host.hello.as_ref().map_or(1000, |h| h.interval_ms);
     let spark = Sparkline {
+        host_id: host.id,
         history,
         max_step_ms: interval_ms * 5 / 2,
         size: vec2(columns.sparkline, SPARKLINE_HEIGHT),
@@ -414,6 +416,8 @@ type Runs = Vec<Vec<(u64, f32)>>;
 
 /// Small line charts from one host's history, ending at its newest sample.
 struct Sparkline<'a> {
+    /// The host's id in the app, which keeps its charts' images apart.
+    host_id: u64,
     history: &'a HostHistory,
     /// Samples further apart than this are not joined.
     max_step_ms: u64,
@@ -450,16 +454,24 @@ impl Sparkline<'_> {
             y_max,
             rect,
         };
-        let painter = ui.painter_at(rect);
-        for (color, runs) in runs {
-            for run in runs {
-                let points: Vec<Pos2> = run.into_iter().map(|p| frame.to_screen(p)).collect();
-                if let [point] = points.as_slice() {
-                    painter.circle_filled(*point, 1.0, color);
-                } else {
-                    painter.line(points, Stroke::new(1.5, color));
-                }
-            }
+        // One image, rasterised again only when a sample arrives: under
+        // software GL sixteen hosts' lines cost more than the rest of the
+        // window (see `time_plot::picture`).
+        let frame = &frame;
+        let lines = runs
+            .into_iter()
+            .flat_map(|(color, runs)| {
+                runs.into_iter().map(move |run| ScreenLine {
+                    points: run.into_iter().map(|p| frame.to_screen(p)).collect(),
+                    color,
+                    width: 1.5,
+                    dashed: false,
+                })
+            })
+            .collect();
+        let id = Id::NULL.with(("sparkline", self.host_id, series[0].0));
+        if let Some(image) = picture::lines_image(ui.ctx(), id, rect, lines) {
+            ui.painter_at(rect).add(image);
         }
     }
 }

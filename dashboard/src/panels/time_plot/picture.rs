@@ -82,11 +82,15 @@ impl Picture {
 
 /// A [`Line`] on screen, in points.
 #[derive(Debug, Clone, PartialEq)]
-struct ScreenLine {
-    points: Vec<Pos2>,
-    color: Color32,
-    width: f32,
-    dashed: bool,
+pub struct ScreenLine {
+    /// The vertices; a lone one is drawn as a dot.
+    pub points: Vec<Pos2>,
+    /// Its colour.
+    pub color: Color32,
+    /// Its width, in points.
+    pub width: f32,
+    /// Dashed.
+    pub dashed: bool,
 }
 
 /// A [`Band`] on screen, in points: its top left to right, its bottom under it.
@@ -140,15 +144,25 @@ impl Drawn {
                 dashed: line.dashed,
             })
             .collect();
+        Self::on_screen(*frame, pixels_per_point, bands, lines)
+    }
+
+    /// `lines` over `bands` within `rect` (in points), at `pixels_per_point`.
+    fn on_screen(
+        rect: Rect,
+        pixels_per_point: f32,
+        bands: Vec<ScreenBand>,
+        lines: Vec<ScreenLine>,
+    ) -> Self {
         #[allow(
             clippy::cast_possible_truncation,
             reason = "screen pixels are far inside i32"
         )]
         let pixels = [
-            (frame.min.x * pixels_per_point).floor() as i32,
-            (frame.min.y * pixels_per_point).floor() as i32,
-            (frame.max.x * pixels_per_point).ceil() as i32,
-            (frame.max.y * pixels_per_point).ceil() as i32,
+            (rect.min.x * pixels_per_point).floor() as i32,
+            (rect.min.y * pixels_per_point).floor() as i32,
+            (rect.max.x * pixels_per_point).ceil() as i32,
+            (rect.max.y * pixels_per_point).ceil() as i32,
         ];
         Self {
             pixels,
@@ -185,11 +199,12 @@ impl Drawn {
             }
             Shape::mesh(mesh)
         });
-        let lines = self.lines.iter().map(|line| {
-            Shape::Path(PathShape::line(
-                line.points.clone(),
+        let lines = self.lines.iter().map(|line| match line.points.as_slice() {
+            [point] => Shape::circle_filled(*point, dot_radius(line.width), line.color),
+            points => Shape::Path(PathShape::line(
+                points.to_vec(),
                 egui::Stroke::new(line.width, line.color),
-            ))
+            )),
         });
         bands.chain(lines).collect()
     }
@@ -241,8 +256,22 @@ impl Drawn {
             }
         }
         for line in &self.lines {
+            if let [point] = line.points.as_slice() {
+                // A sample with none beside it: a dot, as wide as the line.
+                let (x, y) = to_pixels(*point);
+                if let Some(dot) = PathBuilder::from_circle(x, y, dot_radius(line.width) * ppp) {
+                    pixmap.fill_path(
+                        &dot,
+                        &paint(line.color),
+                        FillRule::Winding,
+                        Transform::identity(),
+                        None,
+                    );
+                }
+                continue;
+            }
             let Some(polyline) = path(&mut line.points.iter().copied(), false) else {
-                continue; // A single point: egui draws nothing for it either.
+                continue;
             };
             let stroke = Stroke {
                 width: line.width * ppp,
@@ -262,6 +291,12 @@ impl Drawn {
             pixmap.data(),
         ))
     }
+}
+
+/// The radius of the dot a lone sample is drawn as, in points: half the
+/// line's width, as `egui_plot` drew it, and never under one point.
+fn dot_radius(width: f32) -> f32 {
+    (width / 2.0).max(1.0)
 }
 
 /// The texture of a picture, and what it was rasterised from.
@@ -334,30 +369,46 @@ fn texture(ctx: &Context, id: Id, drawn: Drawn) -> Option<Cached> {
     Some(cached)
 }
 
+/// `lines` within `rect` (in points), as one image kept under `id`: what a
+/// small chart outside a plot (the fleet's sparklines) draws.
+#[must_use]
+pub fn lines_image(ctx: &Context, id: Id, rect: Rect, lines: Vec<ScreenLine>) -> Option<Shape> {
+    image(
+        ctx,
+        id,
+        Drawn::on_screen(rect, ctx.pixels_per_point(), Vec::new(), lines),
+    )
+}
+
+/// `drawn` as an image shape, from the texture kept under `id` (rasterised
+/// again when `drawn` changed); noted for [`drawn_shapes`]. None when it
+/// covers no pixel.
+fn image(ctx: &Context, id: Id, drawn: Drawn) -> Option<Shape> {
+    let cached = texture(ctx, id, drawn)?;
+    let pass = ctx.cumulative_pass_nr();
+    ctx.data_mut(|d| {
+        let passes = d.get_temp_mut_or_default::<Passes>(passes_id());
+        if passes.pass != pass {
+            *passes = Passes {
+                pass,
+                drawn: Vec::new(),
+            };
+        }
+        passes.drawn.push(Arc::clone(&cached.drawn));
+    });
+    Some(Shape::image(
+        cached.texture.id(),
+        cached.drawn.rect(),
+        Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+        Color32::WHITE,
+    ))
+}
+
 impl PlotItem for Picture {
     fn shapes(&self, ui: &Ui, transform: &PlotTransform, shapes: &mut Vec<Shape>) {
         let ctx = ui.ctx();
         let drawn = Drawn::new(self, transform, ctx.pixels_per_point());
-        let Some(cached) = texture(ctx, self.id, drawn) else {
-            return; // No pixels to draw into: the plot has no area.
-        };
-        let pass = ctx.cumulative_pass_nr();
-        ctx.data_mut(|d| {
-            let passes = d.get_temp_mut_or_default::<Passes>(passes_id());
-            if passes.pass != pass {
-                *passes = Passes {
-                    pass,
-                    drawn: Vec::new(),
-                };
-            }
-            passes.drawn.push(Arc::clone(&cached.drawn));
-        });
-        shapes.push(Shape::image(
-            cached.texture.id(),
-            cached.drawn.rect(),
-            Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-            Color32::WHITE,
-        ));
+        shapes.extend(image(ctx, self.id, drawn));
     }
 
     fn color(&self) -> Color32 {
