@@ -459,3 +459,93 @@ impl PlotItem for HoverPoints {
 
     plot_item_plumbing!();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLUE: Color32 = Color32::from_rgb(0x40, 0x80, 0xff);
+
+    fn line(points: &[(f32, f32)], dashed: bool) -> ScreenLine {
+        ScreenLine {
+            points: points.iter().map(|&(x, y)| Pos2::new(x, y)).collect(),
+            color: BLUE,
+            width: 2.0,
+            dashed,
+        }
+    }
+
+    /// The alpha of the pixel at `(x, y)`.
+    fn alpha(image: &ColorImage, x: usize, y: usize) -> u8 {
+        image.pixels[y * image.size[0] + x].a()
+    }
+
+    #[test]
+    fn only_the_lines_the_dots_and_the_bands_are_painted() {
+        let rect = Rect::from_min_max(Pos2::new(100.0, 50.0), Pos2::new(160.0, 90.0));
+        let band = ScreenBand {
+            top: vec![Pos2::new(140.0, 55.0), Pos2::new(150.0, 55.0)],
+            bottom: vec![Pos2::new(140.0, 65.0), Pos2::new(150.0, 65.0)],
+            color: BLUE.gamma_multiply(0.3),
+        };
+        let lines = vec![
+            line(&[(100.0, 80.0), (160.0, 80.0)], false),
+            line(&[(110.0, 60.0)], false),
+        ];
+        let image = Drawn::on_screen(rect, 1.0, vec![band], lines)
+            .raster()
+            .expect("pixels");
+        assert_eq!(image.size, [60, 40]);
+        assert!(alpha(&image, 30, 30) > 200, "on the line");
+        assert_eq!(alpha(&image, 30, 20), 0, "between the line and the dot");
+        assert!(alpha(&image, 10, 10) > 100, "the lone sample's dot");
+        assert_eq!(alpha(&image, 15, 10), 0, "beside the dot");
+        let inside = alpha(&image, 45, 10);
+        assert!(inside > 0 && inside < 200, "the band, paler: {inside}");
+        assert_eq!(alpha(&image, 45, 2), 0, "above the band");
+    }
+
+    #[test]
+    fn a_dashed_line_leaves_gaps() {
+        let rect = Rect::from_min_max(Pos2::ZERO, Pos2::new(40.0, 10.0));
+        let image = Drawn::on_screen(
+            rect,
+            1.0,
+            Vec::new(),
+            vec![line(&[(0.0, 5.0), (40.0, 5.0)], true)],
+        )
+        .raster()
+        .expect("pixels");
+        let along: Vec<u8> = (0..40).map(|x| alpha(&image, x, 5)).collect();
+        assert!(along.iter().any(|&a| a > 200), "{along:?}");
+        assert!(along.contains(&0), "{along:?}");
+    }
+
+    #[test]
+    fn the_texture_is_kept_while_the_picture_is_the_same() {
+        let ctx = Context::default();
+        let id = Id::NULL.with("test picture");
+        let rect = Rect::from_min_max(Pos2::ZERO, Pos2::new(40.0, 10.0));
+        let drawn = |y: f32| {
+            Drawn::on_screen(
+                rect,
+                1.0,
+                Vec::new(),
+                vec![line(&[(0.0, y), (40.0, y)], false)],
+            )
+        };
+        let first = texture(&ctx, id, drawn(5.0)).expect("a texture");
+        let again = texture(&ctx, id, drawn(5.0)).expect("a texture");
+        assert!(
+            Arc::ptr_eq(&first.drawn, &again.drawn),
+            "not rasterised again"
+        );
+        let moved = texture(&ctx, id, drawn(6.0)).expect("a texture");
+        assert!(!Arc::ptr_eq(&first.drawn, &moved.drawn), "rasterised again");
+        assert_eq!(
+            first.texture.id(),
+            moved.texture.id(),
+            "into the same texture"
+        );
+    }
+}
