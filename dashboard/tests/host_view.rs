@@ -252,3 +252,43 @@ fn a_host_without_sensors_says_so_instead_of_an_empty_plot() {
     harness.get_by_label("Temperatures");
     harness.get_by_label("No temperature sensors reported by this host.");
 }
+
+#[test]
+fn hovering_a_line_names_its_value_and_time() {
+    use hostpulse_dashboard::history::Metric;
+    use hostpulse_dashboard::panels::time_plot::memory_id;
+
+    let mut harness = harness(app(600));
+    let host = &harness.state().hosts()[0];
+    let newest = newest_ms(&harness);
+    // A sample a minute back on the CPU plot, where its line is drawn.
+    let at_ms = newest - 60_000;
+    let value = host.history.value_at(Metric::CpuTotal, at_ms).unwrap();
+    let near: Vec<String> = [at_ms - 1000, at_ms, at_ms + 1000]
+        .iter()
+        .map(|&ms| host.history.value_at(Metric::CpuTotal, ms).unwrap())
+        .map(|v| format!("total: {v:.1}%"))
+        .collect();
+    let plot = format!("{} {}", PLOT_TITLES[0], host.id);
+    let transform = egui_plot::PlotMemory::load(&harness.ctx, memory_id(&plot))
+        .expect("the CPU plot")
+        .transform();
+    // While live, x = 0 is the newest sample.
+    let x = (at_ms as f64 - newest as f64) / 1000.0;
+    let on_line = transform.position_from_point(&egui_plot::PlotPoint::new(x, f64::from(value)));
+    harness.hover_at(on_line);
+    harness.run_steps(2);
+
+    // The lines are an image now; the hover still finds the sample under
+    // the pointer (or, on a steep stretch, the one a second beside it).
+    let tooltip = harness.get_by_label_contains("total: ");
+    let text = format!("{tooltip:?}");
+    assert!(
+        near.iter().any(|n| text.contains(n.as_str())),
+        "{value} at {at_ms}: {text}"
+    );
+    assert!(
+        text.contains("UTC (-0:5") || text.contains("UTC (-1:0"),
+        "{text}"
+    );
+}
