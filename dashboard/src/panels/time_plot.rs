@@ -32,6 +32,7 @@ use crate::past::PastPart;
 use crate::ticks::{Scale, ValueTicks};
 
 mod band;
+mod capsules;
 pub mod picture;
 
 pub use self::band::band_color;

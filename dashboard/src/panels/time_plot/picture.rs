@@ -6,7 +6,8 @@
 //! sliver triangles, rasterised again every frame, and a host view's dozen
 //! five-minute lines cost more than the rest of the window together
 //! (BENCHMARKS.md, "The dashboard beside its floor"). Drawn here, a plot costs
-//! one textured rectangle per frame, and one raster with tiny-skia when a
+//! one textured rectangle per frame, and one raster on the CPU (lines as
+//! [`capsules`](super::capsules), bands filled by tiny-skia) when a
 //! sample arrives or the view moves.
 //!
 //! What a person sees stays: the lines are anti-aliased, dashed where they
@@ -23,6 +24,8 @@ use egui::{
     Color32, ColorImage, Context, Id, Pos2, Rect, Shape, TextureHandle, TextureOptions, Ui,
 };
 use egui_plot::{PlotBounds, PlotGeometry, PlotItem, PlotItemBase, PlotPoint, PlotTransform};
+
+use super::capsules::{Coverage, dashes};
 
 /// `egui_plot`'s dense dash, so a dashed series looks as it did: 5 points on,
 /// the golden ratio of that off.
@@ -212,7 +215,7 @@ impl Drawn {
     /// The pixels: transparent but for the bands and lines, premultiplied as
     /// egui wants them.
     fn raster(&self) -> Option<ColorImage> {
-        use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, StrokeDash, Transform};
+        use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
         let [x0, y0, x1, y1] = self.pixels;
         let width = u32::try_from(x1 - x0).ok()?;
         let height = u32::try_from(y1 - y0).ok()?;
@@ -255,36 +258,21 @@ impl Drawn {
                 );
             }
         }
+        // Lines as capsules (see `capsules`), each blended over what is
+        // under it; a lone sample is a dot, as wide as the line.
+        let mut coverage = Coverage::new(width as usize, height as usize);
         for line in &self.lines {
-            if let [point] = line.points.as_slice() {
-                // A sample with none beside it: a dot, as wide as the line.
-                let (x, y) = to_pixels(*point);
-                if let Some(dot) = PathBuilder::from_circle(x, y, dot_radius(line.width) * ppp) {
-                    pixmap.fill_path(
-                        &dot,
-                        &paint(line.color),
-                        FillRule::Winding,
-                        Transform::identity(),
-                        None,
-                    );
+            let points: Vec<(f32, f32)> = line.points.iter().map(|p| to_pixels(*p)).collect();
+            if let [_] = points.as_slice() {
+                coverage.polyline(&points, dot_radius(line.width) * ppp);
+            } else if line.dashed {
+                for dash in dashes(&points, DASH_ON * ppp, DASH_OFF * ppp) {
+                    coverage.polyline(&dash, line.width * ppp / 2.0);
                 }
-                continue;
+            } else {
+                coverage.polyline(&points, line.width * ppp / 2.0);
             }
-            let Some(polyline) = path(&mut line.points.iter().copied(), false) else {
-                continue;
-            };
-            let stroke = Stroke {
-                width: line.width * ppp,
-                line_join: tiny_skia::LineJoin::Round,
-                dash: if line.dashed {
-                    StrokeDash::new(vec![DASH_ON * ppp, DASH_OFF * ppp], 0.0)
-                } else {
-                    None
-                },
-                ..Stroke::default()
-            };
-            let paint = paint(line.color);
-            pixmap.stroke_path(&polyline, &paint, &stroke, Transform::identity(), None);
+            coverage.composite(pixmap.data_mut(), line.color.to_array());
         }
         Some(ColorImage::from_rgba_premultiplied(
             [width as usize, height as usize],
