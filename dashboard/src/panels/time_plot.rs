@@ -32,8 +32,8 @@ use crate::past::PastPart;
 use crate::ticks::{Scale, ValueTicks};
 
 mod band;
-mod capsules;
 pub mod picture;
+mod raster;
 
 pub use self::band::band_color;
 

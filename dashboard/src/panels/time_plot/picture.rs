@@ -6,8 +6,8 @@
 //! sliver triangles, rasterised again every frame, and a host view's dozen
 //! five-minute lines cost more than the rest of the window together
 //! (BENCHMARKS.md, "The dashboard beside its floor"). Drawn here, a plot costs
-//! one textured rectangle per frame, and one raster on the CPU (lines as
-//! [`capsules`](super::capsules), bands filled by tiny-skia) when a
+//! one textured rectangle per frame, and one raster on the CPU (see
+//! [`raster`](super::raster)) when a
 //! sample arrives or the view moves.
 //!
 //! What a person sees stays: the lines are anti-aliased, dashed where they
@@ -25,7 +25,7 @@ use egui::{
 };
 use egui_plot::{PlotBounds, PlotGeometry, PlotItem, PlotItemBase, PlotPoint, PlotTransform};
 
-use super::capsules::{Coverage, dashes};
+use super::raster::{Coverage, dashes};
 
 /// `egui_plot`'s dense dash, so a dashed series looks as it did: 5 points on,
 /// the golden ratio of that off.
@@ -214,53 +214,30 @@ impl Drawn {
 
     /// The pixels: transparent but for the bands and lines, premultiplied as
     /// egui wants them.
+    #[allow(clippy::cast_precision_loss, reason = "screen pixels")]
     fn raster(&self) -> Option<ColorImage> {
-        use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
         let [x0, y0, x1, y1] = self.pixels;
-        let width = u32::try_from(x1 - x0).ok()?;
-        let height = u32::try_from(y1 - y0).ok()?;
-        let mut pixmap = Pixmap::new(width, height)?;
+        let width = usize::try_from(x1 - x0).ok().filter(|w| *w > 0)?;
+        let height = usize::try_from(y1 - y0).ok().filter(|h| *h > 0)?;
+        let mut pixels = vec![Color32::TRANSPARENT; width * height];
+        let mut coverage = Coverage::new(width, height);
         let ppp = self.pixels_per_point;
-        #[allow(clippy::cast_precision_loss, reason = "screen pixels")]
         let to_pixels = |p: Pos2| (p.x * ppp - x0 as f32, p.y * ppp - y0 as f32);
-        let paint = |color: Color32| {
-            let [r, g, b, a] = color.to_srgba_unmultiplied();
-            let mut paint = Paint::default();
-            paint.set_color_rgba8(r, g, b, a);
-            paint.anti_alias = true;
-            paint
-        };
-        let path = |points: &mut dyn Iterator<Item = Pos2>, close: bool| {
-            let mut builder = PathBuilder::new();
-            for (index, point) in points.enumerate() {
-                let (x, y) = to_pixels(point);
-                if index == 0 {
-                    builder.move_to(x, y);
-                } else {
-                    builder.line_to(x, y);
-                }
-            }
-            if close {
-                builder.close();
-            }
-            builder.finish()
-        };
         for band in &self.bands {
-            let mut outline = band.top.iter().chain(band.bottom.iter().rev()).copied();
-            if let Some(outline) = path(&mut outline, true) {
-                let paint = paint(band.color);
-                pixmap.fill_path(
-                    &outline,
-                    &paint,
-                    FillRule::Winding,
-                    Transform::identity(),
-                    None,
+            let top: Vec<(f32, f32)> = band.top.iter().map(|p| to_pixels(*p)).collect();
+            let bottom: Vec<(f32, f32)> = band.bottom.iter().map(|p| to_pixels(*p)).collect();
+            for (top, bottom) in top.windows(2).zip(bottom.windows(2)) {
+                coverage.trapezoid(
+                    top[0].0,
+                    top[1].0,
+                    (top[0].1, top[1].1),
+                    (bottom[0].1, bottom[1].1),
                 );
             }
+            coverage.composite(&mut pixels, band.color);
         }
-        // Lines as capsules (see `capsules`), each blended over what is
+        // Lines as capsules (see `raster`), each blended over what is
         // under it; a lone sample is a dot, as wide as the line.
-        let mut coverage = Coverage::new(width as usize, height as usize);
         for line in &self.lines {
             let points: Vec<(f32, f32)> = line.points.iter().map(|p| to_pixels(*p)).collect();
             if let [_] = points.as_slice() {
@@ -272,12 +249,9 @@ impl Drawn {
             } else {
                 coverage.polyline(&points, line.width * ppp / 2.0);
             }
-            coverage.composite(pixmap.data_mut(), line.color.to_array());
+            coverage.composite(&mut pixels, line.color);
         }
-        Some(ColorImage::from_rgba_premultiplied(
-            [width as usize, height as usize],
-            pixmap.data(),
-        ))
+        Some(ColorImage::new([width, height], pixels))
     }
 }
 
