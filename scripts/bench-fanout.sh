@@ -9,7 +9,9 @@
 # Environment: DURATION_SECS [30], RAMP [64] (handshakes in flight at once),
 # WORKERS [1] (the server's --workers), FLOOR [unset] (FLOOR=1: run against
 # hostpulse-writer-floor, the least a server can do per viewer, with WORKERS
-# writer threads, instead of the server).
+# writer threads, instead of the server), SERVER_PROGRAM [hostpulse-server]
+# (another build of the server copied beside it in the release directory as
+# hostpulse-server-SOMETHING, to compare two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -25,7 +27,7 @@ if [ -n "${FLOOR:-}" ]; then
     server_program=hostpulse-writer-floor
     server_flags=(--writers "$workers")
 else
-    server_program=hostpulse-server
+    server_program="${SERVER_PROGRAM:-hostpulse-server}"
     server_flags=(--workers "$workers")
 fi
 # A viewer takes a descriptor in the load generator and one in the server:

@@ -141,6 +141,24 @@ def wire_table(text):
     return "\n".join(rows)
 
 
+def floor_ratios(table):
+    """The server's p99 over the writer floor's, for each thread count."""
+    p99 = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        match = re.match(r"(hostpulse-server|hostpulse-writer-floor), (\d+) ", cells[0] + " ")
+        if match and len(cells) > 5:
+            p99[(match.group(1), match.group(2))] = float(cells[5].split("/")[1])
+    ratios = [f"{threads} thread{'s' if threads != '1' else ''}: "
+              f"{p99[('hostpulse-server', threads)] / p99[('hostpulse-writer-floor', threads)]:.2f}×"
+              for threads in ("1", "2")
+              if ('hostpulse-server', threads) in p99 and ('hostpulse-writer-floor', threads) in p99]
+    if not ratios:
+        return ""
+    return ("The server's p99 over the floor's with the same thread count (target ≤ 1.10×): "
+            + ", ".join(ratios) + ".")
+
+
 def section(work):
     env = read_env(work / "machine.env")
     costs, reports = cost_table(work, env)
@@ -189,6 +207,8 @@ two). The load generator is the same in every run, and shares the two cores.
 
 {(work / 'floor.md').read_text().strip()}
 
+{floor_ratios((work / 'floor.md').read_text())}
+
 ### Wire: bytes per sample and encode time per tick
 
 `cargo bench --workspace --all-features --bench codecs`: one real sample of this machine and
@@ -198,6 +218,20 @@ tick's encoding costs the two together. The other codecs compared, and decode
 times, are in the codec benchmark's full output (see "Wire encoding" below).
 
 {wire_table((work / 'codecs.md').read_text())}
+
+### Slow viewers: joins beside live viewers
+
+`scripts/soak-slow-clients.sh` with `{env['soak_env']}`: 10 normal viewers and
+the stalled ones (they complete the handshake, then never read), each asking
+for 15 minutes of history. "live first": the normal viewers connect and get a
+live sample, then the stalled ones join; "together": all at once, so each
+normal viewer's own replay waits behind the others'. Latency is each live
+sample's, from its timestamp to its receipt (late ones included, however
+they came), within 15 s of the first stalled viewer's connect.
+
+| server, viewers | normal viewers: missed | live latency while the stalled joined, p50 / p99 / max | stalled viewers closed (1008), after connecting | server RSS idle → peak → end | checks |
+|---|---:|---:|---:|---:|---|
+{(work / 'soak.md').read_text().strip()}
 
 {END}
 """

@@ -13,6 +13,10 @@
 #      with one and two writer threads, for what this machine allows;
 #   3. wire bytes per sample, JSON and MessagePack, for this host and a
 #      synthetic 64-core host, and encode time per tick (cargo bench codecs);
+#   4. slow viewers: 1,000 stalled viewers joining a server with 15 minutes of
+#      history (at 100 ms, 900 samples) beside 10 normal ones
+#      (scripts/soak-slow-clients.sh), the normal viewers live first, then all
+#      joining together; --short: 200 stalled, 300 samples, live first only;
 # plus the machine it ran on and the command.
 #
 # Usage: scripts/benchmarks.sh [--short] [--out FILE]
@@ -219,6 +223,22 @@ echo "floor_viewers=$largest" >>"$work/machine.env"
 say "wire: bytes per sample and encode time (cargo bench --workspace --all-features --bench codecs)"
 step cargo bench --workspace --all-features --bench codecs >"$work/codecs.md" ||
     fail "the codec benchmark failed (cargo bench --workspace --all-features --bench codecs)"
+
+# --- 4. slow viewers ------------------------------------------------------------------
+: >"$work/soak.md"
+if [ "$short" = 1 ]; then
+    soak_runs=("live-first")
+    soak_env=(INTERVAL_MS=100 HISTORY=300 WARMUP_SECS=31 STALLED=200 DURATION_SECS=15)
+else
+    soak_runs=("live-first" "together")
+    soak_env=(INTERVAL_MS=100 HISTORY=900 WARMUP_SECS=95)
+fi
+for order in "${soak_runs[@]}"; do
+    say "slow viewers: ${soak_env[*]} ORDER=$order (scripts/soak-slow-clients.sh)"
+    step env "${soak_env[@]}" ORDER="$order" ROW_FILE="$work/soak.md" scripts/soak-slow-clients.sh >&2 ||
+        fail "the slow-viewer soak failed a check (scripts/soak-slow-clients.sh, ORDER=$order; its output is above)"
+done
+echo "soak_env=${soak_env[*]}" >>"$work/machine.env"
 
 # --- the report -------------------------------------------------------------------
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/machine.env"

@@ -2,8 +2,9 @@
 # Sourced by the load scripts (soak-slow-clients.sh, bench-fanout.sh) and the
 # dashboard's benchmarks (through ui-bench.sh): start a
 # release hostpulse-server (or $server_program, another release binary that
-# logs "listening on http://ADDR" the same way) on a free loopback port, and
-# stop it by PID.
+# logs "listening on http://ADDR" the same way: a copy of another build named
+# hostpulse-server-SOMETHING, to compare two builds, is run like
+# hostpulse-server itself) on a free loopback port, and stop it by PID.
 #
 #   start_server LOG [SERVER FLAG...]   sets $server (its PID) and $port
 #   listening_port LOG                  waits for a server's log to name its port
@@ -24,7 +25,7 @@ start_server() {
     # their handshake (meant for strangers) for hostpulse-server itself.
     # Its history on disk goes beside the log, a fresh one each run (the
     # sourcing script removes both).
-    if [ "${server_program:-hostpulse-server}" = hostpulse-server ]; then
+    if [[ "${server_program:-hostpulse-server}" == hostpulse-server* ]]; then
         set -- --max-connections 1000000 --max-connections-per-address 1000000 \
             --data-dir "$log.data" "$@"
     fi

@@ -32,6 +32,11 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     stalled: usize,
 
+    /// Connect the stalled viewers only once every normal viewer has
+    /// received a live sample (by default all connect at once).
+    #[arg(long)]
+    stalled_after_live: bool,
+
     /// Length of the steady run, once every viewer has connected.
     #[arg(long, default_value_t = 30)]
     duration_secs: u64,
@@ -173,6 +178,7 @@ fn load_config(args: &Args) -> anyhow::Result<LoadConfig> {
         target,
         clients: args.clients,
         stalled: args.stalled,
+        stalled_after_live: args.stalled_after_live,
         duration: Duration::from_secs(args.duration_secs),
         ramp: usize::try_from(args.ramp).unwrap_or(usize::MAX),
         idle: Duration::from_secs(args.idle_secs),

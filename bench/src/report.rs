@@ -29,6 +29,9 @@ pub struct Report {
     pub samples: SampleSummary,
     /// Tick-to-receipt latency of live samples.
     pub latency: LatencySummary,
+    /// The same, of the live samples received while the stalled viewers
+    /// joined (within [`crate::viewer::JOIN_WINDOW`] of their first connect).
+    pub latency_during_joins: LatencySummary,
     /// How the stalled viewers ended.
     pub stalled_viewers: StalledSummary,
     /// The server's memory and CPU, when its PID was given.
@@ -276,20 +279,11 @@ impl Report {
                 ),
             )?;
         }
-        let latency = &self.latency;
-        row(
-            f,
-            "latency p50 / p99 / max",
-            format_args!(
-                "{:.2} / {:.2} / {:.2} ms ({} live samples; p90 {:.2}, p99.9 {:.2})",
-                latency.p50_ms,
-                latency.p99_ms,
-                latency.max_ms,
-                latency.count,
-                latency.p90_ms,
-                latency.p999_ms
-            ),
-        )
+        latency_row(f, "latency p50 / p99 / max", &self.latency)?;
+        if self.stalled > 0 {
+            latency_row(f, "  while the stalled joined", &self.latency_during_joins)?;
+        }
+        Ok(())
     }
 
     fn resource_rows(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -371,4 +365,21 @@ impl fmt::Display for Report {
             )
         }
     }
+}
+
+/// One row of latency percentiles.
+fn latency_row(f: &mut fmt::Formatter<'_>, label: &str, latency: &LatencySummary) -> fmt::Result {
+    row(
+        f,
+        label,
+        format_args!(
+            "{:.2} / {:.2} / {:.2} ms ({} live samples; p90 {:.2}, p99.9 {:.2})",
+            latency.p50_ms,
+            latency.p99_ms,
+            latency.max_ms,
+            latency.count,
+            latency.p90_ms,
+            latency.p999_ms
+        ),
+    )
 }

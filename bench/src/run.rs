@@ -1,5 +1,7 @@
 //! One load run, start to end: an idle reading of the server, the ramp (every
-//! viewer connects, at most `ramp` handshakes at a time), the steady run, the
+//! viewer connects, at most `ramp` handshakes at a time; with
+//! `stalled_after_live`, the normal viewers first, and the stalled ones once
+//! every normal viewer has had a live sample), the steady run, the
 //! two-step finish (see [`crate::viewer`]), the stalled viewers' final read,
 //! and the report. Readings of the server are taken at each of those points and
 //! every few seconds between them.
@@ -35,6 +37,11 @@ pub struct LoadConfig {
     pub clients: usize,
     /// Stalled viewers: connect, then never read.
     pub stalled: usize,
+    /// Connect the stalled viewers only once every normal viewer is live (has
+    /// received a live sample), so that what the normal viewers measure is
+    /// the joins' effect on viewers already watching, not their own replay
+    /// queued behind a thousand others.
+    pub stalled_after_live: bool,
     /// The steady run, once every viewer has connected.
     pub duration: Duration,
     /// Most handshakes in flight at once while connecting.
@@ -201,6 +208,10 @@ pub async fn run(config: &LoadConfig) -> Result<Report, RunError> {
     let viewers: Vec<_> = (0..config.clients)
         .map(|_| spawn_viewer(config, &ramp, &shared, &counts, phase.subscribe()))
         .collect();
+    if config.stalled_after_live {
+        wait_until_live(config.clients, &shared, &counts).await;
+    }
+    shared.start_joins();
     let stalled: Vec<_> = (0..config.stalled)
         .map(|_| spawn_stalled(config, &ramp, &counts, drain.subscribe()))
         .collect();
@@ -248,12 +259,30 @@ pub async fn run(config: &LoadConfig) -> Result<Report, RunError> {
         run_secs,
         samples,
         latency: shared.latency.summary(),
+        latency_during_joins: shared.latency_during_joins.summary(),
         stalled_viewers,
         server: config.server_pid.map(|pid| server.summary(pid, &timeline)),
         load_generator_cpu_percent: cpu_between(own_run_start, own_run_end),
         timeline,
         passed,
     })
+}
+
+/// How long the normal viewers get to connect and receive a live sample
+/// before the stalled ones join anyway.
+const LIVE_TIMEOUT: Duration = Duration::from_mins(1);
+
+/// Waits until every one of the `clients` normal viewers has connected (or
+/// failed to) and every connected one has received a live sample, at most
+/// [`LIVE_TIMEOUT`].
+async fn wait_until_live(clients: usize, shared: &Shared, counts: &Counts) {
+    let waiting = Instant::now();
+    while (counts.connects_done.load(Ordering::Relaxed) < clients
+        || shared.live_viewers() < counts.viewers_connected.load(Ordering::Relaxed))
+        && waiting.elapsed() < LIVE_TIMEOUT
+    {
+        tokio::time::sleep(POLL).await;
+    }
 }
 
 /// Asks every viewer to read up to `last_seq`, waits for them for a grace

@@ -1,6 +1,9 @@
 //! A normal viewer: it reads every message as the dashboard would, decodes its
 //! envelope with the shared crate's codec, follows its `(epoch, seq)` stream,
-//! and times every live sample from its timestamp to its receipt.
+//! and times every live sample from its timestamp to its receipt: a `sample`
+//! message, or a sample in a `history` message stamped after the viewer
+//! connected (a replay or catch-up carrying samples taken while the viewer
+//! was already there: live samples that came late).
 //!
 //! Only the envelope is decoded (the message type, and each sample's epoch,
 //! seq and timestamp): the rest of a sample is skipped, not built. The load
@@ -14,8 +17,8 @@
 //! grace period, when whatever it lacks counts as missed).
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 use hostpulse_shared::Codec;
@@ -30,11 +33,23 @@ use crate::seq::SeqTracker;
 /// How long a viewer's goodbye (its close frame) may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How long after the stalled viewers start joining a live sample counts as
+/// received "during the joins": the server gives up on a stalled viewer
+/// 10–12 s after it connected, and by then every replay has gone out.
+pub const JOIN_WINDOW: Duration = Duration::from_secs(15);
+
 /// What every viewer of a run shares.
 #[derive(Debug, Default)]
 pub struct Shared {
     /// Latency of every live sample.
     pub latency: Latency,
+    /// Latency of the live samples received within [`JOIN_WINDOW`] of the
+    /// stalled viewers' first connect.
+    pub latency_during_joins: Latency,
+    /// When the stalled viewers started connecting.
+    joins_started: OnceLock<Instant>,
+    /// Viewers that have received a live sample.
+    live_viewers: AtomicUsize,
     /// The newest seq any viewer has received, plus one (0: none yet).
     newest_seq_plus_one: AtomicU64,
     /// The server's interval, from the first hello.
@@ -64,6 +79,29 @@ impl Shared {
     /// Notes the server's interval (the first hello wins).
     pub fn set_interval_ms(&self, interval_ms: u64) {
         let _ = self.interval_ms.set(interval_ms);
+    }
+
+    /// Viewers that have received a live sample so far.
+    #[must_use]
+    pub fn live_viewers(&self) -> usize {
+        self.live_viewers.load(Ordering::Relaxed)
+    }
+
+    /// Marks now as the start of the joins (the first call wins).
+    pub fn start_joins(&self) {
+        let _ = self.joins_started.set(Instant::now());
+    }
+
+    /// Records one live sample's latency.
+    fn record(&self, timestamp_ms: u64, received: SystemTime) {
+        self.latency.record(timestamp_ms, received);
+        if self
+            .joins_started
+            .get()
+            .is_some_and(|started| started.elapsed() <= JOIN_WINDOW)
+        {
+            self.latency_during_joins.record(timestamp_ms, received);
+        }
     }
 }
 
@@ -99,6 +137,9 @@ pub struct ViewerOutcome {
     /// How the connection ended before the run did, if it did (close code and
     /// reason, or the error).
     pub ended_early: Option<String>,
+    /// When it started reading, in ms since the Unix epoch: samples stamped
+    /// from then on were live while it watched.
+    connected_ms: u64,
 }
 
 /// Reads `socket` until the run says stop.
@@ -108,7 +149,14 @@ pub async fn watch(
     shared: &Shared,
     mut phase: watch::Receiver<Phase>,
 ) -> ViewerOutcome {
-    let mut outcome = ViewerOutcome::default();
+    let mut outcome = ViewerOutcome {
+        connected_ms: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            }),
+        ..ViewerOutcome::default()
+    };
     loop {
         let done = match *phase.borrow_and_update() {
             Phase::Running => false,
@@ -183,6 +231,11 @@ impl ViewerOutcome {
                     if self.live > 0 {
                         self.caught_up += 1;
                     }
+                    if sample.timestamp_ms >= self.connected_ms {
+                        // Taken while this viewer was connected: a live
+                        // sample that came late, in a batch.
+                        shared.record(sample.timestamp_ms, received);
+                    }
                 }
             }
             Kind::Sample => {
@@ -196,7 +249,10 @@ impl ViewerOutcome {
                 };
                 self.seqs.observe(epoch, seq);
                 shared.saw(seq);
-                shared.latency.record(timestamp_ms, received);
+                shared.record(timestamp_ms, received);
+                if self.live == 0 {
+                    shared.live_viewers.fetch_add(1, Ordering::Relaxed);
+                }
                 self.live += 1;
             }
             Kind::Reset => self.resets += 1,
@@ -237,11 +293,12 @@ enum Kind {
     Unknown,
 }
 
-/// A history sample's place in the stream.
+/// A history sample's place in the stream, and its time.
 #[derive(Debug, Deserialize)]
 struct SamplePlace {
     epoch: u64,
     seq: u64,
+    timestamp_ms: u64,
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ fn config(server: &BackgroundServer, codec: Codec, clients: usize, stalled: usiz
         target: Target::new(&server.ws_url(), codec, None, Duration::from_secs(10)).unwrap(),
         clients,
         stalled,
+        stalled_after_live: false,
         duration: Duration::from_secs(3),
         ramp: 8,
         idle: Duration::ZERO,
@@ -34,9 +35,10 @@ async fn every_viewer_gets_every_sample_beside_stalled_ones() {
         ..Config::default()
     })
     .unwrap();
-    let report = run(&config(&server, Codec::MessagePack, 20, 20))
-        .await
-        .unwrap();
+    let mut config = config(&server, Codec::MessagePack, 20, 20);
+    // The stalled viewers join once every normal one is live.
+    config.stalled_after_live = true;
+    let report = run(&config).await.unwrap();
     println!("{report}");
 
     assert_eq!(report.connect.viewers_connected, 20, "{report}");
@@ -49,6 +51,7 @@ async fn every_viewer_gets_every_sample_beside_stalled_ones() {
     assert_eq!(samples.duplicates, 0, "{report}");
     assert_eq!(samples.received, samples.expected, "{report}");
     assert!(report.latency.count > 0, "{report}");
+    assert!(report.latency_during_joins.count > 0, "{report}");
     // Each stalled viewer had at least its hello waiting when it read at the end.
     assert_eq!(report.stalled_viewers.ends.values().sum::<usize>(), 20);
     assert!(report.stalled_viewers.drained_bytes_max > 0, "{report}");
@@ -110,6 +113,7 @@ async fn the_writer_floor_serves_the_load_generator() {
             target: Target::new(&url, codec, None, Duration::from_secs(10)).unwrap(),
             clients: 10,
             stalled: 0,
+            stalled_after_live: false,
             duration: Duration::from_secs(2),
             ramp: 8,
             idle: Duration::ZERO,

@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
@@ -26,6 +26,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
 use crate::archive::Archive;
+use crate::replay_blocks::{Block, Blocks};
 use crate::sampling::counters::Counters;
 
 /// Live frames the channel holds for sessions that are momentarily behind.
@@ -82,14 +83,16 @@ pub enum EncodeError {
 }
 
 /// A sample in the history, with its encoding as an element of a `history`
-/// message in each codec, made the first time a replay needs it and shared
-/// by every replay after: a thousand viewers connecting at once cost one
-/// encoding of the history, not a thousand.
+/// message in each codec, made the first time a batch joined for one
+/// session needs it and shared by every one after. Once the sample's replay
+/// block is encoded, the block holds that encoding and takes it from here
+/// ([`crate::replay_blocks`]), so the history is held encoded once.
 #[derive(Debug)]
 pub struct Recorded {
     sample: Arc<Sample>,
-    json: OnceLock<Bytes>,
-    msgpack: OnceLock<Bytes>,
+    /// A std lock, held only to clone or move the bytes.
+    json: Mutex<Option<Bytes>>,
+    msgpack: Mutex<Option<Bytes>>,
 }
 
 impl Recorded {
@@ -97,24 +100,41 @@ impl Recorded {
     pub(crate) fn new(sample: Arc<Sample>) -> Self {
         Self {
             sample,
-            json: OnceLock::new(),
-            msgpack: OnceLock::new(),
+            json: Mutex::new(None),
+            msgpack: Mutex::new(None),
         }
     }
 
-    /// The sample as an element of a `history` message in `codec`
-    /// (see [`Codec::join_history`]).
-    pub fn element(&self, codec: Codec) -> Result<&Bytes, EncodeError> {
-        let cell = match codec {
+    fn cell(&self, codec: Codec) -> std::sync::MutexGuard<'_, Option<Bytes>> {
+        match codec {
             Codec::Json => &self.json,
             Codec::MessagePack => &self.msgpack,
-        };
-        if let Some(bytes) = cell.get() {
-            return Ok(bytes);
         }
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The sample as an element of a `history` message in `codec`
+    /// (see [`Codec::join_history`]), kept for the next batch.
+    pub fn element(&self, codec: Codec) -> Result<Bytes, EncodeError> {
+        if let Some(bytes) = self.cell(codec).as_ref() {
+            return Ok(bytes.clone());
+        }
+        // Encoded outside the lock; another thread may have kept the same
+        // bytes meanwhile.
         let bytes = Bytes::from(codec.encode(&*self.sample)?);
-        // Another thread may have set it meanwhile: the bytes are the same.
-        Ok(cell.get_or_init(|| bytes))
+        Ok(self.cell(codec).get_or_insert(bytes).clone())
+    }
+
+    /// Drops the element kept in `codec`: its replay block holds it now.
+    pub fn forget_element(&self, codec: Codec) {
+        self.cell(codec).take();
+    }
+
+    /// Whether the element in `codec` is kept here.
+    #[cfg(test)]
+    pub fn keeps_element(&self, codec: Codec) -> bool {
+        self.cell(codec).is_some()
     }
 }
 
@@ -211,6 +231,9 @@ pub struct Hub {
     history_capacity: usize,
     /// A std lock: it is held only to push or clone `Arc`s, never across an await.
     state: RwLock<State>,
+    /// The ring's replay blocks, encoded once for every session. Locked after
+    /// `state`, never before.
+    blocks: Blocks,
     frames: broadcast::Sender<Frame>,
     shutdown: watch::Sender<bool>,
     clients: AtomicUsize,
@@ -241,6 +264,7 @@ impl Hub {
             greeting,
             history_capacity,
             state: RwLock::new(State::default()),
+            blocks: Blocks::default(),
             frames: broadcast::channel(BROADCAST_CAPACITY).0,
             shutdown: watch::channel(false).0,
             clients: AtomicUsize::new(0),
@@ -261,11 +285,13 @@ impl Hub {
         };
         let sample = Arc::new(sample);
         let sample_for_alerts = Arc::clone(&sample);
-        {
+        let dropped = {
             let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-            if state.history.len() == self.history_capacity {
-                state.history.pop_front();
-            }
+            let dropped = if state.history.len() == self.history_capacity {
+                state.history.pop_front()
+            } else {
+                None
+            };
             state
                 .history
                 .push_back(Arc::new(Recorded::new(Arc::clone(&sample))));
@@ -274,6 +300,10 @@ impl Hub {
                 counters: Arc::new(counters),
                 published_at: Instant::now(),
             });
+            dropped
+        };
+        if let Some(dropped) = dropped {
+            self.blocks.drop_through(dropped.seq);
         }
         // Sent after the history is updated: a session that subscribed, then read
         // the history, sees each sample at least once (and drops duplicates by seq).
@@ -441,6 +471,20 @@ impl Hub {
                 }
             }
         }
+    }
+
+    /// The replay blocks lying wholly within `wanted` (contiguous, oldest
+    /// first) that the ring holds, oldest first (see [`crate::replay_blocks`]).
+    #[must_use]
+    pub fn replay_blocks(&self, wanted: &[Arc<Recorded>]) -> VecDeque<Arc<Block>> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        self.blocks.covering(wanted, &state.history)
+    }
+
+    /// Replay blocks kept now, and block encodings made since the start.
+    #[must_use]
+    pub fn replay_block_counts(&self) -> (usize, u64) {
+        (self.blocks.len(), self.blocks.encoded_count())
     }
 
     /// Samples with a seq above `after_seq` (all when `None`), oldest first, at

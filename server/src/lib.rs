@@ -4,6 +4,8 @@
 //! Layout, one folder per part (ARCHITECTURE.md walks the data flow):
 //! - `hub`: history ring, encode once per codec, bounded broadcast to
 //!   sessions; the meeting point that every part reaches.
+//! - `replay_blocks`: the ring's samples as `history` messages encoded once
+//!   for every session's replay, and how any batch is cut into messages.
 //! - `archive/`: the history on disk (`hostpulse-store`): the epoch at
 //!   start, replays past the ring, range reads, `--fill-history`.
 //! - `sampling/`: the sampler thread and what it reads.
@@ -19,6 +21,7 @@
 mod archive;
 mod http;
 mod hub;
+mod replay_blocks;
 mod sampling;
 mod service;
 mod stream;

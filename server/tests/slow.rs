@@ -12,7 +12,7 @@ mod common;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{bound_reads, connect, http_get, next_sample, read_start, start_server_with};
+use common::{bound_reads, connect, next_sample, read_start, start_server_with};
 use hostpulse_server::Config;
 use tungstenite::Message;
 use tungstenite::protocol::frame::coding::CloseCode;
@@ -28,12 +28,7 @@ fn connect_small_window(server: &hostpulse_server::BackgroundServer) -> common::
 }
 
 fn stalled_count(server: &hostpulse_server::BackgroundServer) -> u64 {
-    let (_, body) = http_get(server, "/metrics");
-    body.lines()
-        .find_map(|line| line.strip_prefix("hostpulse_stalled_viewers_total "))
-        .expect("the metric is exported")
-        .parse()
-        .unwrap()
+    common::metric(server, "hostpulse_stalled_viewers_total")
 }
 
 #[test]

@@ -66,32 +66,7 @@ pub fn render(hub: &Hub) -> String {
             latest.counters.sample_duration_secs,
         );
     }
-    out.family(
-        "hostpulse_clients",
-        "gauge",
-        "WebSocket viewers connected now.",
-    );
-    out.value("hostpulse_clients", &[], hub.client_count() as f64);
-    out.family(
-        "hostpulse_lagged_samples_total",
-        "counter",
-        "Live samples slow viewers fell behind on and received from the history instead.",
-    );
-    out.value(
-        "hostpulse_lagged_samples_total",
-        &[],
-        hub.lagged_count() as f64,
-    );
-    out.family(
-        "hostpulse_stalled_viewers_total",
-        "counter",
-        "Viewers closed (1008) and then dropped because they stopped reading.",
-    );
-    out.value(
-        "hostpulse_stalled_viewers_total",
-        &[],
-        hub.stalled_count() as f64,
-    );
+    viewer_metrics(&mut out, hub);
     store_metrics(&mut out, hub);
     if let Some(alerting) = hub.alerting() {
         out.family(
@@ -128,6 +103,54 @@ pub fn render(hub: &Hub) -> String {
         1.0,
     );
     out.text
+}
+
+/// The viewers: how many, how many fell behind or stalled, and the replay
+/// blocks their joins share.
+fn viewer_metrics(out: &mut Exposition, hub: &Hub) {
+    out.family(
+        "hostpulse_clients",
+        "gauge",
+        "WebSocket viewers connected now.",
+    );
+    out.value("hostpulse_clients", &[], hub.client_count() as f64);
+    out.family(
+        "hostpulse_lagged_samples_total",
+        "counter",
+        "Live samples slow viewers fell behind on and received from the history instead.",
+    );
+    out.value(
+        "hostpulse_lagged_samples_total",
+        &[],
+        hub.lagged_count() as f64,
+    );
+    out.family(
+        "hostpulse_stalled_viewers_total",
+        "counter",
+        "Viewers closed (1008) and then dropped because they stopped reading.",
+    );
+    out.value(
+        "hostpulse_stalled_viewers_total",
+        &[],
+        hub.stalled_count() as f64,
+    );
+    let (blocks, encodings) = hub.replay_block_counts();
+    out.family(
+        "hostpulse_replay_blocks",
+        "gauge",
+        "Runs of past samples kept encoded for every viewer's replay.",
+    );
+    out.value("hostpulse_replay_blocks", &[], blocks as f64);
+    out.family(
+        "hostpulse_replay_block_encodings_total",
+        "counter",
+        "Replay blocks encoded (once per block and codec, whatever the number of viewers).",
+    );
+    out.value(
+        "hostpulse_replay_block_encodings_total",
+        &[],
+        encodings as f64,
+    );
 }
 
 /// The history on disk, when the server keeps one.

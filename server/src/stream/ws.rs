@@ -29,7 +29,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::http::error;
 use crate::http::query::{Params, QueryError};
-use crate::hub::{Encoded, Hub, Replay};
+use crate::hub::{EncodeError, Encoded, Hub, Replay};
+use crate::replay_blocks::Outgoing;
 use crate::stream::backlog::Backlog;
 use crate::stream::replies::Batch;
 
@@ -288,21 +289,26 @@ impl Sender {
 
     /// Encodes and sends a message for this session only.
     async fn own(&mut self, message: &ServerMessageRef<'_>) -> Result<(), End> {
-        let Ok(payload) = self.codec.encode(message) else {
-            tracing::error!("cannot encode a message for a viewer");
-            return Ok(());
-        };
-        self.payload(payload).await
+        let encoded = self
+            .codec
+            .encode(message)
+            .map_err(EncodeError::from)
+            .and_then(|payload| Outgoing::new(self.codec, payload));
+        match encoded {
+            Ok(frame) => self.frame(frame).await,
+            Err(error) => {
+                tracing::error!(%error, "cannot encode a message for a viewer");
+                Ok(())
+            }
+        }
     }
 
     /// Sends a message already encoded in this session's codec.
-    async fn payload(&mut self, payload: Vec<u8>) -> Result<(), End> {
+    async fn frame(&mut self, frame: Outgoing) -> Result<(), End> {
         self.room().await?;
-        if self.codec.is_binary() {
-            timed(self.session.binary(payload)).await
-        } else {
-            let text = String::from_utf8(payload).map_err(|_| End::SendFailed)?;
-            timed(self.session.text(text)).await
+        match frame {
+            Outgoing::Binary(bytes) => timed(self.session.binary(bytes)).await,
+            Outgoing::Text(text) => timed(self.session.text(text)).await,
         }
     }
 
@@ -318,15 +324,15 @@ impl Sender {
         deferred: &mut Option<Inbound>,
     ) -> Result<(), End> {
         loop {
-            let payload = match batch.next_message(self.codec) {
-                Ok(Some(payload)) => payload,
+            let frame = match batch.next_message(self.codec) {
+                Ok(Some(frame)) => frame,
                 Ok(None) => return Ok(()),
                 Err(error) => {
                     tracing::error!(%error, "cannot encode the history for a viewer");
                     return Ok(());
                 }
             };
-            self.payload(payload).await?;
+            self.frame(frame).await?;
             while deferred.is_none()
                 && let Poll::Ready(message) = arrived(messages)
             {
@@ -358,7 +364,7 @@ async fn run(hub: &Arc<Hub>, mut out: Sender, mut messages: MessageStream, repla
         if let Some(reason) = replayed.reset {
             out.own(&ServerMessageRef::Reset(&reset(reason))).await?;
         }
-        let replay = Batch::replay(replayed.samples);
+        let replay = Batch::replay(hub, replayed.samples);
         // Live samples continue after the replay, or, when it was empty, after
         // the newest the server had (never after a seq it has not reached).
         let mut last_sent_seq = replay.last_seq().or(replayed.newest_seq);

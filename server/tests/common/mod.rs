@@ -183,6 +183,16 @@ pub fn masked_frame(first: u8, payload: &[u8]) -> Vec<u8> {
     [&[first, 0x80 | length, 0, 0, 0, 0][..], payload].concat()
 }
 
+/// The value of the unlabelled metric `name` in the server's `/metrics`.
+pub fn metric(server: &BackgroundServer, name: &str) -> u64 {
+    let (_, body) = http_get(server, "/metrics");
+    body.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("{name} is not exported"))
+        .parse()
+        .unwrap()
+}
+
 pub fn http_get(server: &BackgroundServer, path: &str) -> (u16, String) {
     http_get_at(server.addr(), path)
 }
