@@ -30,9 +30,14 @@ mod removal;
 mod test_support;
 mod windows;
 
-/// How soon after a link's news the app repaints: at once, but asked with a
-/// delay so that egui paints one frame, not two (see [`DashboardApp::new`]).
-const WAKE_DELAY: Duration = Duration::from_millis(1);
+/// How soon after a link's news the app repaints. Asked with a delay, not at
+/// once, so that egui paints one frame, not two (see [`DashboardApp::new`]);
+/// and long enough that news from hosts sampling within the same few tens of
+/// milliseconds (servers tick on whole seconds) shares one frame: a fleet of
+/// 16 painted 1.8 frames a second with 1 ms, the second frame 12–30 ms after
+/// the first. Short beside a second, and beside the time a fetched range
+/// takes to arrive.
+const WAKE_DELAY: Duration = Duration::from_millis(35);
 
 /// The top bar's width (points) from which its buttons stand on it rather
 /// than in a menu: what the fields and the buttons take side by side.
