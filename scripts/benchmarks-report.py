@@ -233,6 +233,20 @@ they came), within 15 s of the first stalled viewer's connect.
 |---|---:|---:|---:|---:|---|
 {(work / 'soak.md').read_text().strip()}
 
+### The dashboard beside its floor
+
+`scripts/bench-ui.sh`: `hostpulse-ui-floor` (an eframe window of the same
+size and renderer repainting once a second, one label), the dashboard
+watching this machine (5-minute window, untouched) and a dashboard with 16
+servers on loopback in the fleet overview, side by side, each on its own
+Xvfb screen (1280×800, glow on llvmpipe); CPU from every thread's schedstat.
+Then `scripts/bench-drag.sh`: the time between frames while the CPU plot of
+a 6 h window over a day's history is dragged.
+
+{(work / 'ui.md').read_text().strip()}
+
+{(work / 'drag.md').read_text().strip()}
+
 {END}
 """
 

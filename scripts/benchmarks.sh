@@ -17,6 +17,10 @@
 #      history (at 100 ms, 900 samples) beside 10 normal ones
 #      (scripts/soak-slow-clients.sh), the normal viewers live first, then all
 #      joining together; --short: 200 stalled, 300 samples, live first only;
+#   5. the dashboard beside its floor, untouched: one host and the fleet
+#      overview of 16 (scripts/bench-ui.sh), and the frames of a drag over a
+#      day's history (scripts/bench-drag.sh), each under Xvfb on llvmpipe;
+#      --short: seconds each, which shows the harness works;
 # plus the machine it ran on and the command.
 #
 # Usage: scripts/benchmarks.sh [--short] [--out FILE]
@@ -239,6 +243,16 @@ for order in "${soak_runs[@]}"; do
         fail "the slow-viewer soak failed a check (scripts/soak-slow-clients.sh, ORDER=$order; its output is above)"
 done
 echo "soak_env=${soak_env[*]}" >>"$work/machine.env"
+
+# --- 5. the dashboard -----------------------------------------------------------------
+ui_flags=()
+[ "$short" = 1 ] && ui_flags=(--short)
+say "dashboard beside its floor (scripts/bench-ui.sh ${ui_flags[*]})"
+step scripts/bench-ui.sh "${ui_flags[@]}" >"$work/ui.md" ||
+    fail "the dashboard's cost benchmark failed (scripts/bench-ui.sh)"
+say "dashboard frames while dragging (scripts/bench-drag.sh ${ui_flags[*]})"
+step scripts/bench-drag.sh "${ui_flags[@]}" >"$work/drag.md" ||
+    fail "the drag benchmark failed (scripts/bench-drag.sh)"
 
 # --- the report -------------------------------------------------------------------
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/machine.env"
