@@ -4,11 +4,12 @@
 //! on reconnect resumes after the last sample it saw, so a short outage loses
 //! nothing.
 //!
-//! ewebsock does its I/O on a thread of its own; the UI thread only drains events
-//! with `try_recv` (ARCHITECTURE.md). ewebsock has no connect timeout, so the
-//! link applies one, and it treats a server silent for too long as gone.
+//! ewebsock does the I/O of every link on one runtime thread; the UI thread
+//! only drains events with `try_recv` (ARCHITECTURE.md). ewebsock has no
+//! connect timeout, so the link applies one, and it treats a server silent
+//! for too long as gone.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
@@ -27,11 +28,26 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const SILENCE_TIMEOUT: Duration = Duration::from_secs(35);
 /// Largest frame accepted from a server: a sample is a few KiB.
 const MAX_INCOMING_FRAME_BYTES: usize = 16 * 1024 * 1024;
-/// ewebsock's I/O thread wakes this often to look for outgoing messages,
-/// so a request (a range of history) waits at most this long to go. Each
-/// wake is one timed-out `recv`: the idle dashboard's I/O thread costs
-/// 0.11 % of a core per host at 20 ms, 0.03 % at 100 ms (BENCHMARKS.md).
-const SOCKET_POLL: Duration = Duration::from_millis(20);
+
+/// The runtime every link's connection runs on (ewebsock's tokio backend):
+/// one thread that sleeps until a socket has data or a message is to be
+/// sent. ewebsock's own backend kept a thread per host that woke every 20 ms
+/// to look for messages to send: about the cost of a whole idle window per
+/// host, and most of a fleet overview's (BENCHMARKS.md).
+fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("links")
+                .enable_all()
+                .build()
+                .map_err(|error| format!("cannot start the network thread: {error}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
 /// How long to wait after a 429 until the server's `Retry-After` is known
 /// (or if it never is): the server counts failed attempts per minute, so a
 /// minute clears them.
@@ -202,17 +218,22 @@ impl Link {
     }
 
     /// Sends a control message (a request for the history on disk) on the
-    /// open connection, as JSON. Never blocks: ewebsock's thread writes it.
+    /// open connection, as JSON. Never blocks: the links' thread writes it.
     /// False when it cannot ([`Link::can_send`]): the caller asks again later.
     pub fn send(&mut self, message: &ClientMessage) -> bool {
         let (LinkState::Live { .. }, Some((sender, _))) = (&self.state, &mut self.socket) else {
             return false;
         };
         match hostpulse_shared::codec::encode_json(message) {
-            Ok(text) => {
-                sender.send(WsMessage::Text(text));
-                true
-            }
+            Ok(text) => match runtime() {
+                Ok(runtime) => {
+                    // ewebsock spawns the send on the runtime it is called in.
+                    let _entered = runtime.enter();
+                    sender.send(WsMessage::Text(text));
+                    true
+                }
+                Err(_) => false,
+            },
             Err(error) => {
                 tracing::warn!(url = %self.url, %error, "cannot encode a request");
                 false
@@ -382,7 +403,7 @@ impl Link {
         let wake = Arc::clone(&self.wake);
         let options = ewebsock::Options {
             max_incoming_frame_size: MAX_INCOMING_FRAME_BYTES,
-            read_timeout: Some(SOCKET_POLL),
+            read_timeout: None,
             // The compact encoding; a server that does not offer it sends JSON.
             subprotocols: vec![Codec::MessagePack.subprotocol().to_owned()],
             additional_headers: self
@@ -396,6 +417,12 @@ impl Link {
                 })
                 .collect(),
         };
+        let runtime = match runtime() {
+            Ok(runtime) => runtime,
+            Err(error) => return self.fail(&error, now),
+        };
+        // ewebsock spawns the connection on the runtime it is called in.
+        let _entered = runtime.enter();
         match ewebsock::connect_with_wakeup(self.dial_url(), options, move || wake()) {
             Ok(socket) => {
                 self.socket = Some(socket);
@@ -410,7 +437,7 @@ impl Link {
     /// a 401, the server's `Retry-After` on a 429 (a minute until it is
     /// known), else a retry after the backoff.
     fn fail(&mut self, error: &str, now: Instant) {
-        // Dropping the sender tells ewebsock's thread to close the socket.
+        // Dropping the sender ends the connection's task, which closes the socket.
         self.socket = None;
         let lower = error.to_ascii_lowercase();
         if lower.contains("http error: 401") {
