@@ -33,7 +33,6 @@ use crate::ticks::{Scale, ValueTicks};
 
 mod band;
 pub mod picture;
-mod raster;
 
 pub use self::band::band_color;
 

@@ -7,7 +7,7 @@
 //! five-minute lines cost more than the rest of the window together
 //! (BENCHMARKS.md, "The dashboard beside its floor"). Drawn here, a plot costs
 //! one textured rectangle per frame, and one raster on the CPU (see
-//! [`raster`](super::raster)) when a
+//! [`raster`]) when a
 //! sample arrives or the view moves.
 //!
 //! What a person sees stays: the lines are anti-aliased, dashed where they
@@ -25,7 +25,9 @@ use egui::{
 };
 use egui_plot::{PlotBounds, PlotGeometry, PlotItem, PlotItemBase, PlotPoint, PlotTransform};
 
-use super::raster::{Coverage, dashes};
+use self::raster::{Coverage, dashes};
+
+mod raster;
 
 /// `egui_plot`'s dense dash, so a dashed series looks as it did: 5 points on,
 /// the golden ratio of that off.
