@@ -123,20 +123,19 @@ impl Drawn {
         let bands = picture
             .bands
             .iter()
-            .map(|band| ScreenBand {
-                top: band
-                    .xs
-                    .iter()
-                    .zip(&band.highs)
-                    .map(|(x, y)| screen(*x, *y))
-                    .collect(),
-                bottom: band
-                    .xs
-                    .iter()
-                    .zip(&band.lows)
-                    .map(|(x, y)| screen(*x, *y))
-                    .collect(),
-                color: band.color,
+            .map(|band| {
+                let edge = |ys: &[f64]| {
+                    band.xs
+                        .iter()
+                        .zip(ys)
+                        .map(|(x, y)| screen(*x, *y))
+                        .collect()
+                };
+                ScreenBand {
+                    top: edge(&band.highs),
+                    bottom: edge(&band.lows),
+                    color: band.color,
+                }
             })
             .collect();
         let lines = picture
