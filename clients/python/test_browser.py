@@ -65,7 +65,12 @@ def chromium() -> Iterator[str]:
         "Chromium is needed for the browser test: install Debian's `chromium` "
         "package (scripts/test.sh does, with scripts/apt-install.sh)"
     )
-    with tempfile.TemporaryDirectory(prefix="hostpulse-chromium-") as profile:
+    # Chromium's helper processes can still be writing the profile for a
+    # moment after the main process has exited: a profile that will not go
+    # at once is left to /tmp's cleaning, not reported as a test error.
+    with tempfile.TemporaryDirectory(
+        prefix="hostpulse-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = subprocess.Popen(
             [
                 binary,
